@@ -1,0 +1,14 @@
+#![doc = include_str!("../README.md")]
+
+// The generated code is a private module, re-exported below, so that hand-written modules
+// can sit beside it and the file itself is never edited.
+#[rustfmt::skip] // prettyplease formats it; rustfmt would only reflow it.
+#[allow(missing_docs, unused_imports, clippy::all)]
+mod generated;
+
+mod client;
+mod tls;
+
+pub use client::{BuildError, Client, DEFAULT_TIMEOUT, USER_AGENT};
+pub use generated::{ByteStream, ClientInfo, Error, ResponseValue, builder, types};
+pub use tls::reqwest_client_builder;

@@ -1,0 +1,54 @@
+//! Project automation, run as `cargo xtask <command>` (the alias is in `.cargo/config.toml`).
+//!
+//! The xtask is the only way generated code is produced, so that the path from the spec to the
+//! client is one command anyone can rerun: `openapi/*.yaml` → [`codegen`] → `generated.rs`.
+//! Arguments are parsed by hand to keep the dependency list short: every crate here is compiled
+//! before the first codegen can run.
+
+mod codegen;
+mod lint;
+mod spec_checks;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Errors carry a message for a person; the xtask prints it and exits non-zero.
+type Result<T, E = Box<dyn std::error::Error + Send + Sync>> = std::result::Result<T, E>;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  codegen          regenerate the client crates from the specs in openapi/
+  codegen --check  write nothing; fail with a diff if any generated file is stale
+  lint             lint the specs with Spectral and Redocly (installs them with npm ci)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args.as_slice() {
+        ["codegen"] => codegen::run(codegen::Mode::Write),
+        ["codegen", "--check"] => codegen::run(codegen::Mode::Check),
+        ["lint"] => lint::run(),
+        ["help" | "--help" | "-h"] => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => Err(format!("unknown arguments {args:?}\n\n{USAGE}").into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root, whatever directory the xtask was started from.
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}

@@ -1,0 +1,346 @@
+//! Checks that turn the ways progenitor fails on a bad spec (a panic deep inside typify, an
+//! error that names no place, or code that does not compile) into one clear message that names
+//! the spot in the spec and what to do.
+//!
+//! They run in two phases: [`check_spec`] before generation, on the spec alone, and
+//! [`check_runtime_crates`] after it, against the client crate's `Cargo.toml`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use heck::{ToPascalCase, ToSnakeCase};
+use serde_json::Value;
+
+use crate::Result;
+
+/// Everything wrong with the spec that would make generation fail or produce broken code.
+/// All problems are reported at once, so one run fixes them all.
+pub fn check_spec(spec_path: &str, document: &Value) -> Result<()> {
+    let mut problems = Vec::new();
+    check_refs(document, &mut String::new(), document, &mut problems);
+    check_operation_ids(document, &mut problems);
+    check_schema_names(document, &mut problems);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{spec_path} cannot be generated:\n  - {}",
+            problems.join("\n  - ")
+        )
+        .into())
+    }
+}
+
+/// Every `$ref` must point at something in the same document: progenitor resolves only local
+/// references and panics on a dangling one.
+fn check_refs(root: &Value, at: &mut String, node: &Value, problems: &mut Vec<String>) {
+    match node {
+        Value::Object(map) => {
+            if let Some(Value::String(target)) = map.get("$ref") {
+                match target.strip_prefix('#') {
+                    Some(pointer) if root.pointer(pointer).is_some() => {}
+                    Some(_) => problems.push(format!(
+                        "unresolvable $ref {target:?} at {}: no such component in this spec",
+                        display_pointer(at)
+                    )),
+                    None => problems.push(format!(
+                        "$ref {target:?} at {} points outside this file; only local \
+                         references (#/components/...) are supported",
+                        display_pointer(at)
+                    )),
+                }
+            }
+            for (key, child) in map {
+                let len = at.len();
+                at.push('/');
+                at.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                check_refs(root, at, child, problems);
+                at.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            for (index, child) in items.iter().enumerate() {
+                let len = at.len();
+                at.push_str(&format!("/{index}"));
+                check_refs(root, at, child, problems);
+                at.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn display_pointer(pointer: &str) -> String {
+    if pointer.is_empty() {
+        "#".to_string()
+    } else {
+        format!("#{pointer}")
+    }
+}
+
+const HTTP_METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// Every operation needs an `operationId`, and no two may become the same Rust method name
+/// (`searchCustomer` and `search_customer` both become `search_customer`).
+fn check_operation_ids(document: &Value, problems: &mut Vec<String>) {
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let Some(paths) = document.get("paths").and_then(Value::as_object) else {
+        return;
+    };
+    for (path, item) in paths {
+        for method in HTTP_METHODS {
+            let Some(operation) = item.get(method) else {
+                continue;
+            };
+            let place = format!("{} {path}", method.to_uppercase());
+            let Some(id) = operation.get("operationId").and_then(Value::as_str) else {
+                problems.push(format!(
+                    "{place} has no operationId; every operation needs a unique one, \
+                     since it names the generated method"
+                ));
+                continue;
+            };
+            let method_name = id.to_snake_case();
+            match seen.get(&method_name) {
+                Some(other) => problems.push(format!(
+                    "{place} has operationId {id:?}, which becomes the Rust method \
+                     `{method_name}` like the operation at {other}; give one of them another \
+                     operationId"
+                )),
+                None => {
+                    seen.insert(method_name, format!("{place} ({id:?})"));
+                }
+            }
+        }
+    }
+}
+
+/// No two component schemas may become the same Rust type name (`customer_page` and
+/// `CustomerPage` both become `CustomerPage`); typify would emit two items with one name.
+fn check_schema_names(document: &Value, problems: &mut Vec<String>) {
+    let Some(schemas) = document
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    else {
+        return;
+    };
+    let mut by_rust_name: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for name in schemas.keys() {
+        by_rust_name
+            .entry(rust_type_name(name))
+            .or_default()
+            .push(name);
+    }
+    for (rust_name, names) in by_rust_name {
+        if names.len() > 1 {
+            problems.push(format!(
+                "component schemas {} all become the Rust type `{rust_name}`; rename all but one",
+                names
+                    .iter()
+                    .map(|n| format!("{n:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+}
+
+/// The Rust name typify gives a component schema (its `sanitize(name, Case::Pascal)`).
+fn rust_type_name(schema_name: &str) -> String {
+    schema_name
+        .replace('\'', "")
+        .replace(|c: char| !(c.is_alphanumeric() || c == '_'), "-")
+        .to_pascal_case()
+}
+
+/// A crate the generated code names, and why.
+pub struct RuntimeCrate {
+    pub name: &'static str,
+    pub reason: &'static str,
+}
+
+/// The generated code compiles only if the client crate depends on every crate it names.
+/// Without this check a spec that adds, say, the first `pattern` fails later with a wall of
+/// "unresolved import `regress`" errors.
+pub fn check_runtime_crates(manifest_path: &Path, needed: &[RuntimeCrate]) -> Result<()> {
+    let text = std::fs::read_to_string(manifest_path)
+        .map_err(|e| format!("cannot read {}: {e}", manifest_path.display()))?;
+    let manifest: toml::Table = toml::from_str(&text)
+        .map_err(|e| format!("{} is not valid TOML: {e}", manifest_path.display()))?;
+    let declared: BTreeSet<&str> = manifest
+        .get("dependencies")
+        .and_then(toml::Value::as_table)
+        .map(|deps| deps.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    let missing: Vec<String> = needed
+        .iter()
+        .filter(|krate| !declared.contains(krate.name))
+        .map(|krate| format!("`{}` ({})", krate.name, krate.reason))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the generated code needs crates that {} does not depend on: {}.\n  Add each under \
+             [dependencies] as `<name>.workspace = true` (the versions are in the root \
+             Cargo.toml), then run `cargo xtask codegen` again.",
+            manifest_path.display(),
+            missing.join(", ")
+        )
+        .into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn problems_of(document: Value) -> String {
+        match check_spec("test.yaml", &document) {
+            Ok(()) => String::new(),
+            Err(err) => err.to_string(),
+        }
+    }
+
+    fn spec_with(paths: Value, schemas: Value) -> Value {
+        json!({
+            "openapi": "3.0.3",
+            "info": { "title": "t", "version": "1" },
+            "paths": paths,
+            "components": { "schemas": schemas }
+        })
+    }
+
+    fn post(operation_id: Option<&str>) -> Value {
+        let mut op = json!({ "responses": { "200": { "description": "ok" } } });
+        if let Some(id) = operation_id {
+            op["operationId"] = json!(id);
+        }
+        json!({ "post": op })
+    }
+
+    #[test]
+    fn a_valid_spec_passes() {
+        let doc = spec_with(
+            json!({ "/a": post(Some("getA")) }),
+            json!({ "A": { "type": "object", "properties": { "b": { "$ref": "#/components/schemas/B" } } },
+                    "B": { "type": "string" } }),
+        );
+        assert_eq!(problems_of(doc), "");
+    }
+
+    #[test]
+    fn an_unresolvable_ref_is_named_with_its_place() {
+        let doc = spec_with(
+            json!({ "/a": post(Some("getA")) }),
+            json!({ "A": { "type": "object", "properties": { "b": { "$ref": "#/components/schemas/Missing" } } } }),
+        );
+        let message = problems_of(doc);
+        assert!(
+            message.contains(
+                "unresolvable $ref \"#/components/schemas/Missing\" at #/components/schemas/A/properties/b"
+            ),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn an_external_ref_is_rejected() {
+        let doc = spec_with(
+            json!({ "/a": post(Some("getA")) }),
+            json!({ "A": { "$ref": "other.yaml#/A" } }),
+        );
+        assert!(problems_of(doc).contains("points outside this file"));
+    }
+
+    #[test]
+    fn a_missing_operation_id_is_named_with_method_and_path() {
+        let doc = spec_with(json!({ "/customers": post(None) }), json!({}));
+        assert!(problems_of(doc).contains("POST /customers has no operationId"));
+    }
+
+    #[test]
+    fn operation_ids_that_become_one_method_are_rejected() {
+        let doc = spec_with(
+            json!({ "/a": post(Some("searchCustomer")), "/b": post(Some("search_customer")) }),
+            json!({}),
+        );
+        let message = problems_of(doc);
+        assert!(
+            message.contains("becomes the Rust method `search_customer`"),
+            "{message}"
+        );
+        assert!(
+            message.contains("POST /a (\"searchCustomer\")"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn schema_names_that_become_one_type_are_rejected() {
+        let doc = spec_with(
+            json!({ "/a": post(Some("getA")) }),
+            json!({ "customer_page": { "type": "string" }, "CustomerPage": { "type": "string" } }),
+        );
+        let message = problems_of(doc);
+        assert!(
+            message.contains(
+                "component schemas \"CustomerPage\", \"customer_page\" all become the Rust type `CustomerPage`"
+            ),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let doc = spec_with(
+            json!({ "/a": post(None) }),
+            json!({ "A": { "$ref": "#/components/schemas/Nope" } }),
+        );
+        let message = problems_of(doc);
+        assert!(message.contains("no operationId") && message.contains("unresolvable $ref"));
+    }
+
+    #[test]
+    fn a_missing_runtime_crate_is_named_with_the_fix() {
+        let dir = std::env::temp_dir().join(format!("xtask-runtime-crates-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let manifest = dir.join("Cargo.toml");
+        std::fs::write(
+            &manifest,
+            "[package]\nname = \"x\"\n[dependencies]\nserde.workspace = true\nreqwest = \"0.13\"\n",
+        )
+        .unwrap();
+        let needed = [
+            RuntimeCrate {
+                name: "serde",
+                reason: "derives",
+            },
+            RuntimeCrate {
+                name: "reqwest",
+                reason: "HTTP",
+            },
+            RuntimeCrate {
+                name: "regress",
+                reason: "`pattern` in the spec",
+            },
+        ];
+        let message = check_runtime_crates(&manifest, &needed)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("`regress` (`pattern` in the spec)"),
+            "{message}"
+        );
+        assert!(
+            !message.contains("`serde`") && !message.contains("`reqwest`"),
+            "{message}"
+        );
+        assert!(message.contains("regress") && message.contains("workspace = true"));
+        assert!(check_runtime_crates(&manifest, &needed[..2]).is_ok());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
