@@ -11,4 +11,9 @@ mod tls;
 
 pub use client::{BuildError, Client, DEFAULT_TIMEOUT, USER_AGENT};
 pub use generated::{ByteStream, ClientInfo, Error, ResponseValue, builder, types};
+
+/// The client exactly as progenitor generated it, where the operation methods live;
+/// [`Client`] dereferences to it. Build it through [`Client`]: its own `new` panics with this
+/// crate's TLS setup.
+pub use generated::Client as GeneratedClient;
 pub use tls::reqwest_client_builder;
