@@ -36,28 +36,37 @@ pub fn spec_example(name: &str) -> Value {
         .clone()
 }
 
+/// Calls the macro `$callback` with the name of every type generated for a component schema.
+/// `spec_conformance` fails when a component of the spec is missing here.
+#[macro_export]
+macro_rules! for_each_generated_type {
+    ($callback:ident) => {
+        $callback! {
+            ApiSubError,
+            CustomerKeyContact,
+            CustomerLevel,
+            CustomerPage,
+            CustomerReminder,
+            CustomerResponse,
+            CustomerSearchRequest,
+            CustomerSearchResponse,
+            CustomerStatusFilter,
+            ErrorResponse,
+            ErrorType,
+            SortDirection,
+        }
+    };
+}
+
 /// The JSON Schema (schemars) of the Rust type generated for each component schema, by the
-/// component's name in the spec. `spec_conformance` fails when a component is missing here.
+/// component's name in the spec.
 pub fn generated_type_schemas() -> BTreeMap<&'static str, RootSchema> {
     macro_rules! schemas {
         ($($name:ident),* $(,)?) => {
             BTreeMap::from([$((stringify!($name), schemars::schema_for!(types::$name))),*])
         };
     }
-    schemas![
-        ApiSubError,
-        CustomerKeyContact,
-        CustomerLevel,
-        CustomerPage,
-        CustomerReminder,
-        CustomerResponse,
-        CustomerSearchRequest,
-        CustomerSearchResponse,
-        CustomerStatusFilter,
-        ErrorResponse,
-        ErrorType,
-        SortDirection,
-    ]
+    for_each_generated_type!(schemas)
 }
 
 /// One request as the server received it.

@@ -21,7 +21,7 @@ fn every_component_schema_has_a_generated_type() {
     assert_eq!(
         in_spec, listed,
         "the component schemas in the spec and the types listed in \
-         tests/src/lib.rs::generated_type_schemas() differ; list every generated type there"
+         for_each_generated_type! in tests/src/lib.rs differ; list every generated type there"
     );
 }
 
