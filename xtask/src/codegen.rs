@@ -279,6 +279,77 @@ mod tests {
         fs::remove_dir_all(&dir).unwrap();
     }
 
+    /// A throwaway workspace root holding `spec` and a client crate that depends on `deps`.
+    fn scratch_root(name: &str, spec: &str, deps: &str) -> std::path::PathBuf {
+        let root = std::env::temp_dir().join(format!("xtask-{name}-{}", std::process::id()));
+        fs::create_dir_all(root.join("openapi")).unwrap();
+        fs::create_dir_all(root.join("crates/client/src")).unwrap();
+        fs::write(root.join("openapi/spec.yaml"), spec).unwrap();
+        let manifest = format!("[package]\nname = \"client\"\n[dependencies]\n{deps}");
+        fs::write(root.join("crates/client/Cargo.toml"), manifest).unwrap();
+        root
+    }
+
+    const SCRATCH: Target = Target {
+        spec: "openapi/spec.yaml",
+        crate_dir: "crates/client",
+    };
+
+    const SPEC_HEAD: &str = "openapi: 3.0.3\ninfo: { title: t, version: '1' }\n";
+
+    #[test]
+    fn a_spec_with_a_dangling_ref_is_refused_before_progenitor_sees_it() {
+        let spec = format!(
+            "{SPEC_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        \
+             '200':\n          description: ok\n          content:\n            application/json:\n              \
+             schema: {{ $ref: '#/components/schemas/Gone' }}\n"
+        );
+        let root = scratch_root("dangling", &spec, "");
+        let err = generate(&root, &SCRATCH).unwrap_err().to_string();
+        assert!(
+            err.contains("unresolvable $ref \"#/components/schemas/Gone\""),
+            "{err}"
+        );
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn a_panic_inside_progenitor_becomes_an_error() {
+        // A JSON response without a schema makes progenitor 0.15.1 hit a `todo!()`.
+        let spec = format!(
+            "{SPEC_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        \
+             '200':\n          description: ok\n          content:\n            application/json: {{}}\n"
+        );
+        let root = scratch_root("panic", &spec, "");
+        let err = generate(&root, &SCRATCH).unwrap_err().to_string();
+        assert!(
+            err.contains("progenitor cannot generate a client from openapi/spec.yaml"),
+            "{err}"
+        );
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn a_runtime_crate_missing_from_the_client_is_refused() {
+        let spec = format!(
+            "{SPEC_HEAD}paths: {{}}\ncomponents:\n  schemas:\n    When: {{ type: string, format: date-time }}\n"
+        );
+        let deps = "progenitor-client = \"0\"\nreqwest = \"0\"\nserde = \"1\"\nschemars = \"0\"\n";
+        let root = scratch_root("runtime", &spec, deps);
+        let err = generate(&root, &SCRATCH).unwrap_err().to_string();
+        assert!(
+            err.contains("`chrono` (`format: date-time` or `date` in the spec)"),
+            "{err}"
+        );
+        fs::write(
+            root.join("crates/client/Cargo.toml"),
+            format!("[dependencies]\n{deps}chrono = \"0\"\n"),
+        )
+        .unwrap();
+        assert!(generate(&root, &SCRATCH).is_ok());
+        fs::remove_dir_all(&root).unwrap();
+    }
+
     #[test]
     fn a_huge_diff_is_cut_short() {
         let new: String = (0..1000).map(|i| format!("line {i}\n")).collect();
