@@ -527,6 +527,7 @@ pub mod types {
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub customer_ids: ::std::vec::Vec<::std::string::String>,
+        ///Only customers with this status.
         #[serde(
             rename = "customerStatus",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -553,6 +554,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub legal_name: ::std::option::Option<::std::string::String>,
+        ///Only customers at this level.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub level: ::std::option::Option<CustomerLevel>,
         ///Name of the user who last modified the customer.
@@ -610,11 +612,13 @@ pub mod types {
         schemars::JsonSchema
     )]
     pub struct CustomerSearchResponse {
+        ///What went wrong; set on failure, absent or null on success.
         #[serde(
             rename = "errorResponse",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub error_response: ::std::option::Option<ErrorResponse>,
+        ///The page of customers; set on success.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub payload: ::std::option::Option<CustomerPage>,
         ///EnKash's own result code.
@@ -712,6 +716,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub error_message: ::std::option::Option<::std::string::String>,
+        ///What kind of failure this is.
         #[serde(
             rename = "errorType",
             skip_serializing_if = "::std::option::Option::is_none"
