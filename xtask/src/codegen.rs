@@ -297,13 +297,18 @@ mod tests {
 
     const SPEC_HEAD: &str = "openapi: 3.0.3\ninfo: { title: t, version: '1' }\n";
 
+    /// A spec whose one operation answers 200 with `application/json: <media_type>`.
+    fn spec_with_json_response(media_type: &str) -> String {
+        format!(
+            "{SPEC_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        \
+             '200':\n          description: ok\n          content:\n            \
+             application/json: {media_type}\n"
+        )
+    }
+
     #[test]
     fn a_spec_with_a_dangling_ref_is_refused_before_progenitor_sees_it() {
-        let spec = format!(
-            "{SPEC_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        \
-             '200':\n          description: ok\n          content:\n            application/json:\n              \
-             schema: {{ $ref: '#/components/schemas/Gone' }}\n"
-        );
+        let spec = spec_with_json_response("{ schema: { $ref: '#/components/schemas/Gone' } }");
         let root = scratch_root("dangling", &spec, "");
         let err = generate(&root, &SCRATCH).unwrap_err().to_string();
         assert!(
@@ -316,14 +321,11 @@ mod tests {
     #[test]
     fn a_panic_inside_progenitor_becomes_an_error() {
         // A JSON response without a schema makes progenitor 0.15.1 hit a `todo!()`.
-        let spec = format!(
-            "{SPEC_HEAD}paths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        \
-             '200':\n          description: ok\n          content:\n            application/json: {{}}\n"
-        );
+        let spec = spec_with_json_response("{}");
         let root = scratch_root("panic", &spec, "");
         let err = generate(&root, &SCRATCH).unwrap_err().to_string();
         assert!(
-            err.contains("progenitor cannot generate a client from openapi/spec.yaml"),
+            err.contains("progenitor cannot generate a client from openapi/spec.yaml: it panicked"),
             "{err}"
         );
         fs::remove_dir_all(&root).unwrap();
