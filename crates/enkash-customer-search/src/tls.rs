@@ -22,7 +22,8 @@ pub fn reqwest_client_builder() -> Result<reqwest::ClientBuilder, rustls::Error>
         .with_safe_default_protocol_versions()?
         .with_platform_verifier()?
         .with_no_client_auth();
-    // reqwest negotiates HTTP/2 only if ALPN offers it; a preconfigured TLS setup must say so.
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    // reqwest is built without HTTP/2 (one request at a time per connection is all this API
+    // needs, and h2 costs build time), so offer HTTP/1.1 alone.
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(reqwest::ClientBuilder::new().tls_backend_preconfigured(config))
 }
