@@ -306,29 +306,32 @@ mod tests {
         )
     }
 
+    /// The error `generate` returns for `spec` in a scratch root whose client has `deps`.
+    fn generation_error(name: &str, spec: &str, deps: &str) -> String {
+        let root = scratch_root(name, spec, deps);
+        let result = generate(&root, &SCRATCH);
+        fs::remove_dir_all(&root).unwrap();
+        result.expect_err("generation should fail").to_string()
+    }
+
     #[test]
     fn a_spec_with_a_dangling_ref_is_refused_before_progenitor_sees_it() {
         let spec = spec_with_json_response("{ schema: { $ref: '#/components/schemas/Gone' } }");
-        let root = scratch_root("dangling", &spec, "");
-        let err = generate(&root, &SCRATCH).unwrap_err().to_string();
+        let err = generation_error("dangling", &spec, "");
         assert!(
             err.contains("unresolvable $ref \"#/components/schemas/Gone\""),
             "{err}"
         );
-        fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]
     fn a_panic_inside_progenitor_becomes_an_error() {
         // A JSON response without a schema makes progenitor 0.15.1 hit a `todo!()`.
-        let spec = spec_with_json_response("{}");
-        let root = scratch_root("panic", &spec, "");
-        let err = generate(&root, &SCRATCH).unwrap_err().to_string();
+        let err = generation_error("panic", &spec_with_json_response("{}"), "");
         assert!(
             err.contains("progenitor cannot generate a client from openapi/spec.yaml: it panicked"),
             "{err}"
         );
-        fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub fn run() -> Result<()> {
             spec,
         ];
         for tool in [&spectral[..], &redocly[..]] {
-            if !npx(&openapi_dir, tool)? {
+            if !run_tool(&openapi_dir, tool)? {
                 failures.push(format!("{} found problems in {}", tool[0], target.spec));
             }
         }
@@ -70,7 +70,8 @@ fn install_tools(openapi_dir: &Path) -> Result<()> {
     }
 }
 
-fn npx(dir: &Path, args: &[&str]) -> Result<bool> {
+/// Runs `args[0]` from `node_modules/.bin` with the rest as its arguments; true if it passed.
+fn run_tool(dir: &Path, args: &[&str]) -> Result<bool> {
     let bin = dir.join("node_modules/.bin").join(args[0]);
     let status = Command::new(&bin)
         .args(&args[1..])
