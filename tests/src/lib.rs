@@ -43,6 +43,7 @@ macro_rules! for_each_generated_type {
     ($callback:ident) => {
         $callback! {
             ApiSubError,
+            CamelCaseToken,
             CustomerKeyContact,
             CustomerLevel,
             CustomerPage,
@@ -53,7 +54,12 @@ macro_rules! for_each_generated_type {
             CustomerStatusFilter,
             ErrorResponse,
             ErrorType,
+            GrantType,
+            SnakeCaseToken,
             SortDirection,
+            TokenError,
+            TokenRequest,
+            TokenResponse,
         }
     };
 }
@@ -82,8 +88,57 @@ pub struct RecordedRequest {
     pub body: Bytes,
 }
 
-/// An HTTP server on 127.0.0.1 that answers every request with one canned response and
-/// records what it received. It stops when dropped.
+/// What a [`RecordingServer`] answers to one request.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// The status.
+    pub status: u16,
+    /// Extra headers (`content-type` defaults to `application/json` when not given).
+    pub headers: Vec<(String, String)>,
+    /// The body, as bytes.
+    pub body: Vec<u8>,
+    /// How long to wait before answering.
+    pub delay: std::time::Duration,
+}
+
+impl Reply {
+    /// `status` with `body` as JSON.
+    pub fn json(status: u16, body: &Value) -> Self {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: serde_json::to_vec(body).expect("serialisable"),
+            delay: std::time::Duration::ZERO,
+        }
+    }
+
+    /// `status` with `body` as it is, under `content_type`.
+    pub fn raw(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
+        Reply {
+            status,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: body.into(),
+            delay: std::time::Duration::ZERO,
+        }
+    }
+
+    /// The same reply with one more header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// The same reply, sent after `delay`.
+    pub fn delayed(mut self, delay: std::time::Duration) -> Self {
+        self.delay = delay;
+        self
+    }
+}
+
+type Handler = dyn Fn(&RecordedRequest) -> Reply + Send + Sync;
+
+/// An HTTP server on 127.0.0.1 that records every request and answers it as its handler says.
+/// It stops when dropped.
 pub struct RecordingServer {
     base_url: String,
     requests: Arc<Mutex<Vec<RecordedRequest>>>,
@@ -94,20 +149,52 @@ impl RecordingServer {
     /// Starts the server on an ephemeral port; every request gets `status` and `body` as
     /// `application/json`.
     pub async fn start(status: u16, body: Value) -> Self {
+        let reply = Reply::json(status, &body);
+        Self::with_handler(move |_| reply.clone()).await
+    }
+
+    /// Starts the server on an ephemeral port; `handler` decides each reply from the request
+    /// (which is recorded before the handler runs).
+    pub async fn with_handler(
+        handler: impl Fn(&RecordedRequest) -> Reply + Send + Sync + 'static,
+    ) -> Self {
         let requests: Arc<Mutex<Vec<RecordedRequest>>> = Arc::default();
         let recorded = Arc::clone(&requests);
-        let status = StatusCode::from_u16(status).expect("a valid status");
-        let body = serde_json::to_vec(&body).expect("serialisable");
+        let handler: Arc<Handler> = Arc::new(handler);
         let app = axum::Router::new().fallback(
             move |method: Method, uri: Uri, headers: HeaderMap, request_body: Bytes| {
-                recorded.lock().unwrap().push(RecordedRequest {
+                let request = RecordedRequest {
                     method,
                     uri,
                     headers,
                     body: request_body,
-                });
-                let body = body.clone();
-                async move { (status, [("content-type", "application/json")], body) }
+                };
+                recorded.lock().unwrap().push(request.clone());
+                let reply = handler(&request);
+                async move {
+                    if !reply.delay.is_zero() {
+                        tokio::time::sleep(reply.delay).await;
+                    }
+                    let mut response =
+                        axum::response::Response::new(axum::body::Body::from(reply.body));
+                    *response.status_mut() =
+                        StatusCode::from_u16(reply.status).expect("a valid status");
+                    let headers = response.headers_mut();
+                    if !reply
+                        .headers
+                        .iter()
+                        .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                    {
+                        headers.insert("content-type", "application/json".parse().unwrap());
+                    }
+                    for (name, value) in reply.headers {
+                        headers.append(
+                            axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                            value.parse().unwrap(),
+                        );
+                    }
+                    response
+                }
             },
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -133,12 +220,67 @@ impl RecordingServer {
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.requests.lock().unwrap().clone()
     }
+
+    /// The requests received so far for `path`.
+    pub fn requests_to(&self, path: &str) -> Vec<RecordedRequest> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.uri.path() == path)
+            .collect()
+    }
 }
 
 impl Drop for RecordingServer {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+/// The path of the search operation.
+pub const SEARCH_PATH: &str = "/api/v0/customer/search";
+
+/// The path of the token operation.
+pub const TOKEN_PATH: &str = "/oauth/token";
+
+impl RecordedRequest {
+    /// The value of a query parameter, if sent.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        self.uri.query()?.split('&').find_map(|pair| {
+            let (key, value) = pair.split_once('=')?;
+            (key == name).then(|| value.to_string())
+        })
+    }
+
+    /// A header's value as text, if sent.
+    pub fn header(&self, name: &str) -> Option<String> {
+        Some(self.headers.get(name)?.to_str().ok()?.to_string())
+    }
+}
+
+/// A search envelope holding `customers` and `records_count`.
+pub fn page_envelope(customers: Vec<Value>, records_count: Option<i64>) -> Value {
+    serde_json::json!({
+        "errorResponse": null,
+        "payload": { "data": customers, "recordsCount": records_count },
+        "response_code": 0,
+        "response_message": "Success",
+    })
+}
+
+/// An error envelope, as EnKash sends it.
+pub fn error_envelope(error_type: &str, message: &str, response_code: i64) -> Value {
+    serde_json::json!({
+        "errorResponse": {
+            "apiSubErrors": [],
+            "errorMessage": message,
+            "errorType": error_type,
+            "requestId": "req-4f2a",
+            "timestamp": "2024-10-10 08:34:46",
+        },
+        "payload": null,
+        "response_code": response_code,
+        "response_message": message,
+    })
 }
 
 /// The `everyFilter` request-body example of `searchCustomer` in the spec.

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use enkash_customer_search::{Client, types};
+use enkash_customer_search::{Client, SearchQuery, types};
 use serde_json::{Value, json};
 use workspace_tests::{RecordingServer, numbers_as_f64, spec_example, spec_request_example};
 
@@ -45,16 +45,13 @@ fn every_filter() -> types::builder::CustomerSearchRequest {
 async fn a_search_with_every_filter_sends_exactly_this_request() {
     let server = RecordingServer::start(200, spec_example("CustomerSearchPage")).await;
     let client = Client::new(server.base_url()).expect("a client for the test server");
-    client
-        .search_customer()
+    let query = SearchQuery::new()
         .direction(types::SortDirection::Desc)
         .limit(500)
         .offset(1000)
         .order_by("legalName")
-        .body(every_filter())
-        .send()
-        .await
-        .expect("the search succeeds");
+        .filters(every_filter());
+    client.search(&query).await.expect("the search succeeds");
 
     let requests = server.requests();
     assert_eq!(requests.len(), 1);
@@ -112,7 +109,12 @@ fn the_error_example_decodes_and_reencodes_without_loss() {
         .error_response
         .as_ref()
         .expect("errorResponse is set");
-    assert_eq!(error.error_type, Some(types::ErrorType::ValidationError));
+    assert_eq!(
+        error.error_type,
+        Some(enkash_customer_search::Open::Known(
+            types::ErrorType::ValidationError
+        ))
+    );
     assert_eq!(error.api_sub_errors.as_ref().map(Vec::len), Some(1));
     assert_eq!(serde_json::to_value(&decoded).unwrap(), example);
 }

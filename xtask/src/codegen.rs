@@ -9,21 +9,28 @@ use std::fs;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
-use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
+use progenitor::{CrateVers, GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 
 use crate::spec_checks::{self, RuntimeCrate};
+use crate::type_substitutions;
 use crate::{Result, project_root};
 
 /// A spec and the crate generated from it. Paths are relative to the workspace root.
 pub struct Target {
     pub spec: &'static str,
     pub crate_dir: &'static str,
+    /// The package name in the crate's Cargo.toml, for paths to its hand-written types.
+    pub crate_name: &'static str,
+    /// The hand-written type each request carries through the crate's `ClientHooks`.
+    pub call_context: &'static str,
 }
 
 /// The whole mapping from specs to crates; a second spec is one more line.
 pub const TARGETS: &[Target] = &[Target {
     spec: "openapi/customer-search.yaml",
     crate_dir: "crates/enkash-customer-search",
+    crate_name: "enkash-customer-search",
+    call_context: "crate::hooks::CallContext",
 }];
 
 /// The command a person runs to bring generated files up to date.
@@ -62,19 +69,31 @@ pub fn generate(root: &Path, target: &Target) -> Result<String> {
     let spec_path = root.join(target.spec);
     let text =
         fs::read_to_string(&spec_path).map_err(|e| format!("cannot read {}: {e}", target.spec))?;
-    // Parsed twice: as plain JSON for the checks that walk the whole document, and as OpenAPI.
-    let document: serde_json::Value = serde_norway::from_str(&text)
+    // Read as plain JSON first, for the checks and rewrites that walk the whole document.
+    let mut document: serde_json::Value = serde_norway::from_str(&text)
         .map_err(|e| format!("{} is not valid YAML: {e}", target.spec))?;
     spec_checks::check_spec(target.spec, &document)?;
-    let spec: openapiv3::OpenAPI = serde_norway::from_str(&text)
+    type_substitutions::apply(&mut document, target.crate_name)
+        .map_err(|e| format!("{}: {e}", target.spec))?;
+    let spec: openapiv3::OpenAPI = serde_json::from_value(document)
         .map_err(|e| format!("{} is not a valid OpenAPI 3.0 document: {e}", target.spec))?;
 
+    let call_context: proc_macro2::TokenStream = target
+        .call_context
+        .parse()
+        .map_err(|e| format!("`{}` is not a Rust path: {e}", target.call_context))?;
     let mut generator = Generator::new(
         GenerationSettings::default()
             .with_interface(InterfaceStyle::Builder)
             .with_tag(TagStyle::Merged)
             .with_derive("PartialEq")
-            .with_derive("schemars::JsonSchema"),
+            .with_derive("schemars::JsonSchema")
+            // The hand-written types that `type_substitutions` points at.
+            .with_crate(target.crate_name, CrateVers::Any, None)
+            // Every request carries a per-call context, and the crate implements the hooks
+            // (auth header, timeout, what the response looked like) itself.
+            .with_inner_type(call_context)
+            .with_hooks(HooksMode::Expected),
     );
     // progenitor panics (rather than returning an error) on some specs it does not support;
     // the checks above catch the known ones, and this turns any other into a message.
@@ -293,6 +312,8 @@ mod tests {
     const SCRATCH: Target = Target {
         spec: "openapi/spec.yaml",
         crate_dir: "crates/client",
+        crate_name: "client",
+        call_context: "crate::hooks::CallContext",
     };
 
     const SPEC_HEAD: &str = "openapi: 3.0.3\ninfo: { title: t, version: '1' }\n";

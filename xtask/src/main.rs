@@ -8,6 +8,7 @@
 mod codegen;
 mod lint;
 mod spec_checks;
+mod type_substitutions;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

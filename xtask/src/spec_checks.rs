@@ -20,6 +20,7 @@ pub fn check_spec(spec_path: &str, document: &Value) -> Result<()> {
     check_refs(document, &mut String::new(), document, &mut problems);
     check_operation_ids(document, &mut problems);
     check_schema_names(document, &mut problems);
+    check_property_names(document, &mut problems);
     if problems.is_empty() {
         Ok(())
     } else {
@@ -137,6 +138,38 @@ fn check_schema_names(document: &Value, problems: &mut Vec<String>) {
         if names.len() > 1 {
             problems.push(format!(
                 "component schemas {} all become the Rust type `{rust_name}`; rename all but one",
+                names
+                    .iter()
+                    .map(|n| format!("{n:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+}
+
+/// No two properties of one object may become the same Rust field (`access_token` and
+/// `accessToken` are both `access_token`); typify would emit a struct that does not compile.
+/// Only the properties written directly under a component schema are checked.
+fn check_property_names(document: &Value, problems: &mut Vec<String>) {
+    let Some(schemas) = document
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    else {
+        return;
+    };
+    for (schema, body) in schemas {
+        let Some(properties) = body.get("properties").and_then(Value::as_object) else {
+            continue;
+        };
+        let mut by_field: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+        for name in properties.keys() {
+            by_field.entry(name.to_snake_case()).or_default().push(name);
+        }
+        for (field, names) in by_field.into_iter().filter(|(_, n)| n.len() > 1) {
+            problems.push(format!(
+                "properties {} of schema `{schema}` all become the Rust field `{field}`; \
+                 split the schema (for example with `oneOf`) or rename all but one",
                 names
                     .iter()
                     .map(|n| format!("{n:?}"))
@@ -289,6 +322,22 @@ mod tests {
         assert!(
             message.contains(
                 "component schemas \"CustomerPage\", \"customer_page\" all become the Rust type `CustomerPage`"
+            ),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn property_names_that_become_one_field_are_rejected() {
+        let doc = spec_with(
+            json!({ "/a": post(Some("getA")) }),
+            json!({ "Token": { "type": "object", "properties": {
+                "access_token": { "type": "string" }, "accessToken": { "type": "string" } } } }),
+        );
+        let message = problems_of(doc);
+        assert!(
+            message.contains(
+                "properties \"accessToken\", \"access_token\" of schema `Token` all become the Rust field `access_token`"
             ),
             "{message}"
         );

@@ -1,70 +1,281 @@
-//! [`Client`], the crate's entry point: the generated client, built so that it cannot panic.
+//! [`Client`] and its [`ClientBuilder`]: where base URL, auth, timeouts, retries and the HTTP
+//! client are decided once, and checked once, when the client is built.
 //!
-//! progenitor's own `Client::new` unwraps the `reqwest::Client` it builds, which panics with
-//! this crate's TLS setup (see [`crate::tls`]) and takes any base URL unchecked. This wrapper
-//! checks the base URL, builds the HTTP client with working TLS, and returns errors instead.
-//! It dereferences to the generated client, so every operation (`search_customer`, …) is a
-//! method on it.
+//! progenitor's own `Client::new` unwraps the `reqwest::Client` it builds (which panics with
+//! this crate's TLS setup, see [`crate::tls`]) and takes any base URL unchecked. Here a bad
+//! setting is a [`BuildError`], and every call goes through the crate's auth, retry and error
+//! layers rather than straight to the generated code.
 
 use std::fmt;
-use std::ops::Deref;
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::generated;
+use reqwest::header::HeaderValue;
 
-/// How long to wait for a connection, and for a whole request, unless told otherwise.
-/// The same 15 seconds progenitor's generated client uses.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
+use crate::auth::{Auth, Credentials, TokenCache, sensitive_header};
+use crate::hooks::CallContext;
+use crate::{RetryPolicy, Secret, generated};
 
-/// The `User-Agent` sent with every request.
+/// EnKash's UAT (sandbox) host. Documented for EnKash Payouts; assumed for Accounts
+/// Receivable, whose pages show only a placeholder.
+pub const UAT_BASE_URL: &str = "https://ekpayout-uat.enkash.in";
+
+/// EnKash's live host. Documented for EnKash Payouts; assumed for Accounts Receivable.
+pub const LIVE_BASE_URL: &str = "https://api.enkash.in";
+
+/// How long to wait for a connection, unless told otherwise.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long to wait for a whole response (a page of 5,000 customers included), unless told
+/// otherwise.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The `User-Agent` sent with every request, unless told otherwise.
 pub const USER_AGENT: &str = concat!("enkash-customer-search/", env!("CARGO_PKG_VERSION"));
 
-/// A client for the EnKash customer search API.
+/// A client for the EnKash customer search API. Cheap to clone: clones share the connection
+/// pool and the cached token.
 ///
-/// Every operation of the spec is a method, through `Deref` to the generated client:
-/// `client.search_customer().limit(100).send().await`.
+/// Build one with [`Client::builder`]; see the crate docs for a first call.
 #[derive(Clone, Debug)]
 pub struct Client {
-    inner: generated::Client,
+    pub(crate) shared: Arc<Shared>,
+}
+
+/// What every clone of a [`Client`] shares.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub base_url: String,
+    pub token_base_url: String,
+    pub http: reqwest::Client,
+    pub retry: RetryPolicy,
+    pub request_timeout: Option<Duration>,
+    pub user_agent: HeaderValue,
+    pub auth: Auth,
 }
 
 impl Client {
-    /// A client for the API at `base_url` (scheme, host, optional port and path prefix, for
-    /// example `https://api.enkash.in`), with TLS, [`DEFAULT_TIMEOUT`] and [`USER_AGENT`].
-    pub fn new(base_url: &str) -> Result<Self, BuildError> {
-        let http = crate::tls::reqwest_client_builder()
-            .map_err(|e| BuildError::Tls(e.to_string()))?
-            .connect_timeout(DEFAULT_TIMEOUT)
-            .timeout(DEFAULT_TIMEOUT)
-            .user_agent(USER_AGENT)
-            .build()
-            .map_err(|e| BuildError::Http(e.to_string()))?;
-        Self::with_reqwest_client(base_url, http)
+    /// A builder for a client of the API at `base_url`: scheme, host, optional port and path
+    /// prefix, for example [`UAT_BASE_URL`] or `http://127.0.0.1:8080/enkash`.
+    pub fn builder(base_url: impl Into<String>) -> ClientBuilder {
+        ClientBuilder {
+            base_url: base_url.into(),
+            token_base_url: None,
+            auth: AuthSetting::None,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            request_timeout: Some(DEFAULT_REQUEST_TIMEOUT),
+            retry: RetryPolicy::default(),
+            user_agent: USER_AGENT.to_string(),
+            http: None,
+        }
     }
 
-    /// A client that sends its requests through `http`, for full control over timeouts,
-    /// proxies and connection pooling. For `https` URLs, start `http` from
-    /// [`reqwest_client_builder`](crate::reqwest_client_builder).
-    pub fn with_reqwest_client(base_url: &str, http: reqwest::Client) -> Result<Self, BuildError> {
-        let base_url = checked_base_url(base_url)?;
-        Ok(Client {
-            inner: generated::Client::new_with_client(&base_url, http),
-        })
+    /// A client for `base_url` with the defaults and no authentication (for a test server, or
+    /// one that needs none). Same as `Client::builder(base_url).build()`.
+    pub fn new(base_url: &str) -> Result<Self, BuildError> {
+        Client::builder(base_url).build()
     }
 
     /// The base URL requests are sent to, without a trailing slash.
     pub fn base_url(&self) -> &str {
-        use progenitor_client::ClientInfo;
-        self.inner.baseurl()
+        &self.shared.base_url
+    }
+
+    /// The retry policy in force.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.shared.retry
+    }
+
+    /// The generated client for one attempt, with its own [`CallContext`].
+    pub(crate) fn generated(
+        &self,
+        base_url: &str,
+        authorization: Option<HeaderValue>,
+    ) -> generated::Client {
+        generated::Client::new_with_client(
+            base_url,
+            self.shared.http.clone(),
+            CallContext::new(
+                authorization,
+                self.shared.user_agent.clone(),
+                self.shared.request_timeout,
+            ),
+        )
     }
 }
 
-impl Deref for Client {
-    type Target = generated::Client;
+enum AuthSetting {
+    None,
+    Bearer(Secret),
+    Credentials(Credentials),
+}
 
-    fn deref(&self) -> &Self::Target {
-        &self.inner
+/// Settings for a [`Client`]; every one has a default but the base URL.
+pub struct ClientBuilder {
+    base_url: String,
+    token_base_url: Option<String>,
+    auth: AuthSetting,
+    connect_timeout: Duration,
+    request_timeout: Option<Duration>,
+    retry: RetryPolicy,
+    user_agent: String,
+    http: Option<reqwest::Client>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let auth = match &self.auth {
+            AuthSetting::None => "none",
+            AuthSetting::Bearer(_) => "bearer token",
+            AuthSetting::Credentials(_) => "credentials",
+        };
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &without_userinfo(&self.base_url))
+            .field("auth", &auth)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("retry", &self.retry)
+            .field("user_agent", &self.user_agent)
+            .finish_non_exhaustive()
     }
+}
+
+impl ClientBuilder {
+    /// Send this bearer token with every request (`Authorization: Bearer …`). A 401 is then
+    /// an [`Error::Authentication`](crate::Error::Authentication) at once.
+    pub fn bearer_token(mut self, token: impl Into<Secret>) -> Self {
+        self.auth = AuthSetting::Bearer(token.into());
+        self
+    }
+
+    /// Fetch tokens with these credentials: on first use, again shortly before each expires,
+    /// and once more (with one retry of the request) if the API answers 401. A rejected
+    /// credential is never sent again.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.auth = AuthSetting::Credentials(credentials);
+        self
+    }
+
+    /// Where the token endpoint lives (its `/oauth/token` is appended), when not on the
+    /// API's base URL.
+    pub fn token_base_url(mut self, url: impl Into<String>) -> Self {
+        self.token_base_url = Some(url.into());
+        self
+    }
+
+    /// How long to wait for a connection ([`DEFAULT_CONNECT_TIMEOUT`]). Not applied to a
+    /// client given with [`reqwest_client`](Self::reqwest_client), which keeps its own.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long to wait for each response, body included ([`DEFAULT_REQUEST_TIMEOUT`]);
+    /// `None` waits as long as it takes. Applied per attempt, also to a given reqwest client.
+    pub fn request_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// When to retry ([`RetryPolicy::default`]: 3 attempts in all); [`RetryPolicy::none`]
+    /// switches retries off.
+    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The `User-Agent` header ([`USER_AGENT`]). To keep ours in yours, append it:
+    /// `format!("my-app/1.0 {USER_AGENT}")`.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Send requests through this `reqwest::Client` (its proxies, pool and connect timeout).
+    /// For `https`, start it from [`reqwest_client_builder`](crate::reqwest_client_builder).
+    pub fn reqwest_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// The client, or what is wrong with the settings.
+    pub fn build(self) -> Result<Client, BuildError> {
+        let base_url = checked_base_url(&self.base_url)?;
+        let token_base_url = match &self.token_base_url {
+            Some(url) => checked_base_url(url)?,
+            None => base_url.clone(),
+        };
+        let user_agent = HeaderValue::from_str(&self.user_agent).map_err(|_| {
+            BuildError::InvalidUserAgent("it has characters an HTTP header cannot carry".into())
+        })?;
+        let auth = match self.auth {
+            AuthSetting::None => Auth::None,
+            AuthSetting::Bearer(token) => {
+                if token.expose_secret().is_empty() {
+                    return Err(BuildError::InvalidCredentials(
+                        "the bearer token is empty".into(),
+                    ));
+                }
+                Auth::Bearer(
+                    sensitive_header(&format!("Bearer {}", token.expose_secret())).map_err(
+                        |_| {
+                            BuildError::InvalidCredentials(
+                                "the bearer token has characters an HTTP header cannot carry"
+                                    .into(),
+                            )
+                        },
+                    )?,
+                )
+            }
+            AuthSetting::Credentials(credentials) => {
+                check_credentials(&credentials)?;
+                Auth::Credentials(Box::new(TokenCache::new(credentials)))
+            }
+        };
+        let http = match self.http {
+            Some(http) => http,
+            None => crate::tls::reqwest_client_builder()
+                .map_err(|e| BuildError::Tls(e.to_string()))?
+                .connect_timeout(self.connect_timeout)
+                .build()
+                .map_err(|e| BuildError::Http(e.to_string()))?,
+        };
+        Ok(Client {
+            shared: Arc::new(Shared {
+                base_url,
+                token_base_url,
+                http,
+                retry: self.retry,
+                request_timeout: self.request_timeout,
+                user_agent,
+                auth,
+            }),
+        })
+    }
+}
+
+fn check_credentials(credentials: &Credentials) -> Result<(), BuildError> {
+    let missing = [
+        ("client id", credentials.client_id.is_empty()),
+        (
+            "client secret",
+            credentials.client_secret.expose_secret().is_empty(),
+        ),
+        ("username", credentials.username.is_empty()),
+        ("password", credentials.password.expose_secret().is_empty()),
+    ];
+    if let Some((name, _)) = missing.iter().find(|(_, empty)| *empty) {
+        return Err(BuildError::InvalidCredentials(format!(
+            "the {name} is empty"
+        )));
+    }
+    if credentials.client_id.contains(':') {
+        // HTTP Basic cannot carry a colon in the user part: EnKash would see another id.
+        return Err(BuildError::InvalidCredentials(
+            "the client id contains ':', which HTTP Basic cannot carry".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// An absolute `http` or `https` URL without query or fragment, returned without a trailing
@@ -114,6 +325,10 @@ pub enum BuildError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The bearer token or the credentials cannot be used (the reason never shows them).
+    InvalidCredentials(String),
+    /// The user agent cannot be sent.
+    InvalidUserAgent(String),
     /// The TLS configuration could not be built.
     Tls(String),
     /// The HTTP client could not be built.
@@ -126,6 +341,8 @@ impl fmt::Display for BuildError {
             BuildError::InvalidBaseUrl { url, reason } => {
                 write!(f, "invalid base URL {url:?}: {reason}")
             }
+            BuildError::InvalidCredentials(reason) => write!(f, "invalid credentials: {reason}"),
+            BuildError::InvalidUserAgent(reason) => write!(f, "invalid user agent: {reason}"),
             BuildError::Tls(reason) => write!(f, "cannot set up TLS: {reason}"),
             BuildError::Http(reason) => write!(f, "cannot build the HTTP client: {reason}"),
         }
@@ -140,9 +357,10 @@ mod tests {
 
     #[test]
     fn https_urls_build_without_a_process_wide_tls_provider() {
-        let client = Client::new("https://ekpayout-uat.enkash.in").expect("an https client builds");
+        let client = Client::new(UAT_BASE_URL).expect("an https client builds");
         assert_eq!(client.base_url(), "https://ekpayout-uat.enkash.in");
         assert!(rustls::crypto::CryptoProvider::get_default().is_none());
+        Client::new(LIVE_BASE_URL).expect("the live host builds too");
     }
 
     #[test]
@@ -166,6 +384,89 @@ mod tests {
             assert!(err.contains(reason), "{url}: {err}");
             assert!(!err.contains("secret"), "a credential leaked into {err:?}");
         }
+        let err = Client::builder(UAT_BASE_URL)
+            .token_base_url("nonsense")
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, BuildError::InvalidBaseUrl { .. }), "{err}");
+    }
+
+    #[test]
+    fn unusable_credentials_and_settings_fail_the_build_without_showing_secrets() {
+        let cases = [
+            (
+                Credentials::new("", "S3CR3T-1", "u@x.in", "PW-1"),
+                "the client id is empty",
+            ),
+            (
+                Credentials::new("CEK1", "", "u@x.in", "PW-1"),
+                "the client secret is empty",
+            ),
+            (
+                Credentials::new("CEK1", "S3CR3T-1", "", "PW-1"),
+                "the username is empty",
+            ),
+            (
+                Credentials::new("CEK1", "S3CR3T-1", "u@x.in", ""),
+                "the password is empty",
+            ),
+            (
+                Credentials::new("CEK:1", "S3CR3T-1", "u@x.in", "PW-1"),
+                "contains ':'",
+            ),
+        ];
+        for (credentials, reason) in cases {
+            let err = Client::builder(UAT_BASE_URL)
+                .credentials(credentials)
+                .build()
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(reason), "{err}");
+            assert!(!err.contains("S3CR3T") && !err.contains("PW-1"), "{err}");
+        }
+        let err = Client::builder(UAT_BASE_URL)
+            .bearer_token("")
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            err,
+            BuildError::InvalidCredentials("the bearer token is empty".into())
+        );
+        let err = Client::builder(UAT_BASE_URL)
+            .bearer_token("T0K\nEN")
+            .build()
+            .unwrap_err();
+        assert!(!err.to_string().contains("T0K"), "{err}");
+        let err = Client::builder(UAT_BASE_URL)
+            .user_agent("bad\nagent")
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, BuildError::InvalidUserAgent(_)), "{err}");
+    }
+
+    #[test]
+    fn the_builder_debug_names_the_auth_kind_but_no_secret() {
+        let builder = Client::builder("https://user:pw-in-url@api.enkash.in")
+            .credentials(Credentials::new("CEK1", "secret-1", "u@x.in", "password-1"));
+        let shown = format!("{builder:?}");
+        assert!(shown.contains("credentials"), "{shown}");
+        for secret in ["pw-in-url", "secret-1", "password-1"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        let client = Client::builder(UAT_BASE_URL)
+            .credentials(Credentials::new("CEK1", "secret-1", "u@x.in", "password-1"))
+            .build()
+            .unwrap();
+        let shown = format!("{client:?}");
+        assert!(
+            !shown.contains("secret-1") && !shown.contains("password-1"),
+            "{shown}"
+        );
+        let client = Client::builder(UAT_BASE_URL)
+            .bearer_token("bearer-token-1")
+            .build()
+            .unwrap();
+        assert!(!format!("{client:?}").contains("bearer-token-1"));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///One finer-grained error. The vendor documents no fields (`{}`), so every field the server sends is kept as it is.
+    ///One finer-grained error. The vendor documents no fields (`{}`), so any JSON value the server sends (usually an object) is kept as it is.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -18,30 +18,58 @@ pub mod types {
         schemars::JsonSchema
     )]
     #[serde(transparent)]
-    pub struct ApiSubError(
-        pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
+    pub struct ApiSubError(pub ::serde_json::Value);
     impl ::std::ops::Deref for ApiSubError {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        type Target = ::serde_json::Value;
+        fn deref(&self) -> &::serde_json::Value {
             &self.0
         }
     }
-    impl ::std::convert::From<ApiSubError>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
+    impl ::std::convert::From<ApiSubError> for ::serde_json::Value {
         fn from(value: ApiSubError) -> Self {
             value.0
         }
     }
-    impl ::std::convert::From<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ApiSubError {
-        fn from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> Self {
+    impl ::std::convert::From<::serde_json::Value> for ApiSubError {
+        fn from(value: ::serde_json::Value) -> Self {
             Self(value)
+        }
+    }
+    ///The camelCase shape of the token response (EnKash Payouts). Assumed nullable throughout.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct CamelCaseToken {
+        ///The bearer token.
+        #[serde(rename = "accessToken")]
+        pub access_token: ::enkash_customer_search::Secret,
+        ///Seconds until the token expires; see `SnakeCaseToken.expires_in`.
+        #[serde(
+            rename = "expiresIn",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub expires_in: ::std::option::Option<i64>,
+        ///A refresh token.
+        #[serde(
+            rename = "refreshToken",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refresh_token: ::std::option::Option<::enkash_customer_search::Secret>,
+        ///The token type, `bearer`.
+        #[serde(
+            rename = "tokenType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub token_type: ::std::option::Option<::std::string::String>,
+    }
+    impl CamelCaseToken {
+        pub fn builder() -> builder::CamelCaseToken {
+            Default::default()
         }
     }
     ///A person to contact at the customer. Assumed nullable throughout, as a Spring/Jackson service may send `null` for unset fields.
@@ -66,7 +94,7 @@ pub mod types {
             rename = "createdOn",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub created_on: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub created_on: ::std::option::Option<::enkash_customer_search::LenientDateTime>,
         ///Id of the customer the contact belongs to.
         #[serde(
             rename = "customerId",
@@ -109,7 +137,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub modified_on: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
+            ::enkash_customer_search::LenientDateTime,
         >,
         ///The contact's name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -344,7 +372,7 @@ pub mod types {
             rename = "createdOn",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub created_on: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub created_on: ::std::option::Option<::enkash_customer_search::LenientDateTime>,
         ///The customer's id (`KC…`).
         #[serde(
             rename = "customerId",
@@ -407,7 +435,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub modified_on: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
+            ::enkash_customer_search::LenientDateTime,
         >,
         ///Net amount receivable from the customer.
         #[serde(
@@ -721,16 +749,16 @@ pub mod types {
             rename = "errorType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub error_type: ::std::option::Option<ErrorType>,
+        pub error_type: ::std::option::Option<::enkash_customer_search::Open<ErrorType>>,
         ///The server's id for the request; quote it to EnKash support.
         #[serde(
             rename = "requestId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub request_id: ::std::option::Option<::std::string::String>,
-        ///When the error happened, formatted `yyyy-MM-dd HH:mm:ss` (no `T`, no offset), so it is a plain string rather than `date-time`.
+        ///When the error happened. Documented as `yyyy-MM-dd HH:mm:ss` (no `T`, no offset), which is not RFC 3339: the client reads it leniently and keeps it as sent.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub timestamp: ::std::option::Option<::std::string::String>,
+        pub timestamp: ::std::option::Option<::enkash_customer_search::LenientDateTime>,
     }
     impl ErrorResponse {
         pub fn builder() -> builder::ErrorResponse {
@@ -821,6 +849,88 @@ pub mod types {
             value.parse()
         }
     }
+    ///The OAuth2 grant; EnKash documents only the password grant.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum GrantType {
+        #[serde(rename = "password")]
+        Password,
+    }
+    impl ::std::fmt::Display for GrantType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Password => f.write_str("password"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for GrantType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "password" => Ok(Self::Password),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GrantType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for GrantType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///The Spring OAuth2 shape of the token response. Assumed nullable throughout.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct SnakeCaseToken {
+        ///The bearer token.
+        pub access_token: ::enkash_customer_search::Secret,
+        ///Seconds until the token expires. The pages say "valid for 5 minutes" while their example shows 86399; this value is what counts.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expires_in: ::std::option::Option<i64>,
+        ///A refresh token; EnKash documents no refresh call.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub refresh_token: ::std::option::Option<::enkash_customer_search::Secret>,
+        ///Granted scopes.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub scope: ::std::option::Option<::std::string::String>,
+        ///The token type, `bearer`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub token_type: ::std::option::Option<::std::string::String>,
+    }
+    impl SnakeCaseToken {
+        pub fn builder() -> builder::SnakeCaseToken {
+            Default::default()
+        }
+    }
     ///Sort direction of `orderBy`.
     #[derive(
         ::serde::Deserialize,
@@ -877,8 +987,184 @@ pub mod types {
             value.parse()
         }
     }
+    ///Why the token call failed. Assumed: Spring Security OAuth2's error body; the AR pages document none.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct TokenError {
+        ///An OAuth2 error code such as `invalid_grant`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error: ::std::option::Option<::std::string::String>,
+        ///A message for people, such as `Bad credentials`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_description: ::std::option::Option<::std::string::String>,
+    }
+    impl TokenError {
+        pub fn builder() -> builder::TokenError {
+            Default::default()
+        }
+    }
+    ///The form fields of the token call. The client id and secret go in the `Authorization` header, not here.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct TokenRequest {
+        ///The EnKash company id (`CEK…`).
+        #[serde(rename = "clientId")]
+        pub client_id: ::std::string::String,
+        ///Always `password`.
+        pub grant_type: GrantType,
+        ///The user's password.
+        pub password: ::enkash_customer_search::Secret,
+        ///The registered e-mail address of the user.
+        pub username: ::std::string::String,
+    }
+    impl TokenRequest {
+        pub fn builder() -> builder::TokenRequest {
+            Default::default()
+        }
+    }
+    ///A bearer token, in either of the two shapes the EnKash pages document: Spring OAuth2's snake_case, or the camelCase shown for Payouts.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(untagged)]
+    pub enum TokenResponse {
+        SnakeCaseToken(SnakeCaseToken),
+        CamelCaseToken(CamelCaseToken),
+    }
+    impl ::std::convert::From<SnakeCaseToken> for TokenResponse {
+        fn from(value: SnakeCaseToken) -> Self {
+            Self::SnakeCaseToken(value)
+        }
+    }
+    impl ::std::convert::From<CamelCaseToken> for TokenResponse {
+        fn from(value: CamelCaseToken) -> Self {
+            Self::CamelCaseToken(value)
+        }
+    }
     /// Types for composing complex structures.
     pub mod builder {
+        #[derive(Clone, Debug)]
+        pub struct CamelCaseToken {
+            access_token: ::std::result::Result<
+                ::enkash_customer_search::Secret,
+                ::std::string::String,
+            >,
+            expires_in: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            refresh_token: ::std::result::Result<
+                ::std::option::Option<::enkash_customer_search::Secret>,
+                ::std::string::String,
+            >,
+            token_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CamelCaseToken {
+            fn default() -> Self {
+                Self {
+                    access_token: Err("no value supplied for access_token".to_string()),
+                    expires_in: Ok(Default::default()),
+                    refresh_token: Ok(Default::default()),
+                    token_type: Ok(Default::default()),
+                }
+            }
+        }
+        impl CamelCaseToken {
+            pub fn access_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::enkash_customer_search::Secret>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.access_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for access_token: {e}")
+                    });
+                self
+            }
+            pub fn expires_in<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.expires_in = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for expires_in: {e}")
+                    });
+                self
+            }
+            pub fn refresh_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::enkash_customer_search::Secret>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refresh_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for refresh_token: {e}")
+                    });
+                self
+            }
+            pub fn token_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.token_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for token_type: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CamelCaseToken> for super::CamelCaseToken {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CamelCaseToken,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    access_token: value.access_token?,
+                    expires_in: value.expires_in?,
+                    refresh_token: value.refresh_token?,
+                    token_type: value.token_type?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CamelCaseToken> for CamelCaseToken {
+            fn from(value: super::CamelCaseToken) -> Self {
+                Self {
+                    access_token: Ok(value.access_token),
+                    expires_in: Ok(value.expires_in),
+                    refresh_token: Ok(value.refresh_token),
+                    token_type: Ok(value.token_type),
+                }
+            }
+        }
         #[derive(Clone, Debug)]
         pub struct CustomerKeyContact {
             created_by: ::std::result::Result<
@@ -886,7 +1172,7 @@ pub mod types {
                 ::std::string::String,
             >,
             created_on: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<::enkash_customer_search::LenientDateTime>,
                 ::std::string::String,
             >,
             customer_id: ::std::result::Result<
@@ -922,7 +1208,7 @@ pub mod types {
                 ::std::string::String,
             >,
             modified_on: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<::enkash_customer_search::LenientDateTime>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<
@@ -974,7 +1260,7 @@ pub mod types {
             pub fn created_on<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    ::std::option::Option<::enkash_customer_search::LenientDateTime>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -1086,7 +1372,7 @@ pub mod types {
             pub fn modified_on<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    ::std::option::Option<::enkash_customer_search::LenientDateTime>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -1457,7 +1743,7 @@ pub mod types {
                 ::std::string::String,
             >,
             created_on: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<::enkash_customer_search::LenientDateTime>,
                 ::std::string::String,
             >,
             customer_id: ::std::result::Result<
@@ -1498,7 +1784,7 @@ pub mod types {
                 ::std::string::String,
             >,
             modified_on: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<::enkash_customer_search::LenientDateTime>,
                 ::std::string::String,
             >,
             net_amount: ::std::result::Result<
@@ -1717,7 +2003,7 @@ pub mod types {
             pub fn created_on<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    ::std::option::Option<::enkash_customer_search::LenientDateTime>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -1859,7 +2145,7 @@ pub mod types {
             pub fn modified_on<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    ::std::option::Option<::enkash_customer_search::LenientDateTime>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -2622,7 +2908,7 @@ pub mod types {
                 ::std::string::String,
             >,
             error_type: ::std::result::Result<
-                ::std::option::Option<super::ErrorType>,
+                ::std::option::Option<::enkash_customer_search::Open<super::ErrorType>>,
                 ::std::string::String,
             >,
             request_id: ::std::result::Result<
@@ -2630,7 +2916,7 @@ pub mod types {
                 ::std::string::String,
             >,
             timestamp: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::enkash_customer_search::LenientDateTime>,
                 ::std::string::String,
             >,
         }
@@ -2676,7 +2962,11 @@ pub mod types {
             }
             pub fn error_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ErrorType>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::enkash_customer_search::Open<super::ErrorType>,
+                    >,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.error_type = value
@@ -2700,7 +2990,9 @@ pub mod types {
             }
             pub fn timestamp<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::enkash_customer_search::LenientDateTime>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.timestamp = value
@@ -2733,6 +3025,294 @@ pub mod types {
                     error_type: Ok(value.error_type),
                     request_id: Ok(value.request_id),
                     timestamp: Ok(value.timestamp),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct SnakeCaseToken {
+            access_token: ::std::result::Result<
+                ::enkash_customer_search::Secret,
+                ::std::string::String,
+            >,
+            expires_in: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            refresh_token: ::std::result::Result<
+                ::std::option::Option<::enkash_customer_search::Secret>,
+                ::std::string::String,
+            >,
+            scope: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            token_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for SnakeCaseToken {
+            fn default() -> Self {
+                Self {
+                    access_token: Err("no value supplied for access_token".to_string()),
+                    expires_in: Ok(Default::default()),
+                    refresh_token: Ok(Default::default()),
+                    scope: Ok(Default::default()),
+                    token_type: Ok(Default::default()),
+                }
+            }
+        }
+        impl SnakeCaseToken {
+            pub fn access_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::enkash_customer_search::Secret>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.access_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for access_token: {e}")
+                    });
+                self
+            }
+            pub fn expires_in<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.expires_in = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for expires_in: {e}")
+                    });
+                self
+            }
+            pub fn refresh_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::enkash_customer_search::Secret>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refresh_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for refresh_token: {e}")
+                    });
+                self
+            }
+            pub fn scope<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.scope = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for scope: {e}")
+                    });
+                self
+            }
+            pub fn token_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.token_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for token_type: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SnakeCaseToken> for super::SnakeCaseToken {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SnakeCaseToken,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    access_token: value.access_token?,
+                    expires_in: value.expires_in?,
+                    refresh_token: value.refresh_token?,
+                    scope: value.scope?,
+                    token_type: value.token_type?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SnakeCaseToken> for SnakeCaseToken {
+            fn from(value: super::SnakeCaseToken) -> Self {
+                Self {
+                    access_token: Ok(value.access_token),
+                    expires_in: Ok(value.expires_in),
+                    refresh_token: Ok(value.refresh_token),
+                    scope: Ok(value.scope),
+                    token_type: Ok(value.token_type),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TokenError {
+            error: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            error_description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TokenError {
+            fn default() -> Self {
+                Self {
+                    error: Ok(Default::default()),
+                    error_description: Ok(Default::default()),
+                }
+            }
+        }
+        impl TokenError {
+            pub fn error<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for error: {e}")
+                    });
+                self
+            }
+            pub fn error_description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error_description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for error_description: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TokenError> for super::TokenError {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TokenError,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    error: value.error?,
+                    error_description: value.error_description?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TokenError> for TokenError {
+            fn from(value: super::TokenError) -> Self {
+                Self {
+                    error: Ok(value.error),
+                    error_description: Ok(value.error_description),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TokenRequest {
+            client_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            grant_type: ::std::result::Result<super::GrantType, ::std::string::String>,
+            password: ::std::result::Result<
+                ::enkash_customer_search::Secret,
+                ::std::string::String,
+            >,
+            username: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TokenRequest {
+            fn default() -> Self {
+                Self {
+                    client_id: Err("no value supplied for client_id".to_string()),
+                    grant_type: Err("no value supplied for grant_type".to_string()),
+                    password: Err("no value supplied for password".to_string()),
+                    username: Err("no value supplied for username".to_string()),
+                }
+            }
+        }
+        impl TokenRequest {
+            pub fn client_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.client_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for client_id: {e}")
+                    });
+                self
+            }
+            pub fn grant_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::GrantType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.grant_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for grant_type: {e}")
+                    });
+                self
+            }
+            pub fn password<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::enkash_customer_search::Secret>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.password = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for password: {e}")
+                    });
+                self
+            }
+            pub fn username<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.username = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for username: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TokenRequest> for super::TokenRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TokenRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    client_id: value.client_id?,
+                    grant_type: value.grant_type?,
+                    password: value.password?,
+                    username: value.username?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TokenRequest> for TokenRequest {
+            fn from(value: super::TokenRequest) -> Self {
+                Self {
+                    client_id: Ok(value.client_id),
+                    grant_type: Ok(value.grant_type),
+                    password: Ok(value.password),
+                    username: Ok(value.username),
                 }
             }
         }
@@ -2779,6 +3359,7 @@ Version: 2024-10-10*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
+    pub(crate) inner: crate::hooks::CallContext,
 }
 impl Client {
     /// Create a new client.
@@ -2786,7 +3367,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str) -> Self {
+    pub fn new(baseurl: &str, inner: crate::hooks::CallContext) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -2794,7 +3375,7 @@ impl Client {
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap())
+        Self::new_with_client(baseurl, client.build().unwrap(), inner)
     }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
@@ -2802,14 +3383,19 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(baseurl: &str, client: reqwest::Client) -> Self {
+    pub fn new_with_client(
+        baseurl: &str,
+        client: reqwest::Client,
+        inner: crate::hooks::CallContext,
+    ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
             client,
+            inner,
         }
     }
 }
-impl ClientInfo<()> for Client {
+impl ClientInfo<crate::hooks::CallContext> for Client {
     fn api_version() -> &'static str {
         "2024-10-10"
     }
@@ -2819,11 +3405,17 @@ impl ClientInfo<()> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &() {
-        &()
+    fn inner(&self) -> &crate::hooks::CallContext {
+        &self.inner
     }
 }
-impl ClientHooks<()> for &Client {}
+const _: () = {
+    #[allow(dead_code)]
+    fn assert_client_hooks()
+    where
+        Client: ClientHooks<crate::hooks::CallContext>,
+    {}
+};
 impl Client {
     /**Search customers
 
@@ -2849,6 +3441,21 @@ let response = client.search_customer()
 ```*/
     pub fn search_customer(&self) -> builder::SearchCustomer<'_> {
         builder::SearchCustomer::new(self)
+    }
+    /**Get an access token
+
+Exchanges the API client's credentials (HTTP Basic, `clientId:clientSecret`) and a registered user's e-mail and password (the OAuth2 password grant) for a bearer token. After 3 consecutive failed attempts EnKash locks the account, so a rejected credential must never be retried automatically.
+
+Sends a `POST` request to `/oauth/token`
+
+```ignore
+let response = client.get_token()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn get_token(&self) -> builder::GetToken<'_> {
+        builder::GetToken::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -3043,6 +3650,100 @@ pub mod builder {
                     )
                 }
                 500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_token`]
+
+[`Client::get_token`]: super::Client::get_token*/
+    #[derive(Debug, Clone)]
+    pub struct GetToken<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::TokenRequest, String>,
+    }
+    impl<'a> GetToken<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::TokenRequest>,
+            <V as std::convert::TryInto<types::TokenRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `TokenRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::TokenRequest,
+            ) -> types::builder::TokenRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/oauth/token`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TokenResponse>, Error<types::TokenError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::TokenRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/oauth/token", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .form_urlencoded(&body)?
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_token",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

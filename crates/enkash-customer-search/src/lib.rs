@@ -1,19 +1,42 @@
 #![doc = include_str!("../README.md")]
 
 // The generated code is a private module, re-exported below, so that hand-written modules
-// can sit beside it and the file itself is never edited.
+// can sit beside it and the file itself is never edited. Callers reach it only through the
+// hand-written layer, so generated helpers that layer does not use are dead code here.
 #[rustfmt::skip] // prettyplease formats it; rustfmt would only reflow it.
-#[allow(missing_docs, unused_imports, clippy::all)]
+#[allow(missing_docs, unused_imports, dead_code, clippy::all)]
 mod generated;
 
+// The generated types name the hand-written ones by this crate's own name (typify's
+// `x-rust-type` always writes an absolute path), so the crate must know itself by it.
+extern crate self as enkash_customer_search;
+
+mod auth;
+mod call;
 mod client;
+mod error;
+mod hooks;
+mod lenient_date_time;
+mod open_enum;
+mod paginate;
+mod retry;
+mod search;
+mod secret;
 mod tls;
 
-pub use client::{BuildError, Client, DEFAULT_TIMEOUT, USER_AGENT};
-pub use generated::{ByteStream, ClientInfo, Error, ResponseValue, builder, types};
-
-/// The client exactly as progenitor generated it, where the operation methods live;
-/// [`Client`] dereferences to it. Build it through [`Client`]: its own `new` panics with this
-/// crate's TLS setup.
-pub use generated::Client as GeneratedClient;
+pub use auth::Credentials;
+pub use client::{
+    BuildError, Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
+    LIVE_BASE_URL, UAT_BASE_URL, USER_AGENT,
+};
+pub use error::{
+    ApiError, AuthenticationError, AuthenticationFailure, Error, InvalidRequest, SNIPPET_LEN,
+    TransportError, UndecodableResponse,
+};
+pub use generated::types;
+pub use lenient_date_time::{ASSUMED_OFFSET, DateTimeFormat, LenientDateTime};
+pub use open_enum::Open;
+pub use retry::RetryPolicy;
+pub use search::{CustomerStream, MAX_PAGE_SIZE, MIN_PAGE_SIZE, SearchPage, SearchQuery};
+pub use secret::Secret;
 pub use tls::reqwest_client_builder;

@@ -1,0 +1,291 @@
+//! Authentication: a static bearer token, or credentials exchanged for a token that is cached,
+//! refreshed before it lapses, and fetched once however many callers need it at the same time.
+//!
+//! EnKash locks an account after 3 consecutive failed logins, so the one rule this module never
+//! bends: a credential the token endpoint has rejected is not sent again by this client. Every
+//! later call fails at once with [`AuthenticationFailure::CredentialsRejectedEarlier`].
+
+use std::fmt;
+use std::future::Future;
+use std::time::Duration;
+
+use reqwest::header::HeaderValue;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+use crate::Secret;
+use crate::error::{AuthenticationError, AuthenticationFailure, Error};
+
+/// The credentials of the EnKash "Get Authentication Token" call: the API client's id and
+/// secret (sent as HTTP Basic) and a registered user's e-mail and password (the password
+/// grant). `Debug` shows the ids, never the secret or the password.
+#[derive(Clone)]
+pub struct Credentials {
+    pub(crate) client_id: String,
+    pub(crate) client_secret: Secret,
+    pub(crate) username: String,
+    pub(crate) password: Secret,
+    pub(crate) company_id: Option<String>,
+}
+
+impl Credentials {
+    /// Credentials from the API client's id and secret and the user's e-mail and password.
+    pub fn new(
+        client_id: impl Into<String>,
+        client_secret: impl Into<Secret>,
+        username: impl Into<String>,
+        password: impl Into<Secret>,
+    ) -> Self {
+        Credentials {
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            username: username.into(),
+            password: password.into(),
+            company_id: None,
+        }
+    }
+
+    /// The company id (`CEK…`) for the form's `clientId` field, when it differs from the API
+    /// client id sent in the Basic header. By default the client id is sent in both places.
+    pub fn company_id(mut self, company_id: impl Into<String>) -> Self {
+        self.company_id = Some(company_id.into());
+        self
+    }
+
+    /// The value of the token call's `clientId` form field.
+    pub(crate) fn form_client_id(&self) -> &str {
+        self.company_id.as_deref().unwrap_or(&self.client_id)
+    }
+
+    /// `Authorization: Basic base64(clientId:clientSecret)`, marked sensitive.
+    pub(crate) fn basic_authorization(&self) -> Result<HeaderValue, Error> {
+        let pair = format!("{}:{}", self.client_id, self.client_secret.expose_secret());
+        sensitive_header(&format!("Basic {}", base64(pair.as_bytes())))
+            .map_err(|_| Error::invalid_request("clientId", "cannot be sent in an HTTP header"))
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("username", &self.username)
+            .field("password", &self.password)
+            .field("company_id", &self.company_id)
+            .finish()
+    }
+}
+
+/// How requests are authenticated.
+#[derive(Debug)]
+pub(crate) enum Auth {
+    /// No `Authorization` header (a test server, or auth added by the caller's own client).
+    None,
+    /// The same bearer token on every request.
+    Bearer(HeaderValue),
+    /// Tokens fetched with these credentials.
+    Credentials(Box<TokenCache>),
+}
+
+/// A token from the token endpoint, before it is cached.
+pub(crate) struct FetchedToken {
+    pub access_token: Secret,
+    pub expires_in: Option<i64>,
+}
+
+/// How long a token is trusted when the response does not say: the 5 minutes the EnKash pages
+/// state.
+pub(crate) const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(300);
+
+/// The cached token of a [`Credentials`] client.
+pub(crate) struct TokenCache {
+    pub credentials: Credentials,
+    state: Mutex<TokenState>,
+}
+
+enum TokenState {
+    Empty,
+    Valid {
+        authorization: HeaderValue,
+        refresh_at: Instant,
+    },
+    Rejected(AuthenticationError),
+}
+
+impl fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenCache")
+            .field("credentials", &self.credentials)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenCache {
+    pub fn new(credentials: Credentials) -> Self {
+        TokenCache {
+            credentials,
+            state: Mutex::new(TokenState::Empty),
+        }
+    }
+
+    /// The `Authorization` header to send: the cached token while it is fresh, else the one
+    /// `fetch` gets. The lock is held while fetching, so concurrent callers wait for the one
+    /// fetch instead of each starting their own. A rejection is remembered for good.
+    pub async fn authorization<F, Fut>(&self, fetch: F) -> Result<HeaderValue, Error>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<FetchedToken, Error>>,
+    {
+        let mut state = self.state.lock().await;
+        match &*state {
+            TokenState::Valid {
+                authorization,
+                refresh_at,
+            } if Instant::now() < *refresh_at => return Ok(authorization.clone()),
+            TokenState::Rejected(earlier) => {
+                return Err(Error::Authentication(Box::new(AuthenticationError {
+                    reason: AuthenticationFailure::CredentialsRejectedEarlier,
+                    ..earlier.clone()
+                })));
+            }
+            _ => {}
+        }
+        match fetch().await {
+            Ok(token) => {
+                let authorization =
+                    sensitive_header(&format!("Bearer {}", token.access_token.expose_secret()))
+                        .map_err(|_| {
+                            Error::Authentication(Box::new(AuthenticationError {
+                                reason: AuthenticationFailure::NoTokenInResponse,
+                                status: None,
+                                message: Some(
+                                    "the token has characters an HTTP header cannot carry".into(),
+                                ),
+                                api_error: None,
+                            }))
+                        })?;
+                *state = TokenState::Valid {
+                    authorization: authorization.clone(),
+                    refresh_at: Instant::now() + refresh_after(token.expires_in),
+                };
+                Ok(authorization)
+            }
+            Err(Error::Authentication(rejected))
+                if rejected.reason == AuthenticationFailure::CredentialsRejected =>
+            {
+                *state = TokenState::Rejected((*rejected).clone());
+                Err(Error::Authentication(rejected))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Forgets `stale` (a token the API refused), unless another caller has already replaced
+    /// it: of many requests refused with one token, only the first causes a new fetch.
+    pub async fn invalidate(&self, stale: &HeaderValue) {
+        let mut state = self.state.lock().await;
+        if let TokenState::Valid { authorization, .. } = &*state
+            && authorization == stale
+        {
+            *state = TokenState::Empty;
+        }
+    }
+}
+
+/// How long to use a token with this `expires_in` before fetching the next one: its lifetime
+/// less a tenth, and at most a minute less, so it is replaced before it lapses.
+pub(crate) fn refresh_after(expires_in: Option<i64>) -> Duration {
+    let lifetime = match expires_in {
+        Some(seconds) => Duration::from_secs(u64::try_from(seconds).unwrap_or(0)),
+        None => DEFAULT_TOKEN_LIFETIME,
+    };
+    let margin = (lifetime / 10).min(Duration::from_secs(60));
+    lifetime - margin
+}
+
+pub(crate) fn sensitive_header(
+    value: &str,
+) -> Result<HeaderValue, reqwest::header::InvalidHeaderValue> {
+    let mut header = HeaderValue::from_str(value)?;
+    header.set_sensitive(true);
+    Ok(header)
+}
+
+/// Standard base64 with padding (RFC 4648), for the one Basic header; not worth a dependency.
+fn base64(input: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for chunk in input.chunks(3) {
+        let bytes = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = u32::from(bytes[0]) << 16 | u32::from(bytes[1]) << 8 | u32::from(bytes[2]);
+        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> shift & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc_4648_test_vectors() {
+        for (input, expected) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(input.as_bytes()), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn the_basic_header_is_the_client_id_and_secret_and_is_sensitive() {
+        let credentials = Credentials::new("CEK1234567", "s3cr3t", "a@b.in", "pw");
+        let header = credentials.basic_authorization().unwrap();
+        assert_eq!(header.to_str().unwrap(), "Basic Q0VLMTIzNDU2NzpzM2NyM3Q=");
+        assert!(header.is_sensitive());
+        assert!(!format!("{header:?}").contains("Q0VL"));
+    }
+
+    #[test]
+    fn debug_shows_ids_but_no_secret() {
+        let credentials =
+            Credentials::new("CEK1234567", "client-SECRET-1", "a@b.in", "PASS-word-2")
+                .company_id("CEK7654321");
+        let shown = format!("{credentials:?}");
+        assert!(
+            shown.contains("CEK1234567") && shown.contains("a@b.in"),
+            "{shown}"
+        );
+        assert!(
+            !shown.contains("client-SECRET-1") && !shown.contains("PASS-word-2"),
+            "{shown}"
+        );
+        assert_eq!(credentials.form_client_id(), "CEK7654321");
+    }
+
+    #[test]
+    fn tokens_are_refreshed_before_they_lapse() {
+        assert_eq!(refresh_after(Some(86_399)), Duration::from_secs(86_339));
+        assert_eq!(refresh_after(Some(300)), Duration::from_secs(270));
+        assert_eq!(refresh_after(None), Duration::from_secs(270));
+        assert_eq!(refresh_after(Some(0)), Duration::ZERO);
+        assert_eq!(refresh_after(Some(-5)), Duration::ZERO);
+        assert!(refresh_after(Some(i64::MAX)) > Duration::from_secs(1 << 40));
+    }
+}

@@ -1,0 +1,375 @@
+//! How one operation becomes attempts: retries with backoff, a tracing span per attempt, the
+//! bearer token, and the translation of progenitor's result into this crate's [`Error`].
+
+use std::future::Future;
+use std::time::{Instant, SystemTime};
+
+use progenitor_client::{Error as GeneratedError, ResponseValue};
+use reqwest::StatusCode;
+use reqwest::header::HeaderValue;
+use tracing::{Instrument, field};
+
+use crate::auth::{Auth, FetchedToken};
+use crate::error::{
+    ApiError, AuthenticationError, AuthenticationFailure, Error, TransportError,
+    UndecodableResponse,
+};
+use crate::hooks::Observed;
+use crate::retry::parse_retry_after;
+use crate::{Client, types};
+
+/// The most of an unexpected response's body read to look for an error envelope in it.
+const UNEXPECTED_BODY_LIMIT: usize = 64 * 1024;
+
+impl Client {
+    /// Runs `attempt` until it succeeds, fails for good, or the retry policy says stop.
+    /// Each attempt runs in its own `enkash.request` span.
+    pub(crate) async fn with_retries<T, F, Fut>(
+        &self,
+        operation: &'static str,
+        mut attempt: F,
+    ) -> Result<T, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let policy = &self.shared.retry;
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let span = tracing::info_span!(
+                "enkash.request",
+                operation,
+                attempt = attempts,
+                status = field::Empty,
+                request_id = field::Empty,
+                latency_ms = field::Empty,
+            );
+            let started = Instant::now();
+            let result = attempt().instrument(span.clone()).await;
+            span.record("latency_ms", started.elapsed().as_millis() as u64);
+            let error = match result {
+                Ok(value) => {
+                    tracing::debug!(parent: &span, "request succeeded");
+                    return Ok(value);
+                }
+                Err(error) => error,
+            };
+            if let Some(status) = error.status() {
+                span.record("status", status.as_u16());
+            }
+            if error.is_retryable() && policy.should_retry(attempts) {
+                let delay = policy.delay_before_retry(attempts, error.retry_after());
+                tracing::warn!(
+                    parent: &span,
+                    delay_ms = delay.as_millis() as u64,
+                    error = %error,
+                    "request failed, retrying"
+                );
+                tokio::time::sleep(delay).await;
+                continue;
+            }
+            tracing::debug!(parent: &span, error = %error, "request failed");
+            return Err(with_attempts(error, attempts));
+        }
+    }
+
+    /// The `Authorization` header for an API request, fetching a token first if needed.
+    pub(crate) async fn authorization(&self) -> Result<Option<HeaderValue>, Error> {
+        match &self.shared.auth {
+            Auth::None => Ok(None),
+            Auth::Bearer(header) => Ok(Some(header.clone())),
+            Auth::Credentials(cache) => cache.authorization(|| self.fetch_token()).await.map(Some),
+        }
+    }
+
+    /// One token from the token endpoint, with retries for failures that are not a verdict
+    /// on the credentials (connection errors, 429, 502, 503, 504).
+    async fn fetch_token(&self) -> Result<FetchedToken, Error> {
+        let Auth::Credentials(cache) = &self.shared.auth else {
+            return Err(Error::invalid_request(
+                "credentials",
+                "none were configured",
+            ));
+        };
+        let credentials = &cache.credentials;
+        let basic = credentials.basic_authorization()?;
+        let body = types::TokenRequest {
+            client_id: credentials.form_client_id().to_string(),
+            grant_type: types::GrantType::Password,
+            password: credentials.password.clone(),
+            username: credentials.username.clone(),
+        };
+        self.with_retries("get_token", || async {
+            let generated = self.generated(&self.shared.token_base_url, Some(basic.clone()));
+            let result = generated.get_token().body(body.clone()).send().await;
+            let observed = generated.inner.observed();
+            token_outcome(result, observed).await
+        })
+        .await
+    }
+}
+
+/// Adds the attempt count to the errors that report it.
+fn with_attempts(mut error: Error, attempts: u32) -> Error {
+    if let Error::Transport(e) | Error::Timeout(e) = &mut error {
+        e.attempts = attempts;
+    }
+    error
+}
+
+fn record_observed(observed: &Option<Observed>) {
+    if let Some(observed) = observed {
+        let span = tracing::Span::current();
+        span.record("status", observed.status.as_u16());
+        if let Some(id) = &observed.request_id {
+            span.record("request_id", id.as_str());
+        }
+    }
+}
+
+fn retry_after(observed: &Option<Observed>) -> Option<std::time::Duration> {
+    observed
+        .as_ref()?
+        .retry_after
+        .as_ref()
+        .and_then(|value| parse_retry_after(value, SystemTime::now()))
+}
+
+/// Translates the generated search's result. An envelope with `errorResponse` and no
+/// `payload` is an API error whatever the status.
+pub(crate) async fn envelope_outcome(
+    result: Result<
+        ResponseValue<types::CustomerSearchResponse>,
+        GeneratedError<types::CustomerSearchResponse>,
+    >,
+    observed: Option<Observed>,
+) -> Result<(StatusCode, types::CustomerSearchResponse), Error> {
+    record_observed(&observed);
+    let retry_after = retry_after(&observed);
+    let envelope_error = |status, envelope: types::CustomerSearchResponse| {
+        let response_code = envelope.response_code;
+        let response_message = envelope.response_message.clone();
+        ApiError::from_envelope(status, envelope, retry_after).unwrap_or(ApiError {
+            status,
+            error_type: None,
+            error_message: None,
+            request_id: None,
+            api_sub_errors: Vec::new(),
+            response_code,
+            response_message,
+            timestamp: None,
+            retry_after,
+        })
+    };
+    let api_error = |error: ApiError| {
+        if let Some(id) = &error.request_id {
+            tracing::Span::current().record("request_id", id.as_str());
+        }
+        Error::Api(Box::new(error))
+    };
+    match result {
+        Ok(response) => {
+            let status = response.status();
+            let envelope = response.into_inner();
+            if envelope.payload.is_none() && envelope.error_response.is_some() {
+                Err(api_error(envelope_error(status, envelope)))
+            } else {
+                Ok((status, envelope))
+            }
+        }
+        Err(GeneratedError::ErrorResponse(response)) => {
+            let status = response.status();
+            Err(api_error(envelope_error(status, response.into_inner())))
+        }
+        Err(GeneratedError::UnexpectedResponse(response)) => {
+            let (status, content_type, body) = read_bounded(response).await?;
+            match serde_json::from_slice::<types::CustomerSearchResponse>(&body) {
+                Ok(envelope) if envelope.error_response.is_some() => {
+                    Err(api_error(envelope_error(status, envelope)))
+                }
+                Ok(_) | Err(_) => Err(Error::Undecodable(Box::new(UndecodableResponse::new(
+                    status,
+                    content_type,
+                    &body,
+                    retry_after,
+                    serde_json::from_slice::<types::CustomerSearchResponse>(&body).err(),
+                )))),
+            }
+        }
+        Err(other) => Err(common_error(other, &observed, retry_after)),
+    }
+}
+
+/// Translates the generated token call's result. Any 4xx but 429 is a verdict on the
+/// credentials, never retried.
+async fn token_outcome(
+    result: Result<ResponseValue<types::TokenResponse>, GeneratedError<types::TokenError>>,
+    observed: Option<Observed>,
+) -> Result<FetchedToken, Error> {
+    record_observed(&observed);
+    let retry_after = retry_after(&observed);
+    let rejected = |status: StatusCode, message: Option<String>| {
+        Error::Authentication(Box::new(AuthenticationError {
+            reason: AuthenticationFailure::CredentialsRejected,
+            status: Some(status),
+            message,
+            api_error: None,
+        }))
+    };
+    match result {
+        Ok(response) => {
+            let (access_token, expires_in) = match response.into_inner() {
+                types::TokenResponse::SnakeCaseToken(t) => (t.access_token, t.expires_in),
+                types::TokenResponse::CamelCaseToken(t) => (t.access_token, t.expires_in),
+            };
+            if access_token.is_empty() {
+                return Err(Error::Authentication(Box::new(AuthenticationError {
+                    reason: AuthenticationFailure::NoTokenInResponse,
+                    status: Some(StatusCode::OK),
+                    message: Some("the access token is empty".into()),
+                    api_error: None,
+                })));
+            }
+            Ok(FetchedToken {
+                access_token,
+                expires_in,
+            })
+        }
+        Err(GeneratedError::ErrorResponse(response)) => {
+            let status = response.status();
+            let body = response.into_inner();
+            Err(rejected(status, body.error_description.or(body.error)))
+        }
+        Err(GeneratedError::UnexpectedResponse(response)) => {
+            let (status, content_type, body) = read_bounded(response).await?;
+            if status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS {
+                let message = token_error_message(&body);
+                return Err(rejected(status, message));
+            }
+            Err(Error::Undecodable(Box::new(UndecodableResponse::new(
+                status,
+                content_type,
+                &body,
+                retry_after,
+                None,
+            ))))
+        }
+        Err(GeneratedError::InvalidResponsePayload(body, decode_error))
+            if observed
+                .as_ref()
+                .is_some_and(|o| o.status == StatusCode::OK) =>
+        {
+            // A 200 whose body is not a token (no `access_token` nor `accessToken`).
+            Err(Error::Authentication(Box::new(AuthenticationError {
+                reason: AuthenticationFailure::NoTokenInResponse,
+                status: Some(StatusCode::OK),
+                message: Some(format!(
+                    "{} bytes that are not a token response: {decode_error}",
+                    body.len()
+                )),
+                api_error: None,
+            })))
+        }
+        Err(GeneratedError::InvalidResponsePayload(body, _))
+            if observed
+                .as_ref()
+                .is_some_and(|o| o.status.is_client_error()) =>
+        {
+            // A 400 or 401 whose body is not the documented error: still a rejection.
+            let status = observed
+                .as_ref()
+                .map_or(StatusCode::UNAUTHORIZED, |o| o.status);
+            Err(rejected(status, token_error_message(&body)))
+        }
+        Err(other) => Err(common_error(other, &observed, retry_after)),
+    }
+}
+
+/// The explanation in a token endpoint's error body, whichever shape it has.
+fn token_error_message(body: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    [
+        "/error_description",
+        "/errorResponse/errorMessage",
+        "/message",
+        "/error",
+    ]
+    .iter()
+    .find_map(|pointer| value.pointer(pointer)?.as_str().map(str::to_string))
+}
+
+/// The translation shared by every operation, for the outcomes that do not depend on it.
+fn common_error<E>(
+    error: GeneratedError<E>,
+    observed: &Option<Observed>,
+    retry_after: Option<std::time::Duration>,
+) -> Error {
+    let status = observed.as_ref().map(|o| o.status);
+    match error {
+        GeneratedError::InvalidRequest(reason) => Error::invalid_request("request", reason),
+        GeneratedError::CommunicationError(e) | GeneratedError::ResponseBodyError(e) => {
+            transport(e, status)
+        }
+        GeneratedError::InvalidResponsePayload(body, decode_error) => {
+            Error::Undecodable(Box::new(UndecodableResponse::new(
+                status.unwrap_or(StatusCode::OK),
+                observed.as_ref().and_then(|o| o.content_type.clone()),
+                &body,
+                retry_after,
+                Some(decode_error),
+            )))
+        }
+        GeneratedError::ErrorResponse(response) => {
+            Error::Undecodable(Box::new(UndecodableResponse::new(
+                response.status(),
+                observed.as_ref().and_then(|o| o.content_type.clone()),
+                b"",
+                retry_after,
+                None,
+            )))
+        }
+        GeneratedError::UnexpectedResponse(response) => Error::Undecodable(Box::new(
+            UndecodableResponse::new(response.status(), None, b"", retry_after, None),
+        )),
+        GeneratedError::InvalidUpgrade(e) => transport(e, status),
+        GeneratedError::Custom(detail) => Error::Transport(Box::new(TransportError {
+            status,
+            connect: false,
+            attempts: 1,
+            source: None,
+            detail: Some(detail),
+        })),
+    }
+}
+
+fn transport(error: reqwest::Error, status: Option<StatusCode>) -> Error {
+    let timeout = error.is_timeout();
+    let error = Box::new(TransportError::from_reqwest(error, status));
+    if timeout {
+        Error::Timeout(error)
+    } else {
+        Error::Transport(error)
+    }
+}
+
+/// The status, content type and at most [`UNEXPECTED_BODY_LIMIT`] bytes of the body.
+async fn read_bounded(
+    mut response: reqwest::Response,
+) -> Result<(StatusCode, Option<String>, Vec<u8>), Error> {
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let mut body = Vec::new();
+    while body.len() < UNEXPECTED_BODY_LIMIT {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            Ok(None) => break,
+            Err(e) => return Err(transport(e, Some(status))),
+        }
+    }
+    Ok((status, content_type, body))
+}

@@ -1,0 +1,447 @@
+//! [`Error`]: the one error type of every call, so a caller matches on what went wrong, not on
+//! which layer noticed it.
+//!
+//! progenitor's `Error<E>` mixes transport failures with API errors, loses the HTTP status of a
+//! body it cannot decode, and would leave an error inside an HTTP 200 looking like success.
+//! Here each kind is a variant, every variant that had a response keeps its status and content
+//! type, and `Display` never prints a secret, a whole body or customer data: an undecodable
+//! body shows as a short, bounded snippet.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+use crate::Open;
+use crate::types;
+
+/// Everything that can go wrong in a call to EnKash.
+///
+/// Match on the variant to decide what to do; [`Error::is_retryable`] says whether trying the
+/// same request again later may succeed (the client has already retried as its
+/// [`RetryPolicy`](crate::RetryPolicy) allows).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// EnKash answered with its error envelope (`errorResponse` set and no `payload`), under
+    /// an error status or under HTTP 200.
+    Api(Box<ApiError>),
+    /// The credentials or the token were refused, or no usable token came back.
+    Authentication(Box<AuthenticationError>),
+    /// The request was rejected before anything was sent.
+    InvalidRequest(InvalidRequest),
+    /// No answer in time (connecting, or waiting for the response), after every retry.
+    Timeout(Box<TransportError>),
+    /// The connection failed or broke, after every retry.
+    Transport(Box<TransportError>),
+    /// A response arrived that is not EnKash's envelope (for example a gateway's HTML page).
+    Undecodable(Box<UndecodableResponse>),
+}
+
+impl Error {
+    /// Whether the same request may succeed if tried again later: connection failures,
+    /// timeouts, and HTTP 429, 502, 503 and 504. Never for a rejected credential (EnKash locks
+    /// the account after 3 failed logins) or any other 4xx.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Api(e) => crate::retry::retryable_status(e.status),
+            Error::Undecodable(e) => crate::retry::retryable_status(e.status),
+            Error::Timeout(_) => true,
+            Error::Transport(e) => e.connect,
+            Error::Authentication(_) | Error::InvalidRequest(_) => false,
+        }
+    }
+
+    /// The HTTP status of the response this error came from, if there was one.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            Error::Undecodable(e) => Some(e.status),
+            Error::Authentication(e) => e.status,
+            Error::Transport(e) | Error::Timeout(e) => e.status,
+            Error::InvalidRequest(_) => None,
+        }
+    }
+
+    /// How long the server asked to wait before trying again (`Retry-After`), if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Api(e) => e.retry_after,
+            Error::Undecodable(e) => e.retry_after,
+            _ => None,
+        }
+    }
+
+    pub(crate) fn invalid_request(field: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidRequest(InvalidRequest {
+            field,
+            reason: reason.into(),
+        })
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Api(e) => e.fmt(f),
+            Error::Authentication(e) => e.fmt(f),
+            Error::InvalidRequest(e) => e.fmt(f),
+            Error::Timeout(e) => write!(f, "timed out: {e}"),
+            Error::Transport(e) => write!(f, "transport error: {e}"),
+            Error::Undecodable(e) => e.fmt(f),
+        }
+    }
+}
+
+impl From<crate::paginate::PaginationError> for Error {
+    fn from(error: crate::paginate::PaginationError) -> Self {
+        match error {
+            crate::paginate::PaginationError::RepeatedPage {
+                offset,
+                previous_offset,
+            } => Error::Undecodable(Box::new(
+                UndecodableResponse::new(StatusCode::OK, None, b"", None, None).with_problem(
+                    format!(
+                        "the page at offset {offset} repeats the page at offset \
+                             {previous_offset}: the server seems to ignore `offset`"
+                    ),
+                ),
+            )),
+            other => Error::InvalidRequest(InvalidRequest {
+                field: "offset",
+                reason: other.to_string(),
+            }),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Timeout(e) | Error::Transport(e) => e
+                .source
+                .as_ref()
+                .map(|s| s as &(dyn std::error::Error + 'static)),
+            Error::Undecodable(e) => e
+                .decode_error
+                .as_ref()
+                .map(|s| s as &(dyn std::error::Error + 'static)),
+            _ => None,
+        }
+    }
+}
+
+/// EnKash's own report of a failure: the `errorResponse` of its envelope, with the HTTP
+/// status it came under (which may be 200).
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The HTTP status, 200 included when EnKash reports an error inside a success.
+    pub status: StatusCode,
+    /// What kind of failure, as EnKash classifies it; a kind this version does not know is
+    /// kept as [`Open::Unknown`].
+    pub error_type: Option<Open<types::ErrorType>>,
+    /// EnKash's message for people.
+    pub error_message: Option<String>,
+    /// EnKash's id for the request; quote it to EnKash support.
+    pub request_id: Option<String>,
+    /// Finer-grained errors (for example one per invalid field), exactly as sent.
+    pub api_sub_errors: Vec<serde_json::Value>,
+    /// EnKash's own result code (`response_code`).
+    pub response_code: Option<i32>,
+    /// EnKash's own result message (`response_message`).
+    pub response_message: Option<String>,
+    /// When EnKash says the error happened, as it sent it.
+    pub timestamp: Option<crate::LenientDateTime>,
+    /// How long the server asked to wait before trying again (`Retry-After`), capped.
+    pub retry_after: Option<Duration>,
+}
+
+impl ApiError {
+    /// The API error an envelope reports, if it reports one (`errorResponse` set).
+    pub(crate) fn from_envelope(
+        status: StatusCode,
+        envelope: types::CustomerSearchResponse,
+        retry_after: Option<Duration>,
+    ) -> Option<Self> {
+        let types::CustomerSearchResponse {
+            error_response,
+            response_code,
+            response_message,
+            payload: _,
+        } = envelope;
+        let e = error_response?;
+        Some(ApiError {
+            status,
+            error_type: e.error_type,
+            error_message: e.error_message,
+            request_id: e.request_id,
+            api_sub_errors: e
+                .api_sub_errors
+                .unwrap_or_default()
+                .into_iter()
+                .map(|sub| sub.0)
+                .collect(),
+            response_code,
+            response_message,
+            timestamp: e.timestamp,
+            retry_after,
+        })
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "EnKash API error (HTTP {}", self.status.as_u16())?;
+        if let Some(error_type) = &self.error_type {
+            write!(f, ", {}", bounded(&error_type.to_string(), 64))?;
+        }
+        if let Some(code) = self.response_code {
+            write!(f, ", response_code {code}")?;
+        }
+        f.write_str(")")?;
+        match (&self.error_message, &self.response_message) {
+            (Some(message), _) | (None, Some(message)) => write!(f, ": {}", bounded(message, 200))?,
+            (None, None) => {}
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " [request id {}]", bounded(id, 64))?;
+        }
+        Ok(())
+    }
+}
+
+/// Why authentication failed. The credentials are never retried automatically: EnKash locks
+/// the account after 3 failed logins.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct AuthenticationError {
+    /// What happened.
+    pub reason: AuthenticationFailure,
+    /// The HTTP status of the response that said so, if there was one.
+    pub status: Option<StatusCode>,
+    /// The server's explanation (`error_description`, or the envelope's `errorMessage`).
+    pub message: Option<String>,
+    /// The envelope of a rejected search, when there was one.
+    pub api_error: Option<ApiError>,
+}
+
+/// The kinds of [`AuthenticationError`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthenticationFailure {
+    /// The token endpoint rejected the credentials (HTTP 400 or 401). The client will not try
+    /// them again; build a new client with corrected credentials.
+    CredentialsRejected,
+    /// These credentials were rejected earlier in this client's life, so nothing was sent.
+    CredentialsRejectedEarlier,
+    /// The API answered 401 to a request with a bearer token (after one fresh token, when the
+    /// client holds credentials).
+    TokenRejected,
+    /// The token endpoint answered 200 without a usable token.
+    NoTokenInResponse,
+}
+
+impl fmt::Display for AuthenticationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("authentication failed: ")?;
+        f.write_str(match self.reason {
+            AuthenticationFailure::CredentialsRejected => {
+                "the token endpoint rejected the credentials (not retried: EnKash locks the \
+                 account after 3 failed logins)"
+            }
+            AuthenticationFailure::CredentialsRejectedEarlier => {
+                "these credentials were rejected earlier, so they were not sent again (EnKash \
+                 locks the account after 3 failed logins)"
+            }
+            AuthenticationFailure::TokenRejected => "EnKash refused the bearer token",
+            AuthenticationFailure::NoTokenInResponse => {
+                "the token endpoint answered without an access token"
+            }
+        })?;
+        if let Some(status) = self.status {
+            write!(f, " (HTTP {})", status.as_u16())?;
+        }
+        if let Some(message) = &self.message {
+            write!(f, ": {}", bounded(message, 200))?;
+        }
+        Ok(())
+    }
+}
+
+/// A request the client refused to send, naming the field at fault.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InvalidRequest {
+    /// The wire name of the parameter or filter at fault (`limit`, `dsoFrom`, …).
+    pub field: &'static str,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl fmt::Display for InvalidRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid request, nothing was sent: `{}` {}",
+            self.field, self.reason
+        )
+    }
+}
+
+/// A connection that failed, broke or timed out.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct TransportError {
+    /// The status, when the failure came while reading a response's body.
+    pub status: Option<StatusCode>,
+    /// Whether it failed before a connection was made (so the request never reached EnKash).
+    pub connect: bool,
+    /// How many attempts were made.
+    pub attempts: u32,
+    pub(crate) source: Option<reqwest::Error>,
+    pub(crate) detail: Option<String>,
+}
+
+impl TransportError {
+    pub(crate) fn from_reqwest(error: reqwest::Error, status: Option<StatusCode>) -> Self {
+        TransportError {
+            status: status.or(error.status()),
+            connect: error.is_connect(),
+            attempts: 1,
+            // reqwest's Display includes the URL, which never holds a secret here (the base URL
+            // is checked for credentials, and tokens travel in headers).
+            source: Some(error),
+            detail: None,
+        }
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.source, &self.detail) {
+            (Some(source), _) => write!(f, "{source}")?,
+            (None, Some(detail)) => f.write_str(detail)?,
+            (None, None) => f.write_str("the connection failed")?,
+        }
+        if let Some(status) = self.status {
+            write!(f, " (HTTP {})", status.as_u16())?;
+        }
+        if self.attempts > 1 {
+            write!(f, " after {} attempts", self.attempts)?;
+        }
+        Ok(())
+    }
+}
+
+/// A response that is not EnKash's envelope: the status, the content type and the first few
+/// hundred bytes, never the whole body.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct UndecodableResponse {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    /// The start of the body (at most [`SNIPPET_LEN`] bytes, cut at a character boundary),
+    /// for diagnosis. Only `Debug` shows it; `Display` shows it only for bodies that are not
+    /// JSON (a JSON body may hold customer data).
+    pub snippet: String,
+    /// How many bytes the body had, as far as it was read.
+    pub body_len: usize,
+    /// How long the server asked to wait before trying again (`Retry-After`), capped.
+    pub retry_after: Option<Duration>,
+    pub(crate) decode_error: Option<serde_json::Error>,
+    problem: Option<String>,
+}
+
+/// The most of an undecodable body an error keeps.
+pub const SNIPPET_LEN: usize = 256;
+
+impl UndecodableResponse {
+    pub(crate) fn new(
+        status: StatusCode,
+        content_type: Option<String>,
+        body: &[u8],
+        retry_after: Option<Duration>,
+        decode_error: Option<serde_json::Error>,
+    ) -> Self {
+        UndecodableResponse {
+            status,
+            content_type,
+            snippet: bounded(
+                &String::from_utf8_lossy(&body[..body.len().min(SNIPPET_LEN)]),
+                SNIPPET_LEN,
+            ),
+            body_len: body.len(),
+            retry_after,
+            decode_error,
+            problem: None,
+        }
+    }
+
+    /// The same, for a body that decoded but does not make sense.
+    pub(crate) fn with_problem(mut self, problem: impl Into<String>) -> Self {
+        self.problem = Some(problem.into());
+        self
+    }
+
+    fn looks_like_json(&self) -> bool {
+        self.content_type
+            .as_deref()
+            .is_some_and(|t| t.to_ascii_lowercase().contains("json"))
+            || self.snippet.trim_start().starts_with(['{', '['])
+    }
+}
+
+impl fmt::Display for UndecodableResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "undecodable response (HTTP {}, content type {}, {} bytes)",
+            self.status.as_u16(),
+            self.content_type
+                .as_deref()
+                .map_or("none", |t| bounded_str(t, 80)),
+            self.body_len
+        )?;
+        if let Some(problem) = &self.problem {
+            write!(f, ": {problem}")?;
+        }
+        if let Some(e) = &self.decode_error {
+            // serde_json's message names a line and column and what it expected, never the data.
+            write!(f, ": {e}")?;
+        }
+        if !self.looks_like_json() && !self.snippet.is_empty() {
+            let one_line: String = self
+                .snippet
+                .chars()
+                .take(80)
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            write!(f, "; body starts {one_line:?}")?;
+        }
+        Ok(())
+    }
+}
+
+/// `s` cut to at most `max` bytes at a character boundary, with `…` when cut.
+fn bounded(s: &str, max: usize) -> String {
+    let cut = bounded_str(s, max);
+    if cut.len() < s.len() {
+        format!("{cut}…")
+    } else {
+        cut.to_string()
+    }
+}
+
+fn bounded_str(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}

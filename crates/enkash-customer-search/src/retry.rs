@@ -1,0 +1,703 @@
+//! When to try a failed request again, and how long to wait first.
+//!
+//! EnKash answers an overloaded or briefly unavailable service with 429/502/503/504, sometimes
+//! with a `Retry-After` header. Retrying those few statuses, with exponential backoff and full
+//! jitter (so that many clients that failed together do not retry together), rides out such
+//! blips without hammering the service; everything else is returned to the caller at once.
+//! The arithmetic is pure and takes its random number as an argument, so it is testable; the
+//! randomness itself comes from `std` alone, so no random-number crate is needed.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use reqwest::StatusCode;
+use reqwest::header::HeaderValue;
+
+/// When and how long to wait before trying a request again.
+///
+/// Build one from [`RetryPolicy::new`] (the defaults) or [`RetryPolicy::none`] and adjust it
+/// with the builder-style setters:
+///
+/// ```
+/// # use std::time::Duration;
+/// # use enkash_customer_search::RetryPolicy;
+/// let policy = RetryPolicy::new()
+///     .max_attempts(5)
+///     .initial_backoff(Duration::from_millis(100));
+/// assert_eq!(policy.get_max_attempts(), 5);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 3 attempts in all (the first try included), backoff from 250 ms up to 8 s, and a
+    /// server's `Retry-After` honoured up to 30 s.
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(250),
+            max_backoff: Duration::from_secs(8),
+            max_retry_after: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The default policy: see [`RetryPolicy::default`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A policy that never retries: one attempt in all.
+    pub fn none() -> Self {
+        Self::default().max_attempts(1)
+    }
+
+    /// Sets how many attempts are made in all, the first try included. `0` is treated as `1`:
+    /// a request is always tried once.
+    pub fn max_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = max_attempts.max(1);
+        self
+    }
+
+    /// Sets the cap of the delay before the first retry; each later retry doubles the cap,
+    /// up to [`max_backoff`](Self::max_backoff).
+    pub fn initial_backoff(mut self, initial_backoff: Duration) -> Self {
+        self.initial_backoff = initial_backoff;
+        self
+    }
+
+    /// Sets the largest delay that backoff alone can produce.
+    pub fn max_backoff(mut self, max_backoff: Duration) -> Self {
+        self.max_backoff = max_backoff;
+        self
+    }
+
+    /// Sets the longest wait that a server's `Retry-After` can impose; a longer one is cut to
+    /// this.
+    pub fn max_retry_after(mut self, max_retry_after: Duration) -> Self {
+        self.max_retry_after = max_retry_after;
+        self
+    }
+
+    /// How many attempts are made in all, the first try included (at least 1).
+    pub fn get_max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The cap of the delay before the first retry.
+    pub fn get_initial_backoff(&self) -> Duration {
+        self.initial_backoff
+    }
+
+    /// The largest delay that backoff alone can produce.
+    pub fn get_max_backoff(&self) -> Duration {
+        self.max_backoff
+    }
+
+    /// The longest wait that a server's `Retry-After` can impose.
+    pub fn get_max_retry_after(&self) -> Duration {
+        self.max_retry_after
+    }
+
+    // pub(crate) in the client crate
+    /// Whether another attempt may follow, given how many `attempts` have been made so far.
+    pub(crate) fn should_retry(&self, attempts: u32) -> bool {
+        attempts < self.max_attempts
+    }
+
+    // pub(crate) in the client crate
+    /// The delay before retry number `retry` (1 for the first retry): the server's
+    /// `retry_after` when it sent one, cut to [`max_retry_after`](Self::max_retry_after);
+    /// otherwise the jittered [`backoff`](Self::backoff).
+    pub(crate) fn delay_before_retry(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+        match retry_after {
+            Some(wait) => wait.min(self.max_retry_after),
+            None => self.backoff(retry, random_unit()),
+        }
+    }
+
+    // pub(crate) in the client crate
+    /// Exponential backoff with full jitter: for retry number `retry` (1 for the first retry;
+    /// 0 is treated as 1), `unit` times `min(max_backoff, initial_backoff * 2^(retry - 1))`.
+    ///
+    /// `unit` is a random number in `[0, 1)`, such as [`random_unit`] gives; a value outside
+    /// `[0, 1]` (or NaN) is clamped into it. The arithmetic saturates, so no `retry` or duration
+    /// overflows.
+    pub(crate) fn backoff(&self, retry: u32, unit: f64) -> Duration {
+        let doublings = retry.saturating_sub(1);
+        let initial = self.initial_backoff.as_nanos();
+        let grown = if initial == 0 {
+            0
+        } else if doublings >= u128::BITS - 1 {
+            u128::MAX
+        } else {
+            initial.saturating_mul(1u128 << doublings)
+        };
+        let cap = grown.min(self.max_backoff.as_nanos());
+        let unit = if unit.is_nan() {
+            0.0
+        } else {
+            unit.clamp(0.0, 1.0)
+        };
+        // `as` from f64 to u128 saturates; the `min` undoes any rounding up past the cap.
+        let nanos = ((cap as f64) * unit) as u128;
+        duration_from_nanos(nanos.min(cap))
+    }
+}
+
+/// `nanos` as a `Duration`, saturating at `Duration::MAX`.
+fn duration_from_nanos(nanos: u128) -> Duration {
+    const NANOS_PER_SEC: u128 = 1_000_000_000;
+    match u64::try_from(nanos / NANOS_PER_SEC) {
+        // The remainder is below 10^9, so it fits a u32 and `Duration::new` cannot carry.
+        Ok(secs) => Duration::new(secs, (nanos % NANOS_PER_SEC) as u32),
+        Err(_) => Duration::MAX,
+    }
+}
+
+// pub(crate) in the client crate
+/// A random number in `[0, 1)`, for [`RetryPolicy::backoff`].
+///
+/// Jitter need not be cryptographic, only differ between calls and between processes: each
+/// call hashes a process-wide counter and the time with a freshly keyed `RandomState` (std's
+/// SipHash with random keys), and keeps 53 bits of the hash.
+pub(crate) fn random_unit() -> f64 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_nanos());
+    hasher.write_u128(now);
+    let bits = hasher.finish() >> (u64::BITS - f64::MANTISSA_DIGITS);
+    bits as f64 / (1u64 << f64::MANTISSA_DIGITS) as f64
+}
+
+// pub(crate) in the client crate
+/// Whether a response with this status is worth trying again: 429 Too Many Requests,
+/// 502 Bad Gateway, 503 Service Unavailable and 504 Gateway Timeout, and nothing else.
+///
+/// These say the service was overloaded or unreachable and, for 429/503, that the request was
+/// not processed. Other 4xx statuses are the request's own fault and would fail again.
+/// 500 is left out on purpose: it usually means a bug that a retry would only repeat, and
+/// from a POST it may mean the request was processed before the failure (EnKash's search is
+/// read-only, but the rule is kept simple and safe).
+pub(crate) fn retryable_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 429 | 502 | 503 | 504)
+}
+
+// pub(crate) in the client crate
+/// How long a `Retry-After` header asks to wait, as of `now`.
+///
+/// Accepts delta-seconds (ASCII digits only, e.g. `120`; a number too big for a `u64`
+/// saturates) and an HTTP-date: the IMF-fixdate `Sun, 06 Nov 1994 08:49:37 GMT` and the
+/// obsolete RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`) and asctime
+/// (`Sun Nov  6 08:49:37 1994`) forms that RFC 9110 asks recipients to accept. Names are
+/// matched without regard to case and the weekday is not checked against the date. A date
+/// at or before `now` gives `Some(Duration::ZERO)`; anything else that is not one of these
+/// forms gives `None`.
+pub(crate) fn parse_retry_after(value: &HeaderValue, now: SystemTime) -> Option<Duration> {
+    let text = value
+        .to_str()
+        .ok()?
+        .trim_matches(|c: char| c.is_ascii_whitespace());
+    if text.is_empty() {
+        return None;
+    }
+    if text.bytes().all(|b| b.is_ascii_digit()) {
+        let secs = text.bytes().fold(0u64, |acc, digit| {
+            acc.saturating_mul(10)
+                .saturating_add(u64::from(digit - b'0'))
+        });
+        return Some(Duration::from_secs(secs));
+    }
+    let at = parse_http_date(text, now)?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+const SHORT_WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const LONG_WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// An HTTP-date (any of the three forms) as a `SystemTime`.
+fn parse_http_date(text: &str, now: SystemTime) -> Option<SystemTime> {
+    let tokens: Vec<&str> = text.split_ascii_whitespace().collect();
+    let (year, month, day, time) = match tokens.as_slice() {
+        // IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT`.
+        [weekday, day, month, year, time, zone] => {
+            let weekday = weekday.strip_suffix(',')?;
+            if !is_one_of(weekday, &SHORT_WEEKDAYS) || !zone.eq_ignore_ascii_case("GMT") {
+                return None;
+            }
+            (
+                digits(year, 4, 4)?,
+                month_number(month)?,
+                digits(day, 2, 2)?,
+                *time,
+            )
+        }
+        // RFC 850: `Sunday, 06-Nov-94 08:49:37 GMT`.
+        [weekday, date, time, zone] => {
+            let weekday = weekday.strip_suffix(',')?;
+            if !is_one_of(weekday, &LONG_WEEKDAYS) || !zone.eq_ignore_ascii_case("GMT") {
+                return None;
+            }
+            let mut parts = date.split('-');
+            let (day, month, year) = (parts.next()?, parts.next()?, parts.next()?);
+            if parts.next().is_some() {
+                return None;
+            }
+            let year = full_year(digits(year, 2, 2)?, now);
+            (year, month_number(month)?, digits(day, 2, 2)?, *time)
+        }
+        // asctime: `Sun Nov  6 08:49:37 1994`.
+        [weekday, month, day, time, year] => {
+            if !is_one_of(weekday, &SHORT_WEEKDAYS) {
+                return None;
+            }
+            (
+                digits(year, 4, 4)?,
+                month_number(month)?,
+                digits(day, 1, 2)?,
+                *time,
+            )
+        }
+        _ => return None,
+    };
+    let (hour, minute, second) = parse_time(time)?;
+    if !(1..=days_in_month(year, month)).contains(&day) {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    let secs = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second);
+    match u64::try_from(secs) {
+        Ok(secs) => UNIX_EPOCH.checked_add(Duration::from_secs(secs)),
+        Err(_) => UNIX_EPOCH.checked_sub(Duration::from_secs(secs.unsigned_abs())),
+    }
+}
+
+fn is_one_of(name: &str, names: &[&str]) -> bool {
+    names.iter().any(|known| known.eq_ignore_ascii_case(name))
+}
+
+/// January is 1.
+fn month_number(name: &str) -> Option<u32> {
+    let index = MONTHS
+        .iter()
+        .position(|known| known.eq_ignore_ascii_case(name))?;
+    u32::try_from(index + 1).ok()
+}
+
+/// `text` as a number, if it is `min..=max` ASCII digits.
+fn digits(text: &str, min: usize, max: usize) -> Option<u32> {
+    if !(min..=max).contains(&text.len()) || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// `hh:mm:ss`, with a leap second allowed.
+fn parse_time(text: &str) -> Option<(u32, u32, u32)> {
+    let mut parts = text.split(':');
+    let hour = digits(parts.next()?, 2, 2)?;
+    let minute = digits(parts.next()?, 2, 2)?;
+    let second = digits(parts.next()?, 2, 2)?;
+    if parts.next().is_some() || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    Some((hour, minute, second))
+}
+
+/// A two-digit RFC 850 year as a full one: RFC 9110 reads one that would be more than 50
+/// years after `now` as the most recent past year with the same last two digits.
+fn full_year(two_digits: u32, now: SystemTime) -> u32 {
+    let now_year = now
+        .duration_since(UNIX_EPOCH)
+        .map_or(1970, |since| year_of_day(since.as_secs() / 86_400));
+    let year = now_year - now_year % 100 + two_digits;
+    if year > now_year + 50 {
+        year - 100
+    } else {
+        year
+    }
+}
+
+fn is_leap_year(year: u32) -> bool {
+    year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400))
+}
+
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        2 if is_leap_year(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days from 1970-01-01 to the given proleptic Gregorian date (Howard Hinnant's
+/// `days_from_civil`), for years 0..=9999.
+fn days_from_civil(year: u32, month: u32, day: u32) -> i64 {
+    let year = i64::from(year) - i64::from(month <= 2);
+    let era = year.div_euclid(400);
+    let year_of_era = year.rem_euclid(400);
+    let month_from_march = i64::from((month + 9) % 12);
+    let day_of_year = (153 * month_from_march + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// The year of day `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`, year only).
+fn year_of_day(days: u64) -> u32 {
+    let z = days.saturating_add(719_468);
+    let era = z / 146_097;
+    let day_of_era = z % 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let year = era * 400 + year_of_era + u64::from(month_from_march >= 10);
+    u32::try_from(year).unwrap_or(u32::MAX - 100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(text: &str) -> HeaderValue {
+        HeaderValue::from_str(text).unwrap()
+    }
+
+    /// 1994-11-06 08:49:37 UTC, the RFC's example date.
+    const EXAMPLE_SECS: u64 = 784_111_777;
+
+    fn at(secs: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(secs)
+    }
+
+    #[test]
+    fn defaults() {
+        let policy = RetryPolicy::default();
+        assert_eq!(policy, RetryPolicy::new());
+        assert_eq!(policy.get_max_attempts(), 3);
+        assert_eq!(policy.get_initial_backoff(), Duration::from_millis(250));
+        assert_eq!(policy.get_max_backoff(), Duration::from_secs(8));
+        assert_eq!(policy.get_max_retry_after(), Duration::from_secs(30));
+        assert!(policy.should_retry(0));
+        assert!(policy.should_retry(2));
+        assert!(!policy.should_retry(3));
+        assert!(!policy.should_retry(u32::MAX));
+    }
+
+    #[test]
+    fn none_tries_once() {
+        let policy = RetryPolicy::none();
+        assert_eq!(policy.get_max_attempts(), 1);
+        assert!(policy.should_retry(0));
+        assert!(!policy.should_retry(1));
+    }
+
+    #[test]
+    fn zero_attempts_means_one() {
+        let policy = RetryPolicy::new().max_attempts(0);
+        assert_eq!(policy.get_max_attempts(), 1);
+        assert!(!policy.should_retry(1));
+    }
+
+    #[test]
+    fn setters_and_getters() {
+        let policy = RetryPolicy::new()
+            .max_attempts(7)
+            .initial_backoff(Duration::from_millis(10))
+            .max_backoff(Duration::from_secs(1))
+            .max_retry_after(Duration::from_secs(5));
+        assert_eq!(policy.get_max_attempts(), 7);
+        assert_eq!(policy.get_initial_backoff(), Duration::from_millis(10));
+        assert_eq!(policy.get_max_backoff(), Duration::from_secs(1));
+        assert_eq!(policy.get_max_retry_after(), Duration::from_secs(5));
+    }
+
+    #[test]
+    fn backoff_unit_zero_is_zero() {
+        let policy = RetryPolicy::new();
+        for retry in 0..=100 {
+            assert_eq!(policy.backoff(retry, 0.0), Duration::ZERO);
+        }
+    }
+
+    #[test]
+    fn backoff_grows_exponentially_to_the_cap() {
+        let policy = RetryPolicy::new();
+        let almost_one = 1.0 - f64::EPSILON;
+        let expected_caps_ms = [250, 500, 1000, 2000, 4000, 8000, 8000, 8000];
+        for (index, cap_ms) in expected_caps_ms.into_iter().enumerate() {
+            let retry = u32::try_from(index).unwrap() + 1;
+            let cap = Duration::from_millis(cap_ms);
+            let delay = policy.backoff(retry, almost_one);
+            assert!(delay <= cap, "retry {retry}: {delay:?} > {cap:?}");
+            assert!(
+                cap - delay <= Duration::from_micros(1),
+                "retry {retry}: {delay:?} far from {cap:?}"
+            );
+            assert_eq!(policy.backoff(retry, 1.0), cap);
+            assert_eq!(policy.backoff(retry, 0.5), cap / 2);
+        }
+        // Retry 0 is treated as the first retry.
+        assert_eq!(policy.backoff(0, 1.0), Duration::from_millis(250));
+    }
+
+    #[test]
+    fn backoff_respects_the_cap_for_every_retry_and_huge_durations() {
+        let policies = [
+            RetryPolicy::new(),
+            RetryPolicy::new()
+                .initial_backoff(Duration::MAX)
+                .max_backoff(Duration::MAX),
+            RetryPolicy::new()
+                .initial_backoff(Duration::from_secs(u64::MAX / 3))
+                .max_backoff(Duration::from_secs(60)),
+            RetryPolicy::new()
+                .initial_backoff(Duration::from_nanos(1))
+                .max_backoff(Duration::MAX),
+            RetryPolicy::new()
+                .initial_backoff(Duration::ZERO)
+                .max_backoff(Duration::MAX),
+            RetryPolicy::new()
+                .initial_backoff(Duration::from_secs(1))
+                .max_backoff(Duration::ZERO),
+        ];
+        let units = [0.0, 1e-9, 0.25, 0.5, 0.999_999, 1.0 - f64::EPSILON, 1.0];
+        for policy in &policies {
+            let mut previous_cap = Duration::ZERO;
+            for retry in (0..=64).chain([65, 127, 128, 129, 1000, u32::MAX]) {
+                let cap = policy.backoff(retry, 1.0);
+                assert!(cap <= policy.get_max_backoff());
+                assert!(cap >= previous_cap, "the cap never shrinks");
+                previous_cap = cap;
+                for unit in units {
+                    assert!(policy.backoff(retry, unit) <= cap);
+                }
+            }
+        }
+        // Out-of-range units are clamped, not trusted.
+        let policy = RetryPolicy::new();
+        assert_eq!(policy.backoff(1, -3.0), Duration::ZERO);
+        assert_eq!(policy.backoff(1, f64::NAN), Duration::ZERO);
+        assert_eq!(policy.backoff(1, 7.0), Duration::from_millis(250));
+        assert_eq!(policy.backoff(1, f64::INFINITY), Duration::from_millis(250));
+    }
+
+    #[test]
+    fn delay_before_retry_prefers_retry_after_within_the_cap() {
+        let policy = RetryPolicy::new();
+        assert_eq!(
+            policy.delay_before_retry(1, Some(Duration::from_secs(12))),
+            Duration::from_secs(12)
+        );
+        assert_eq!(
+            policy.delay_before_retry(1, Some(Duration::from_secs(3600))),
+            Duration::from_secs(30)
+        );
+        assert_eq!(
+            policy.delay_before_retry(1, Some(Duration::ZERO)),
+            Duration::ZERO
+        );
+        for retry in 1..=10 {
+            assert!(policy.delay_before_retry(retry, None) <= policy.backoff(retry, 1.0));
+        }
+    }
+
+    #[test]
+    fn random_unit_is_in_range_and_varies() {
+        let draws: Vec<f64> = (0..100).map(|_| random_unit()).collect();
+        assert!(draws.iter().all(|unit| (0.0..1.0).contains(unit)));
+        let first = draws[0];
+        assert!(draws.iter().any(|unit| *unit != first));
+    }
+
+    #[test]
+    fn retryable_statuses_are_exactly_429_502_503_504() {
+        for code in 100..=599u16 {
+            let status = StatusCode::from_u16(code).unwrap();
+            assert_eq!(
+                retryable_status(status),
+                [429, 502, 503, 504].contains(&code),
+                "status {code}"
+            );
+        }
+    }
+
+    #[test]
+    fn retry_after_delta_seconds() {
+        let now = at(EXAMPLE_SECS);
+        assert_eq!(
+            parse_retry_after(&header("120"), now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(parse_retry_after(&header("0"), now), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after(&header("007"), now),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            parse_retry_after(&header("99999999999999999999999999999"), now),
+            Some(Duration::from_secs(u64::MAX))
+        );
+    }
+
+    #[test]
+    fn retry_after_imf_fixdate_in_the_future() {
+        let now = at(EXAMPLE_SECS - 90);
+        assert_eq!(
+            parse_retry_after(&header("Sun, 06 Nov 1994 08:49:37 GMT"), now),
+            Some(Duration::from_secs(90))
+        );
+        // Sub-second `now` is honoured too.
+        let now = at(EXAMPLE_SECS - 1) + Duration::from_millis(250);
+        assert_eq!(
+            parse_retry_after(&header("Sun, 06 Nov 1994 08:49:37 GMT"), now),
+            Some(Duration::from_millis(750))
+        );
+    }
+
+    #[test]
+    fn retry_after_obsolete_date_forms() {
+        let now = at(EXAMPLE_SECS - 10);
+        for text in [
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+            "sun, 06 nov 1994 08:49:37 gmt",
+        ] {
+            assert_eq!(
+                parse_retry_after(&header(text), now),
+                Some(Duration::from_secs(10)),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn retry_after_known_dates() {
+        let cases = [
+            ("Thu, 01 Jan 1970 00:00:00 GMT", 0),
+            ("Tue, 29 Feb 2000 23:59:59 GMT", 951_868_799),
+            ("Sat, 01 Jan 2000 00:00:00 GMT", 946_684_800),
+            ("Wed, 31 Dec 2025 12:00:00 GMT", 1_767_182_400),
+            ("Fri, 31 Dec 9999 23:59:59 GMT", 253_402_300_799),
+        ];
+        for (text, secs) in cases {
+            assert_eq!(
+                parse_retry_after(&header(text), UNIX_EPOCH),
+                Some(Duration::from_secs(secs)),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn retry_after_rfc850_two_digit_years() {
+        // As of 2026, `30` is 2030 and `80` (2080 is more than 50 years ahead) is 1980.
+        let now = at(1_767_182_400);
+        let in_2030 = parse_retry_after(&header("Tuesday, 01-Jan-30 00:00:00 GMT"), now);
+        assert_eq!(
+            in_2030,
+            Some(Duration::from_secs(1_893_456_000 - 1_767_182_400))
+        );
+        let in_1980 = parse_retry_after(&header("Tuesday, 01-Jan-80 00:00:00 GMT"), now);
+        assert_eq!(in_1980, Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn retry_after_date_in_the_past_is_zero() {
+        let now = at(EXAMPLE_SECS + 3600);
+        assert_eq!(
+            parse_retry_after(&header("Sun, 06 Nov 1994 08:49:37 GMT"), now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            parse_retry_after(&header("Sun, 06 Nov 1994 08:49:37 GMT"), at(EXAMPLE_SECS)),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            parse_retry_after(&header("Sun, 01 Jan 0000 00:00:00 GMT"), now),
+            Some(Duration::ZERO)
+        );
+    }
+
+    #[test]
+    fn retry_after_garbage_is_none() {
+        let now = at(EXAMPLE_SECS);
+        for text in [
+            "",
+            "   ",
+            "-5",
+            "+5",
+            "1.5",
+            "12 34",
+            "soon",
+            "0x10",
+            "Sun, 06 Nov 1994 08:49:37 UTC",
+            "Sun, 06 Nov 1994 08:49:37",
+            "Sun 06 Nov 1994 08:49:37 GMT",
+            "Sun, 6 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 94 08:49:37 GMT",
+            "Sun, 06 Foo 1994 08:49:37 GMT",
+            "Sun, 31 Nov 1994 08:49:37 GMT",
+            "Sun, 29 Feb 1900 08:49:37 GMT",
+            "Sun, 06 Nov 1994 24:00:00 GMT",
+            "Sun, 06 Nov 1994 08:60:00 GMT",
+            "Sun, 06 Nov 1994 08:49:61 GMT",
+            "Sun, 06 Nov 1994 8:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:37:00 GMT",
+            "Xyz, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94-1 08:49:37 GMT",
+            "Sun, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov 06 08:49:37 94",
+            "Sun Nov  0 08:49:37 1994",
+        ] {
+            assert_eq!(parse_retry_after(&header(text), now), None, "{text:?}");
+        }
+        let not_utf8 = HeaderValue::from_bytes(b"12\xff").unwrap();
+        assert_eq!(parse_retry_after(&not_utf8, now), None);
+    }
+
+    #[test]
+    fn retry_after_never_panics_on_noise() {
+        // A fixed xorshift generator: the same noise on every run.
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let alphabet = b"0123456789 ,:-ADFGJMNOSTWadefghilmnorstuvy\t";
+        for length in 0..2000usize {
+            let text: String = (0..length % 40)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    alphabet[(state % alphabet.len() as u64) as usize] as char
+                })
+                .collect();
+            if let Ok(value) = HeaderValue::from_str(&text) {
+                let _ = parse_retry_after(&value, at(EXAMPLE_SECS));
+                let _ = parse_retry_after(&value, UNIX_EPOCH);
+            }
+        }
+    }
+}

@@ -1,0 +1,378 @@
+//! Searching: one page with [`Client::search`], or every page as a stream with
+//! [`Client::search_all`].
+//!
+//! A [`SearchQuery`] is checked before anything is sent (the spec's bounds are not enforced
+//! by the generated code), and a page comes back as a [`SearchPage`] rather than the raw
+//! envelope, because an envelope can report an error under HTTP 200, which must not look like
+//! an empty page.
+
+use std::fmt;
+
+use reqwest::StatusCode;
+
+use crate::call::envelope_outcome;
+use crate::error::{AuthenticationError, AuthenticationFailure, Error, UndecodableResponse};
+use crate::paginate::{Page, PageRequest, Pager, PagerOptions, paginate};
+use crate::{Client, auth::Auth, types};
+
+/// The largest page EnKash serves (`limit` ≤ 5000, from the spec).
+pub const MAX_PAGE_SIZE: i32 = 5000;
+
+/// The smallest page size (`limit` ≥ 1; assumed in the spec).
+pub const MIN_PAGE_SIZE: i32 = 1;
+
+/// One search: the filters (the request body) and the query parameters.
+///
+/// ```
+/// use enkash_customer_search::{SearchQuery, types};
+///
+/// let query = SearchQuery::new()
+///     .filters(
+///         types::CustomerSearchRequest::builder()
+///             .customer_status(types::CustomerStatusFilter::Active)
+///             .dso_from(30)
+///             .dso_to(90),
+///     )
+///     .order_by("legalName")
+///     .direction(types::SortDirection::Asc)
+///     .limit(500);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct SearchQuery {
+    filters: Option<Result<types::CustomerSearchRequest, String>>,
+    order_by: Option<String>,
+    direction: Option<types::SortDirection>,
+    limit: Option<i32>,
+    offset: Option<i32>,
+}
+
+impl SearchQuery {
+    /// A search with no filters: every customer the caller may see, in pages of EnKash's
+    /// default size.
+    pub fn new() -> Self {
+        SearchQuery::default()
+    }
+
+    /// The filters: a [`types::CustomerSearchRequest`] or its builder. A builder whose value
+    /// is invalid makes the search fail with [`Error::InvalidRequest`] before sending.
+    pub fn filters<F>(mut self, filters: F) -> Self
+    where
+        F: TryInto<types::CustomerSearchRequest>,
+        F::Error: fmt::Display,
+    {
+        self.filters = Some(filters.try_into().map_err(|e| e.to_string()));
+        self
+    }
+
+    /// The field to sort by (`orderBy`), for example `legalName`.
+    pub fn order_by(mut self, field: impl Into<String>) -> Self {
+        self.order_by = Some(field.into());
+        self
+    }
+
+    /// The sort direction.
+    pub fn direction(mut self, direction: types::SortDirection) -> Self {
+        self.direction = Some(direction);
+        self
+    }
+
+    /// The page size, [`MIN_PAGE_SIZE`]`..=`[`MAX_PAGE_SIZE`].
+    pub fn limit(mut self, limit: i32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// How many matching customers to skip (0 or more).
+    pub fn offset(mut self, offset: i32) -> Self {
+        self.offset = Some(offset);
+        self
+    }
+
+    /// The page size set, if any.
+    pub fn page_size(&self) -> Option<i32> {
+        self.limit
+    }
+
+    /// The first record's offset set, if any.
+    pub fn start_offset(&self) -> Option<i32> {
+        self.offset
+    }
+
+    /// Checks what the spec promises and EnKash would otherwise reject (or, worse, accept):
+    /// the bounds of `limit` and `offset`, and ranges whose ends are the wrong way round.
+    pub fn validate(&self) -> Result<(), Error> {
+        let filters = match &self.filters {
+            Some(Err(reason)) => return Err(Error::invalid_request("body", reason.clone())),
+            Some(Ok(filters)) => Some(filters),
+            None => None,
+        };
+        if let Some(limit) = self.limit
+            && !(MIN_PAGE_SIZE..=MAX_PAGE_SIZE).contains(&limit)
+        {
+            return Err(Error::invalid_request(
+                "limit",
+                format!("must be between {MIN_PAGE_SIZE} and {MAX_PAGE_SIZE}, not {limit}"),
+            ));
+        }
+        if let Some(offset) = self.offset
+            && offset < 0
+        {
+            return Err(Error::invalid_request(
+                "offset",
+                format!("must be 0 or more, not {offset}"),
+            ));
+        }
+        let Some(filters) = filters else {
+            return Ok(());
+        };
+        if let (Some(from), Some(to)) = (filters.dso_from, filters.dso_to)
+            && from > to
+        {
+            return Err(Error::invalid_request(
+                "dsoFrom",
+                format!("must not be greater than dsoTo ({from} > {to})"),
+            ));
+        }
+        if let (Some(from), Some(to)) = (&filters.created_on_from, &filters.created_on_to)
+            && from > to
+        {
+            return Err(Error::invalid_request(
+                "createdOnFrom",
+                format!("must not be later than createdOnTo ({from} > {to})"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// One page of a search, with what the envelope said about it.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct SearchPage {
+    /// The customers on this page, in the server's order.
+    pub customers: Vec<types::CustomerResponse>,
+    /// How many customers match in all, over every page (`recordsCount`), if EnKash said.
+    pub records_count: Option<i64>,
+    /// The HTTP status (200).
+    pub status: StatusCode,
+    /// EnKash's own result code (`response_code`).
+    pub response_code: Option<i32>,
+    /// EnKash's own result message (`response_message`).
+    pub response_message: Option<String>,
+    /// An `errorResponse` that came together with the page. The page is still a success;
+    /// this keeps whatever EnKash had to say.
+    pub error_response: Option<types::ErrorResponse>,
+}
+
+impl Client {
+    /// One page of customers matching `query`.
+    ///
+    /// With credentials, a token is fetched first if there is none; a 401 then causes one
+    /// fresh token and one more try. Transient failures are retried as the
+    /// [`RetryPolicy`](crate::RetryPolicy) says.
+    pub async fn search(&self, query: &SearchQuery) -> Result<SearchPage, Error> {
+        query.validate()?;
+        let mut refreshed = false;
+        loop {
+            let authorization = self.authorization().await?;
+            let result = self
+                .with_retries("search_customer", || {
+                    self.search_once(query, authorization.clone())
+                })
+                .await;
+            match result {
+                Err(error) if error.status() == Some(StatusCode::UNAUTHORIZED) => {
+                    if let (Auth::Credentials(cache), Some(stale), false) =
+                        (&self.shared.auth, &authorization, refreshed)
+                    {
+                        tracing::debug!("the token was refused; fetching a fresh one, once");
+                        cache.invalidate(stale).await;
+                        refreshed = true;
+                        continue;
+                    }
+                    return Err(token_rejected(error));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Every customer matching `query`, page after page, as a stream.
+    ///
+    /// Pages have the query's `limit` as their size (5,000 if unset) and start at its
+    /// `offset`. The next page is fetched while you consume the current one, so at most two
+    /// pages are held at once. The stream ends after `recordsCount` customers, or on a short or
+    /// empty page; it fails (rather than looping) if the server repeats a page.
+    pub fn search_all(&self, query: SearchQuery) -> CustomerStream {
+        self.search_all_concurrently(query, 1)
+    }
+
+    /// Like [`search_all`](Self::search_all), with up to `pages_in_flight` pages fetched at once
+    /// once `recordsCount` is known (customers still come in order). Holds up to
+    /// `pages_in_flight + 1` pages.
+    pub fn search_all_concurrently(
+        &self,
+        query: SearchQuery,
+        pages_in_flight: usize,
+    ) -> CustomerStream {
+        let options = PagerOptions::new()
+            .start_offset(i64::from(query.offset.unwrap_or(0)))
+            .page_size(i64::from(query.limit.unwrap_or(MAX_PAGE_SIZE)))
+            .concurrency(pages_in_flight);
+        let client = self.clone();
+        let fetch = move |request: PageRequest| {
+            let client = client.clone();
+            let query = query.clone();
+            async move {
+                let offset = i32::try_from(request.offset).map_err(|_| {
+                    Error::invalid_request(
+                        "offset",
+                        format!("{} is past what the API takes (int32)", request.offset),
+                    )
+                })?;
+                let limit = i32::try_from(request.limit)
+                    .map_err(|_| Error::invalid_request("limit", "does not fit int32"))?;
+                let page = client.search(&query.offset(offset).limit(limit)).await?;
+                check_not_capped(&page, request)?;
+                Ok(Page {
+                    items: page.customers,
+                    records_count: page.records_count,
+                })
+            }
+        };
+        CustomerStream {
+            pager: paginate(fetch, options),
+        }
+    }
+
+    async fn search_once(
+        &self,
+        query: &SearchQuery,
+        authorization: Option<reqwest::header::HeaderValue>,
+    ) -> Result<SearchPage, Error> {
+        let generated = self.generated(&self.shared.base_url, authorization);
+        let mut request = generated.search_customer();
+        if let Some(Ok(filters)) = &query.filters {
+            request = request.body(filters.clone());
+        }
+        if let Some(order_by) = &query.order_by {
+            request = request.order_by(order_by.clone());
+        }
+        if let Some(direction) = query.direction {
+            request = request.direction(direction);
+        }
+        // The generated setter takes a NonZeroU32 (from `minimum: 1`); `validate` has made
+        // sure the value fits.
+        if let Some(limit) = query.limit.and_then(|l| u32::try_from(l).ok()) {
+            request = request.limit(limit);
+        }
+        if let Some(offset) = query.offset {
+            request = request.offset(offset);
+        }
+        let result = request.send().await;
+        let observed = generated.inner.observed();
+        let (status, envelope) = envelope_outcome(result, observed.clone()).await?;
+        let Some(payload) = envelope.payload else {
+            // Neither a page nor an error: treating it as an empty page would end a paging
+            // loop early and silently.
+            return Err(Error::Undecodable(Box::new(
+                UndecodableResponse::new(
+                    status,
+                    observed.and_then(|o| o.content_type),
+                    b"",
+                    None,
+                    None,
+                )
+                .with_problem("the envelope has neither `payload` nor `errorResponse`"),
+            )));
+        };
+        Ok(SearchPage {
+            customers: payload.data.unwrap_or_default(),
+            records_count: payload.records_count,
+            status,
+            response_code: envelope.response_code,
+            response_message: envelope.response_message,
+            error_response: envelope.error_response,
+        })
+    }
+}
+
+/// A short page before `recordsCount` is reached means the server sent fewer records than
+/// asked for, and going on by the page size would skip the rest without a word (a server that
+/// caps `limit` below what was asked does exactly this). An empty page is taken as the end
+/// (customers removed while paging).
+fn check_not_capped(page: &SearchPage, request: PageRequest) -> Result<(), Error> {
+    let received = page.customers.len() as i64;
+    match page.records_count {
+        Some(total)
+            if received > 0
+                && received < request.limit
+                && request.offset.saturating_add(received) < total =>
+        {
+            Err(Error::Undecodable(Box::new(
+                UndecodableResponse::new(page.status, None, b"", None, None).with_problem(format!(
+                    "the page at offset {} has {received} customers where {} were asked for, \
+                     yet recordsCount is {total}: the server may cap the page size, so \
+                     paging on would skip customers; use a smaller `limit`",
+                    request.offset, request.limit
+                )),
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A 401 from the API, as the authentication error it is.
+fn token_rejected(error: Error) -> Error {
+    let status = error.status();
+    let (message, api_error) = match error {
+        Error::Api(api) => (api.error_message.clone(), Some(*api)),
+        _ => (None, None),
+    };
+    Error::Authentication(Box::new(AuthenticationError {
+        reason: AuthenticationFailure::TokenRejected,
+        status,
+        message,
+        api_error,
+    }))
+}
+
+/// Every customer of a search, as a [`Stream`](futures_core::Stream) of
+/// `Result<CustomerResponse, Error>`; made by [`Client::search_all`]. An error ends it.
+pub struct CustomerStream {
+    pager: Pager<types::CustomerResponse, Error>,
+}
+
+impl CustomerStream {
+    /// The next customer, an error (which ends the stream), or `None` at the end. The same as
+    /// `StreamExt::next` from `futures`, without needing that crate.
+    pub async fn next(&mut self) -> Option<Result<types::CustomerResponse, Error>> {
+        std::future::poll_fn(|cx| {
+            futures_core::Stream::poll_next(std::pin::Pin::new(&mut self.pager), cx)
+        })
+        .await
+    }
+}
+
+impl fmt::Debug for CustomerStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CustomerStream").finish_non_exhaustive()
+    }
+}
+
+impl futures_core::Stream for CustomerStream {
+    type Item = Result<types::CustomerResponse, Error>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        std::pin::Pin::new(&mut self.pager).poll_next(cx)
+    }
+}
+
+impl futures_core::FusedStream for CustomerStream {
+    fn is_terminated(&self) -> bool {
+        self.pager.is_terminated()
+    }
+}
