@@ -5,7 +5,8 @@
 //!
 //! The substitution rules of `xtask/src/type_substitutions.rs` are restated here on their own,
 //! so a rule that stops applying (or starts applying to a request) fails too: in a schema a
-//! response reaches, a named enum is `Open<Enum>` and a `date-time` is `LenientDateTime`;
+//! response reaches, a named enum is `Open<Enum>` and a `date-time` (or a string with
+//! `x-date-time-format`) is `LenientDateTime`;
 //! anywhere, `x-sensitive: true` is `Secret`.
 
 use std::collections::BTreeSet;
@@ -92,7 +93,7 @@ fn expected_rust_shape(spec: &Value, property: &Value, in_response: bool) -> Str
     if !in_response {
         return shape;
     }
-    if shape == "string/date-time" {
+    if shape == "string/date-time" || property.get("x-date-time-format").is_some() {
         return "ref LenientDateTime".into();
     }
     match shape.strip_prefix("ref ") {

@@ -8,7 +8,8 @@
 //!
 //! - a use of a named enum schema inside a **response** becomes `Open<Enum>` (the strict enum
 //!   is still generated and requests keep using it);
-//! - a `format: date-time` string inside a **response** becomes `LenientDateTime`;
+//! - a `format: date-time` string inside a **response**, or one marked
+//!   `x-date-time-format: <the vendor's pattern>`, becomes `LenientDateTime`;
 //! - a string marked `x-sensitive: true`, anywhere, becomes `Secret`.
 //!
 //! The pass works on a copy of the document handed to progenitor; the curated spec never
@@ -26,6 +27,10 @@ pub const LENIENT_DATE_TIME: &str = "LenientDateTime";
 pub const SECRET: &str = "Secret";
 
 const SCHEMA_PREFIX: &str = "#/components/schemas/";
+
+/// Marks a string that is a date-time in a format other than RFC 3339 (EnKash's
+/// `yyyy-MM-dd HH:mm:ss`), which `format: date-time` would misdescribe.
+pub const DATE_TIME_FORMAT_EXTENSION: &str = "x-date-time-format";
 
 /// Rewrites `document` in place for the crate `crate_name` (as in its Cargo.toml).
 pub fn apply(document: &mut Value, crate_name: &str) -> Result<()> {
@@ -133,7 +138,8 @@ fn rewrite(
             tolerant.push(format!("inline enum at {at}"));
         }
         if object.get("type") == Some(&json!("string"))
-            && object.get("format") == Some(&json!("date-time"))
+            && (object.get("format") == Some(&json!("date-time"))
+                || object.contains_key(DATE_TIME_FORMAT_EXTENSION))
         {
             tolerant.push(format!("date-time at {at}"));
             object.insert("x-rust-type".into(), rust_type(LENIENT_DATE_TIME, vec![]));
@@ -285,6 +291,7 @@ mod tests {
                           "allOf": [{ "$ref": "#/components/schemas/Kind" }] },
                 "kinds": { "type": "array", "items": { "$ref": "#/components/schemas/Kind" } },
                 "at": { "type": "string", "format": "date-time", "nullable": true },
+                "stamp": { "type": "string", "x-date-time-format": "yyyy-MM-dd HH:mm:ss" },
                 "token": { "type": "string", "x-sensitive": true }
             } }
         })

@@ -756,7 +756,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub request_id: ::std::option::Option<::std::string::String>,
-        ///When the error happened. Documented as `yyyy-MM-dd HH:mm:ss` (no `T`, no offset), which is not RFC 3339: the client reads it leniently and keeps it as sent.
+        ///When the error happened, formatted `yyyy-MM-dd HH:mm:ss` (no `T`, no offset). That is not RFC 3339, so it is not `format: date-time`; `x-date-time-format` names the vendor's format, and the client reads it as a lenient date-time.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<::enkash_customer_search::LenientDateTime>,
     }
