@@ -55,9 +55,6 @@ impl Client {
                 }
                 Err(error) => error,
             };
-            if let Some(status) = error.status() {
-                span.record("status", status.as_u16());
-            }
             if error.is_retryable() && policy.should_retry(attempts) {
                 let delay = policy.delay_before_retry(attempts, error.retry_after());
                 tracing::warn!(

@@ -1,0 +1,49 @@
+//! One page of customers whose legal name matches the first argument.
+//!
+//! ```sh
+//! ENKASH_BASE_URL=https://ekpayout-uat.enkash.in ENKASH_TOKEN=… \
+//!   cargo run -p enkash-customer-search --example search -- "Shree Ganesh"
+//! ```
+//! (or ENKASH_CLIENT_ID, ENKASH_CLIENT_SECRET, ENKASH_USERNAME and ENKASH_PASSWORD instead of
+//! ENKASH_TOKEN).
+
+use std::process::ExitCode;
+
+use enkash_customer_search::{Client, SearchQuery, types};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let client = match Client::builder_from_env().and_then(|builder| builder.build()) {
+        Ok(client) => client,
+        Err(e) => {
+            eprintln!("cannot set up the client: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut filters = types::CustomerSearchRequest::builder();
+    if let Some(name) = std::env::args().nth(1) {
+        filters = filters.legal_name(name);
+    }
+    let query = SearchQuery::new().filters(filters).limit(20);
+    match client.search(&query).await {
+        Ok(page) => {
+            println!(
+                "{} of {} matching customers:",
+                page.customers.len(),
+                page.records_count.map_or("?".into(), |n| n.to_string())
+            );
+            for customer in &page.customers {
+                println!(
+                    "{:<18} {}",
+                    customer.customer_id.as_deref().unwrap_or("-"),
+                    customer.legal_name.as_deref().unwrap_or("-")
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("search failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
