@@ -470,6 +470,16 @@ mod tests {
     }
 
     #[test]
+    fn the_bearer_header_is_marked_sensitive() {
+        let client = Client::builder(UAT_BASE_URL).bearer_token("TK-1").build().unwrap();
+        let Auth::Bearer(header) = &client.shared.auth else {
+            panic!("a bearer client has a bearer header");
+        };
+        assert_eq!(header.to_str().unwrap(), "Bearer TK-1");
+        assert!(header.is_sensitive());
+    }
+
+    #[test]
     fn credentials_are_redacted_even_from_urls_that_do_not_parse() {
         assert_eq!(
             without_userinfo("https://u:secret@host/x"),

@@ -88,8 +88,10 @@ pub enum DateTimeFormat {
 /// `2024-10-10T08:34:46Z` and `2024-10-10T14:04:46+05:30` are *not* equal;
 /// compare [`to_utc`](Self::to_utc) for the instant.
 ///
-/// See the [module documentation](self) for the offset assumed for values
-/// without one.
+/// Values without an offset are **assumed** to be India Standard Time
+/// ([`ASSUMED_OFFSET`], UTC+05:30): EnKash is an Indian service and a Spring
+/// `LocalDateTime` is the server's wall clock. [`naive`](Self::naive) gives
+/// the wall-clock value uninterpreted for callers who know better.
 #[derive(Clone)]
 pub struct LenientDateTime {
     /// The string as sent, or the JSON text of a number.

@@ -14,7 +14,7 @@ use rustls_platform_verifier::BuilderVerifierExt;
 /// roots, ready for more settings (timeouts, proxies, …) before `build()`.
 ///
 /// Use it when you build your own `reqwest::Client` for
-/// [`Client::with_reqwest_client`](crate::Client::with_reqwest_client): a builder that does
+/// [`ClientBuilder::reqwest_client`](crate::ClientBuilder::reqwest_client): a builder that does
 /// not start here has no TLS provider and fails to build.
 pub fn reqwest_client_builder() -> Result<reqwest::ClientBuilder, rustls::Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
