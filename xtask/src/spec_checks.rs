@@ -138,11 +138,7 @@ fn check_schema_names(document: &Value, problems: &mut Vec<String>) {
         if names.len() > 1 {
             problems.push(format!(
                 "component schemas {} all become the Rust type `{rust_name}`; rename all but one",
-                names
-                    .iter()
-                    .map(|n| format!("{n:?}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                quoted_list(&names)
             ));
         }
     }
@@ -170,14 +166,19 @@ fn check_property_names(document: &Value, problems: &mut Vec<String>) {
             problems.push(format!(
                 "properties {} of schema `{schema}` all become the Rust field `{field}`; \
                  split the schema (for example with `oneOf`) or rename all but one",
-                names
-                    .iter()
-                    .map(|n| format!("{n:?}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                quoted_list(&names)
             ));
         }
     }
+}
+
+/// `"a", "b"`: names as they appear in the spec, for messages.
+fn quoted_list(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("{n:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The Rust name typify gives a component schema (its `sanitize(name, Case::Pascal)`).

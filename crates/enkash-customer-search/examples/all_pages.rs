@@ -11,14 +11,8 @@ use std::process::ExitCode;
 use enkash_customer_search::{Client, SearchQuery, types};
 
 #[tokio::main]
-async fn main() -> ExitCode {
-    let client = match Client::builder_from_env().and_then(|builder| builder.build()) {
-        Ok(client) => client,
-        Err(e) => {
-            eprintln!("cannot set up the client: {e}");
-            return ExitCode::from(2);
-        }
-    };
+async fn main() -> Result<ExitCode, enkash_customer_search::BuildError> {
+    let client = Client::from_env()?;
     let query = SearchQuery::new()
         .filters(
             types::CustomerSearchRequest::builder()
@@ -37,12 +31,12 @@ async fn main() -> ExitCode {
             }
             Err(e) => {
                 eprintln!("paging stopped: {e}");
-                return ExitCode::FAILURE;
+                return Ok(ExitCode::FAILURE);
             }
         }
     }
     for (state, count) in by_state {
         println!("{state:<24} {count}");
     }
-    ExitCode::SUCCESS
+    Ok(ExitCode::SUCCESS)
 }

@@ -13,14 +13,8 @@ use enkash_customer_search::{
 };
 
 #[tokio::main]
-async fn main() -> ExitCode {
-    let client = match Client::builder_from_env().and_then(|builder| builder.build()) {
-        Ok(client) => client,
-        Err(e) => {
-            eprintln!("cannot set up the client: {e}");
-            return ExitCode::from(2);
-        }
-    };
+async fn main() -> Result<ExitCode, enkash_customer_search::BuildError> {
+    let client = Client::from_env()?;
     let limit = std::env::args()
         .nth(1)
         .and_then(|arg| arg.parse().ok())
@@ -28,7 +22,7 @@ async fn main() -> ExitCode {
     let error = match client.search(&SearchQuery::new().limit(limit)).await {
         Ok(page) => {
             println!("{} customers", page.customers.len());
-            return ExitCode::SUCCESS;
+            return Ok(ExitCode::SUCCESS);
         }
         Err(error) => error,
     };
@@ -66,5 +60,5 @@ async fn main() -> ExitCode {
     if error.is_retryable() {
         eprintln!("(worth trying again later)");
     }
-    ExitCode::FAILURE
+    Ok(ExitCode::FAILURE)
 }

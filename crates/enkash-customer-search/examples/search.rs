@@ -12,14 +12,8 @@ use std::process::ExitCode;
 use enkash_customer_search::{Client, SearchQuery, types};
 
 #[tokio::main]
-async fn main() -> ExitCode {
-    let client = match Client::builder_from_env().and_then(|builder| builder.build()) {
-        Ok(client) => client,
-        Err(e) => {
-            eprintln!("cannot set up the client: {e}");
-            return ExitCode::from(2);
-        }
-    };
+async fn main() -> Result<ExitCode, enkash_customer_search::BuildError> {
+    let client = Client::from_env()?;
     let mut filters = types::CustomerSearchRequest::builder();
     if let Some(name) = std::env::args().nth(1) {
         filters = filters.legal_name(name);
@@ -39,11 +33,11 @@ async fn main() -> ExitCode {
                     customer.legal_name.as_deref().unwrap_or("-")
                 );
             }
-            ExitCode::SUCCESS
+            Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
             eprintln!("search failed: {e}");
-            ExitCode::FAILURE
+            Ok(ExitCode::FAILURE)
         }
     }
 }

@@ -24,6 +24,12 @@ impl Client {
     pub fn builder_from_env() -> Result<ClientBuilder, BuildError> {
         builder_from(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
     }
+
+    /// A client configured from the environment with every other setting at its default:
+    /// `Client::builder_from_env()?.build()`.
+    pub fn from_env() -> Result<Client, BuildError> {
+        Client::builder_from_env()?.build()
+    }
 }
 
 fn builder_from(var: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder, BuildError> {
