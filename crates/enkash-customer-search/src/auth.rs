@@ -167,7 +167,7 @@ impl TokenCache {
                         })?;
                 *state = TokenState::Valid {
                     authorization: authorization.clone(),
-                    refresh_at: Instant::now() + refresh_after(token.expires_in),
+                    refresh_at: refresh_deadline(Instant::now(), refresh_after(token.expires_in)),
                 };
                 Ok(authorization)
             }
@@ -202,6 +202,13 @@ pub(crate) fn refresh_after(expires_in: Option<i64>) -> Duration {
     };
     let margin = (lifetime / 10).min(Duration::from_secs(60));
     lifetime - margin
+}
+
+/// `now + after`, or about 30 years from now when that is past what an `Instant` can hold (an
+/// `expires_in` of `Long.MAX_VALUE`, say), instead of panicking.
+fn refresh_deadline(now: Instant, after: Duration) -> Instant {
+    const FAR_FUTURE: Duration = Duration::from_secs(30 * 365 * 86_400);
+    now.checked_add(after).unwrap_or_else(|| now + FAR_FUTURE)
 }
 
 pub(crate) fn sensitive_header(
@@ -287,5 +294,16 @@ mod tests {
         assert_eq!(refresh_after(Some(0)), Duration::ZERO);
         assert_eq!(refresh_after(Some(-5)), Duration::ZERO);
         assert!(refresh_after(Some(i64::MAX)) > Duration::from_secs(1 << 40));
+    }
+
+    #[test]
+    fn a_lifetime_too_long_for_an_instant_does_not_overflow() {
+        let now = Instant::now();
+        let far = refresh_deadline(now, refresh_after(Some(i64::MAX)));
+        assert!(far >= now + Duration::from_secs(29 * 365 * 86_400));
+        assert_eq!(
+            refresh_deadline(now, Duration::from_secs(270)),
+            now + Duration::from_secs(270)
+        );
     }
 }

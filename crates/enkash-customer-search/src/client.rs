@@ -471,7 +471,10 @@ mod tests {
 
     #[test]
     fn the_bearer_header_is_marked_sensitive() {
-        let client = Client::builder(UAT_BASE_URL).bearer_token("TK-1").build().unwrap();
+        let client = Client::builder(UAT_BASE_URL)
+            .bearer_token("TK-1")
+            .build()
+            .unwrap();
         let Auth::Bearer(header) = &client.shared.auth else {
             panic!("a bearer client has a bearer header");
         };

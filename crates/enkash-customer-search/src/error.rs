@@ -409,8 +409,7 @@ impl fmt::Display for UndecodableResponse {
             write!(f, ": {problem}")?;
         }
         if let Some(e) = &self.decode_error {
-            // serde_json's message names a line and column and what it expected, never the data.
-            write!(f, ": {e}")?;
+            write!(f, ": {}", decode_error_without_data(e))?;
         }
         if !self.looks_like_json() && !self.snippet.is_empty() {
             let one_line: String = self
@@ -423,6 +422,30 @@ impl fmt::Display for UndecodableResponse {
         }
         Ok(())
     }
+}
+
+/// serde_json's message for `e`, without the data in it. A syntax error's message says only
+/// what was wrong and where (`expected value at line 1 column 1`), and a missing field's names
+/// the field; but a data error's message quotes the value that did not fit (`invalid type:
+/// string "…", expected f64`), which may be customer data, so only what was expected and
+/// where are kept.
+fn decode_error_without_data(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    if e.classify() != serde_json::error::Category::Data || message.starts_with("missing field `") {
+        return message;
+    }
+    let message = message
+        .rsplit_once(" at line ")
+        .map_or(message.as_str(), |(message, _)| message);
+    let expected = match message.split_once(", expected ") {
+        Some((_, expected)) => format!(", expected {}", bounded(expected, 80)),
+        None => String::new(),
+    };
+    format!(
+        "a value does not fit{expected} at line {} column {}",
+        e.line(),
+        e.column()
+    )
 }
 
 /// `s` cut to at most `max` bytes at a character boundary, with `…` when cut.
@@ -444,4 +467,35 @@ fn bounded_str(s: &str, max: usize) -> &str {
         end -= 1;
     }
     &s[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn display_of(body: &str) -> String {
+        let decode_error = serde_json::from_str::<types::CustomerSearchResponse>(body).err();
+        assert!(decode_error.is_some(), "{body} decodes");
+        UndecodableResponse::new(StatusCode::OK, None, body.as_bytes(), None, decode_error)
+            .to_string()
+    }
+
+    #[test]
+    fn a_value_that_does_not_fit_is_not_shown_but_what_was_expected_is() {
+        let shown = display_of(r#"{"payload":{"data":[{"dsoMedian":"SECRET-1"}]}}"#);
+        assert!(!shown.contains("SECRET-1"), "{shown}");
+        assert!(
+            shown.contains("a value does not fit, expected f64 at line 1 column"),
+            "{shown}"
+        );
+        let shown = display_of(r#"{"payload":{"data":[{"pinCode":400069}]}}"#);
+        assert!(!shown.contains("400069"), "{shown}");
+        assert!(shown.contains("expected a string"), "{shown}");
+    }
+
+    #[test]
+    fn syntax_errors_are_shown_as_serde_json_words_them() {
+        let shown = display_of("{\"payload\": ");
+        assert!(shown.contains("EOF while parsing"), "{shown}");
+    }
 }

@@ -209,21 +209,32 @@ impl Client {
 
     /// Like [`search_all`](Self::search_all), with up to `pages_in_flight` pages fetched at once
     /// once `recordsCount` is known (customers still come in order). Holds up to
-    /// `pages_in_flight + 1` pages.
+    /// `pages_in_flight + 1` pages. `pages_in_flight` is 1 to 16; anything else, like an
+    /// invalid query, makes the stream's only item an [`Error::InvalidRequest`].
     pub fn search_all_concurrently(
         &self,
         query: SearchQuery,
         pages_in_flight: usize,
     ) -> CustomerStream {
-        let options = PagerOptions::new()
-            .start_offset(i64::from(query.offset.unwrap_or(0)))
-            .page_size(i64::from(query.limit.unwrap_or(MAX_PAGE_SIZE)))
-            .concurrency(pages_in_flight);
+        // An invalid query or concurrency is reported by the first fetch, naming the field at
+        // fault, before anything is sent; as pager options out of range it would be reported
+        // under the wrong name.
+        let valid = query.validate().is_ok() && check_pages_in_flight(pages_in_flight).is_ok();
+        let options = if valid {
+            PagerOptions::new()
+                .start_offset(i64::from(query.offset.unwrap_or(0)))
+                .page_size(i64::from(query.limit.unwrap_or(MAX_PAGE_SIZE)))
+                .concurrency(pages_in_flight)
+        } else {
+            PagerOptions::new()
+        };
         let client = self.clone();
         let fetch = move |request: PageRequest| {
             let client = client.clone();
             let query = query.clone();
             async move {
+                check_pages_in_flight(pages_in_flight)?;
+                query.validate()?;
                 let offset = i32::try_from(request.offset).map_err(|_| {
                     Error::invalid_request(
                         "offset",
@@ -294,6 +305,19 @@ impl Client {
             response_message: envelope.response_message,
             error_response: envelope.error_response,
         })
+    }
+}
+
+/// `pages_in_flight` must be what the pager allows.
+fn check_pages_in_flight(pages_in_flight: usize) -> Result<(), Error> {
+    let max = PagerOptions::MAX_CONCURRENCY;
+    if (1..=max).contains(&pages_in_flight) {
+        Ok(())
+    } else {
+        Err(Error::invalid_request(
+            "pages_in_flight",
+            format!("must be between 1 and {max}, not {pages_in_flight}"),
+        ))
     }
 }
 
