@@ -738,3 +738,53 @@ async fn a_token_that_never_expires_is_cached_without_overflow() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_unauthorized_error_inside_a_200_also_gets_one_fresh_token() {
+    // EnKash has been seen reporting "Token is invalid." inside an HTTP 200.
+    let server = server_with(
+        |n| snake_token(&format!("TK-{n}"), 86_399),
+        |n| {
+            if n == 0 {
+                Reply::json(
+                    200,
+                    &error_envelope("UNAUTHORIZED", "Token is invalid.", 117),
+                )
+            } else {
+                ok_page()
+            }
+        },
+    )
+    .await;
+    let client = client_for(&server);
+
+    let page = client.search(&SearchQuery::new()).await.expect("success");
+    assert_eq!(page.customers.len(), 1);
+    assert_eq!(server.requests_to(TOKEN_PATH).len(), 2);
+    assert_eq!(server.requests_to(SEARCH_PATH).len(), 2);
+}
+
+#[tokio::test]
+async fn a_401_to_a_client_without_auth_says_that_none_is_configured() {
+    let server = server_with(
+        |_| snake_token(TOKEN, 86_399),
+        |_| {
+            Reply::json(
+                401,
+                &error_envelope("UNAUTHORIZED", "Full authentication is required", 401),
+            )
+        },
+    )
+    .await;
+    let client = Client::builder(server.base_url()).build().unwrap();
+
+    let err = authentication(client.search(&SearchQuery::new()).await.unwrap_err());
+    assert_eq!(err.reason, AuthenticationFailure::NotConfigured);
+    assert!(err.to_string().contains("has none"), "{err}");
+    assert_eq!(server.requests_to(SEARCH_PATH).len(), 1);
+    assert_eq!(
+        server.requests_to(SEARCH_PATH)[0].header("authorization"),
+        None
+    );
+    assert_eq!(server.requests_to(TOKEN_PATH).len(), 0);
+}

@@ -399,3 +399,28 @@ async fn a_closed_port_is_a_connect_failure_after_every_attempt() {
     assert_eq!(e.attempts, policy.get_max_attempts());
     assert_eq!(e.attempts, 4);
 }
+
+#[tokio::test]
+async fn an_error_envelope_with_odd_field_types_keeps_its_message() {
+    // `errorType` as a number and `response_code` as a string break the spec's types; the
+    // status and EnKash's message must survive anyway.
+    let body = json!({
+        "errorResponse": { "errorType": 42, "errorMessage": "limit too big", "requestId": "r-1" },
+        "payload": null,
+        "response_code": "400",
+    });
+    for status in [400, 200, 502] {
+        let server = always(Reply::json(status, &body)).await;
+        let err = api(search(&client(&server, RetryPolicy::none()))
+            .await
+            .unwrap_err());
+        assert_eq!(err.status, status);
+        assert_eq!(err.error_message.as_deref(), Some("limit too big"));
+        assert_eq!(
+            err.error_type,
+            Some(enkash_customer_search::Open::Unknown("42".into()))
+        );
+        assert_eq!(err.request_id.as_deref(), Some("r-1"));
+        assert_eq!(err.response_code, None);
+    }
+}

@@ -185,13 +185,36 @@ pub(crate) async fn envelope_outcome(
                 Ok(envelope) if envelope.error_response.is_some() => {
                     Err(api_error(envelope_error(status, envelope)))
                 }
-                Ok(_) | Err(_) => Err(Error::Undecodable(Box::new(UndecodableResponse::new(
+                Ok(_) => Err(Error::Undecodable(Box::new(UndecodableResponse::new(
                     status,
                     content_type,
                     &body,
                     retry_after,
-                    serde_json::from_slice::<types::CustomerSearchResponse>(&body).err(),
+                    None,
                 )))),
+                Err(decode_error) => Err(
+                    match ApiError::from_json_leniently(status, &body, retry_after) {
+                        Some(error) => api_error(error),
+                        None => Error::Undecodable(Box::new(UndecodableResponse::new(
+                            status,
+                            content_type,
+                            &body,
+                            retry_after,
+                            Some(decode_error),
+                        ))),
+                    },
+                ),
+            }
+        }
+        Err(GeneratedError::InvalidResponsePayload(body, decode_error)) => {
+            let status = observed.as_ref().map_or(StatusCode::OK, |o| o.status);
+            match ApiError::from_json_leniently(status, &body, retry_after) {
+                Some(error) => Err(api_error(error)),
+                None => Err(common_error(
+                    GeneratedError::<()>::InvalidResponsePayload(body, decode_error),
+                    &observed,
+                    retry_after,
+                )),
             }
         }
         Err(other) => Err(common_error(other, &observed, retry_after)),

@@ -122,10 +122,8 @@ impl std::error::Error for Error {
                 .source
                 .as_ref()
                 .map(|s| s as &(dyn std::error::Error + 'static)),
-            Error::Undecodable(e) => e
-                .decode_error
-                .as_ref()
-                .map(|s| s as &(dyn std::error::Error + 'static)),
+            // Not the serde_json error: its message quotes the value that did not fit, which may
+            // be customer data, and error reporters print the whole chain.
             _ => None,
         }
     }
@@ -153,7 +151,8 @@ pub struct ApiError {
     pub response_message: Option<String>,
     /// When EnKash says the error happened, as it sent it.
     pub timestamp: Option<crate::LenientDateTime>,
-    /// How long the server asked to wait before trying again (`Retry-After`), capped.
+    /// How long the server asked to wait before trying again (`Retry-After`), as it asked;
+    /// the client's own waits are capped by its [`RetryPolicy`](crate::RetryPolicy).
     pub retry_after: Option<Duration>,
 }
 
@@ -185,6 +184,52 @@ impl ApiError {
             response_code,
             response_message,
             timestamp: e.timestamp,
+            retry_after,
+        })
+    }
+}
+
+impl ApiError {
+    /// The API error in a body that is an error envelope in spirit but not to the letter (a
+    /// number where a string belongs, say), so that one odd field does not cost the caller
+    /// EnKash's message. Only for an envelope with `errorResponse` set and no `payload`.
+    pub(crate) fn from_json_leniently(
+        status: StatusCode,
+        body: &[u8],
+        retry_after: Option<Duration>,
+    ) -> Option<Self> {
+        let envelope: serde_json::Value = serde_json::from_slice(body).ok()?;
+        let report = envelope.get("errorResponse")?.as_object()?;
+        if !envelope
+            .get("payload")
+            .is_none_or(serde_json::Value::is_null)
+        {
+            return None;
+        }
+        let text = |value: Option<&serde_json::Value>| match value? {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Null => None,
+            other => Some(other.to_string()),
+        };
+        Some(ApiError {
+            status,
+            error_type: text(report.get("errorType"))
+                .map(|t| t.parse().unwrap_or_else(|e| match e {})),
+            error_message: text(report.get("errorMessage")),
+            request_id: text(report.get("requestId")),
+            api_sub_errors: match report.get("apiSubErrors") {
+                Some(serde_json::Value::Array(items)) => items.clone(),
+                Some(serde_json::Value::Null) | None => Vec::new(),
+                Some(other) => vec![other.clone()],
+            },
+            response_code: envelope
+                .get("response_code")
+                .and_then(serde_json::Value::as_i64)
+                .and_then(|code| i32::try_from(code).ok()),
+            response_message: text(envelope.get("response_message")),
+            timestamp: report
+                .get("timestamp")
+                .and_then(|t| serde_json::from_value(t.clone()).ok()),
             retry_after,
         })
     }
@@ -235,11 +280,13 @@ pub enum AuthenticationFailure {
     CredentialsRejected,
     /// These credentials were rejected earlier in this client's life, so nothing was sent.
     CredentialsRejectedEarlier,
-    /// The API answered 401 to a request with a bearer token (after one fresh token, when the
-    /// client holds credentials).
+    /// The API refused the bearer token (HTTP 401, or `errorType` `UNAUTHORIZED`), after one
+    /// fresh token when the client holds credentials.
     TokenRejected,
     /// The token endpoint answered 200 without a usable token.
     NoTokenInResponse,
+    /// The API wants authentication and the client has neither a token nor credentials.
+    NotConfigured,
 }
 
 impl fmt::Display for AuthenticationError {
@@ -257,6 +304,10 @@ impl fmt::Display for AuthenticationError {
             AuthenticationFailure::TokenRejected => "EnKash refused the bearer token",
             AuthenticationFailure::NoTokenInResponse => {
                 "the token endpoint answered without an access token"
+            }
+            AuthenticationFailure::NotConfigured => {
+                "EnKash requires a token and the client has none (set a bearer token or \
+                 credentials on the ClientBuilder)"
             }
         })?;
         if let Some(status) = self.status {
@@ -349,7 +400,7 @@ pub struct UndecodableResponse {
     pub snippet: String,
     /// How many bytes the body had, as far as it was read.
     pub body_len: usize,
-    /// How long the server asked to wait before trying again (`Retry-After`), capped.
+    /// How long the server asked to wait before trying again (`Retry-After`), as it asked.
     pub retry_after: Option<Duration>,
     pub(crate) decode_error: Option<serde_json::Error>,
     problem: Option<String>,
@@ -491,6 +542,35 @@ mod tests {
         let shown = display_of(r#"{"payload":{"data":[{"pinCode":400069}]}}"#);
         assert!(!shown.contains("400069"), "{shown}");
         assert!(shown.contains("expected a string"), "{shown}");
+    }
+
+    #[test]
+    fn an_error_envelope_with_odd_field_types_still_gives_its_message() {
+        let body = br#"{"errorResponse": {"errorType": 7, "errorMessage": "limit too big",
+            "requestId": 42, "apiSubErrors": {"field": "limit"}, "timestamp": true},
+            "payload": null, "response_code": "400"}"#;
+        assert!(serde_json::from_slice::<types::CustomerSearchResponse>(body).is_err());
+        let error = ApiError::from_json_leniently(StatusCode::BAD_REQUEST, body, None).unwrap();
+        assert_eq!(error.error_message.as_deref(), Some("limit too big"));
+        assert_eq!(error.error_type, Some(Open::Unknown("7".into())));
+        assert_eq!(error.request_id.as_deref(), Some("42"));
+        assert_eq!(
+            error.api_sub_errors,
+            vec![serde_json::json!({"field": "limit"})]
+        );
+        assert_eq!((error.response_code, error.timestamp), (None, None));
+
+        // A payload, or no errorResponse, is not an error envelope.
+        for body in [
+            &br#"{"errorResponse": {"errorMessage": "x"}, "payload": {"data": 5}}"#[..],
+            br#"{"payload": null}"#,
+            b"<html>",
+        ] {
+            assert_eq!(
+                ApiError::from_json_leniently(StatusCode::OK, body, None),
+                None
+            );
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ use reqwest::StatusCode;
 use crate::call::envelope_outcome;
 use crate::error::{AuthenticationError, AuthenticationFailure, Error, UndecodableResponse};
 use crate::paginate::{Page, PageRequest, Pager, PagerOptions, paginate};
-use crate::{Client, auth::Auth, types};
+use crate::{Client, Open, auth::Auth, types};
 
 /// The largest page EnKash serves (`limit` ≤ 5000, from the spec).
 pub const MAX_PAGE_SIZE: i32 = 5000;
@@ -181,7 +181,7 @@ impl Client {
                 })
                 .await;
             match result {
-                Err(error) if error.status() == Some(StatusCode::UNAUTHORIZED) => {
+                Err(error) if is_unauthenticated(&error) => {
                     if let (Auth::Credentials(cache), Some(stale), false) =
                         (&self.shared.auth, &authorization, refreshed)
                     {
@@ -190,7 +190,11 @@ impl Client {
                         refreshed = true;
                         continue;
                     }
-                    return Err(token_rejected(error));
+                    let reason = match self.shared.auth {
+                        Auth::None => AuthenticationFailure::NotConfigured,
+                        _ => AuthenticationFailure::TokenRejected,
+                    };
+                    return Err(token_rejected(error, reason));
                 }
                 other => return other,
             }
@@ -216,25 +220,24 @@ impl Client {
         query: SearchQuery,
         pages_in_flight: usize,
     ) -> CustomerStream {
-        // An invalid query or concurrency is reported by the first fetch, naming the field at
-        // fault, before anything is sent; as pager options out of range it would be reported
-        // under the wrong name.
-        let valid = query.validate().is_ok() && check_pages_in_flight(pages_in_flight).is_ok();
-        let options = if valid {
-            PagerOptions::new()
-                .start_offset(i64::from(query.offset.unwrap_or(0)))
-                .page_size(i64::from(query.limit.unwrap_or(MAX_PAGE_SIZE)))
-                .concurrency(pages_in_flight)
-        } else {
-            PagerOptions::new()
-        };
+        // An invalid query is the stream's only item, naming its own field; nothing is sent.
+        if let Err(error) = query
+            .validate()
+            .and_then(|()| check_pages_in_flight(pages_in_flight))
+        {
+            return CustomerStream {
+                state: StreamState::Invalid(Some(error)),
+            };
+        }
+        let options = PagerOptions::new()
+            .start_offset(i64::from(query.offset.unwrap_or(0)))
+            .page_size(i64::from(query.limit.unwrap_or(MAX_PAGE_SIZE)))
+            .concurrency(pages_in_flight);
         let client = self.clone();
         let fetch = move |request: PageRequest| {
             let client = client.clone();
             let query = query.clone();
             async move {
-                check_pages_in_flight(pages_in_flight)?;
-                query.validate()?;
                 let offset = i32::try_from(request.offset).map_err(|_| {
                     Error::invalid_request(
                         "offset",
@@ -252,7 +255,7 @@ impl Client {
             }
         };
         CustomerStream {
-            pager: paginate(fetch, options),
+            state: StreamState::Paging(paginate(fetch, options)),
         }
     }
 
@@ -346,15 +349,28 @@ fn check_not_capped(page: &SearchPage, request: PageRequest) -> Result<(), Error
     }
 }
 
-/// A 401 from the API, as the authentication error it is.
-fn token_rejected(error: Error) -> Error {
+/// Whether the API refused the request for want of a valid token: HTTP 401, or an envelope
+/// whose `errorType` is `UNAUTHORIZED` under any status (EnKash has been seen to report an
+/// invalid token inside an HTTP 200).
+fn is_unauthenticated(error: &Error) -> bool {
+    match error {
+        Error::Api(api) => {
+            api.status == StatusCode::UNAUTHORIZED
+                || api.error_type == Some(Open::Known(types::ErrorType::Unauthorized))
+        }
+        other => other.status() == Some(StatusCode::UNAUTHORIZED),
+    }
+}
+
+/// A refusal by the API, as the authentication error it is.
+fn token_rejected(error: Error, reason: AuthenticationFailure) -> Error {
     let status = error.status();
     let (message, api_error) = match error {
         Error::Api(api) => (api.error_message.clone(), Some(*api)),
         _ => (None, None),
     };
     Error::Authentication(Box::new(AuthenticationError {
-        reason: AuthenticationFailure::TokenRejected,
+        reason,
         status,
         message,
         api_error,
@@ -364,7 +380,13 @@ fn token_rejected(error: Error) -> Error {
 /// Every customer of a search, as a [`Stream`](futures_core::Stream) of
 /// `Result<CustomerResponse, Error>`; made by [`Client::search_all`]. An error ends it.
 pub struct CustomerStream {
-    pager: Pager<types::CustomerResponse, Error>,
+    state: StreamState,
+}
+
+enum StreamState {
+    /// The query was invalid: this error, once, then the end.
+    Invalid(Option<Error>),
+    Paging(Pager<types::CustomerResponse, Error>),
 }
 
 impl CustomerStream {
@@ -372,7 +394,7 @@ impl CustomerStream {
     /// `StreamExt::next` from `futures`, without needing that crate.
     pub async fn next(&mut self) -> Option<Result<types::CustomerResponse, Error>> {
         std::future::poll_fn(|cx| {
-            futures_core::Stream::poll_next(std::pin::Pin::new(&mut self.pager), cx)
+            futures_core::Stream::poll_next(std::pin::Pin::new(&mut *self), cx)
         })
         .await
     }
@@ -391,12 +413,18 @@ impl futures_core::Stream for CustomerStream {
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Self::Item>> {
-        std::pin::Pin::new(&mut self.pager).poll_next(cx)
+        match &mut self.state {
+            StreamState::Invalid(error) => std::task::Poll::Ready(error.take().map(Err)),
+            StreamState::Paging(pager) => std::pin::Pin::new(pager).poll_next(cx),
+        }
     }
 }
 
 impl futures_core::FusedStream for CustomerStream {
     fn is_terminated(&self) -> bool {
-        self.pager.is_terminated()
+        match &self.state {
+            StreamState::Invalid(error) => error.is_none(),
+            StreamState::Paging(pager) => pager.is_terminated(),
+        }
     }
 }
