@@ -252,11 +252,12 @@ fn parse_local_prefix(s: &str) -> Option<(NaiveDateTime, DateTimeFormat, &str)> 
         if b.get(19) == Some(&b'.') {
             let mut digits = 0;
             for &c in b.get(20..)?.iter().take_while(|c| c.is_ascii_digit()) {
-                nano = nano * 10 + u32::from(c - b'0');
+                // Count first: a tenth digit would overflow `nano` before it was refused.
                 digits += 1;
                 if digits > 9 {
                     return None;
                 }
+                nano = nano * 10 + u32::from(c - b'0');
             }
             if digits == 0 {
                 return None;
@@ -616,6 +617,9 @@ mod tests {
             "2024-10-10T24:00:00",
             "2024-10-10T08:34:46.",
             "2024-10-10T08:34:46.1234567890",
+            // Ten digits whose value overflows a u32 (found by the proptest below).
+            "2024-10-10T08:34:46.9999999999",
+            "2024-10-10 08:34:46.9999999999",
             "2024-10-10T08:34:46+24:00",
             "2024-10-10T08:34:46+05:3",
             "2024-10-10T08:34:46 +05:30",

@@ -255,7 +255,7 @@ impl Client {
             }
         };
         CustomerStream {
-            state: StreamState::Paging(paginate(fetch, options)),
+            state: StreamState::Paging(Box::new(paginate(fetch, options))),
         }
     }
 
@@ -386,7 +386,7 @@ pub struct CustomerStream {
 enum StreamState {
     /// The query was invalid: this error, once, then the end.
     Invalid(Option<Error>),
-    Paging(Pager<types::CustomerResponse, Error>),
+    Paging(Box<Pager<types::CustomerResponse, Error>>),
 }
 
 impl CustomerStream {
@@ -415,7 +415,7 @@ impl futures_core::Stream for CustomerStream {
     ) -> std::task::Poll<Option<Self::Item>> {
         match &mut self.state {
             StreamState::Invalid(error) => std::task::Poll::Ready(error.take().map(Err)),
-            StreamState::Paging(pager) => std::pin::Pin::new(pager).poll_next(cx),
+            StreamState::Paging(pager) => std::pin::Pin::new(&mut **pager).poll_next(cx),
         }
     }
 }
