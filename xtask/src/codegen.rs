@@ -23,6 +23,15 @@ pub struct Target {
     pub crate_name: &'static str,
     /// The hand-written type each request carries through the crate's `ClientHooks`.
     pub call_context: &'static str,
+    /// The crate that gets progenitor's typed `httpmock` helpers, if any.
+    pub mock_crate_dir: Option<&'static str>,
+}
+
+/// One file the generator writes, by its path from the workspace root.
+#[derive(Debug, PartialEq, Eq)]
+pub struct GeneratedFile {
+    pub path: String,
+    pub contents: String,
 }
 
 /// The whole mapping from specs to crates; a second spec is one more line.
@@ -31,6 +40,7 @@ pub const TARGETS: &[Target] = &[Target {
     crate_dir: "crates/enkash-customer-search",
     crate_name: "enkash-customer-search",
     call_context: "crate::hooks::CallContext",
+    mock_crate_dir: Some("crates/enkash-customer-search-mock"),
 }];
 
 /// The command a person runs to bring generated files up to date.
@@ -48,10 +58,11 @@ pub fn run(mode: Mode) -> Result<()> {
     let root = project_root();
     let mut stale = Vec::new();
     for target in TARGETS {
-        let code = generate(&root, target)?;
-        let path = root.join(target.crate_dir).join("src/generated.rs");
-        if let Err(err) = ensure_file_contents(&root, &path, &code, mode) {
-            stale.push(err.to_string());
+        for file in generate(&root, target)? {
+            let path = root.join(&file.path);
+            if let Err(err) = ensure_file_contents(&root, &path, &file.contents, mode) {
+                stale.push(err.to_string());
+            }
         }
     }
     if stale.is_empty() {
@@ -64,8 +75,9 @@ pub fn run(mode: Mode) -> Result<()> {
     }
 }
 
-/// The formatted source of `generated.rs` for `target`, preamble included.
-pub fn generate(root: &Path, target: &Target) -> Result<String> {
+/// The formatted source of every file generated for `target`, preambles included: the
+/// client's `generated.rs`, and the mock crate's `generated_httpmock.rs`.
+pub fn generate(root: &Path, target: &Target) -> Result<Vec<GeneratedFile>> {
     let spec_path = root.join(target.spec);
     let text =
         fs::read_to_string(&spec_path).map_err(|e| format!("cannot read {}: {e}", target.spec))?;
@@ -120,7 +132,50 @@ pub fn generate(root: &Path, target: &Target) -> Result<String> {
         &root.join(target.crate_dir).join("Cargo.toml"),
         &runtime_crates(&generator),
     )?;
+    let mut files = vec![GeneratedFile {
+        path: format!("{}/src/generated.rs", target.crate_dir),
+        contents: formatted(target, tokens)?,
+    }];
 
+    if let Some(mock_crate_dir) = target.mock_crate_dir {
+        let client_crate = target.crate_name.replace('-', "_");
+        let tokens = generator.httpmock(&spec, &client_crate).map_err(|e| {
+            format!(
+                "progenitor cannot generate httpmock helpers from {}: {e}",
+                target.spec
+            )
+        })?;
+        spec_checks::check_runtime_crates(
+            &root.join(mock_crate_dir).join("Cargo.toml"),
+            &[
+                RuntimeCrate {
+                    name: "httpmock",
+                    reason: "the mock server the helpers extend",
+                },
+                RuntimeCrate {
+                    name: target.crate_name,
+                    reason: "the request and response types",
+                },
+                RuntimeCrate {
+                    name: "serde_json",
+                    reason: "JSON bodies",
+                },
+                RuntimeCrate {
+                    name: "regex",
+                    reason: "path matchers",
+                },
+            ],
+        )?;
+        files.push(GeneratedFile {
+            path: format!("{mock_crate_dir}/src/generated_httpmock.rs"),
+            contents: formatted(target, tokens)?,
+        });
+    }
+    Ok(files)
+}
+
+/// `tokens` as a formatted file with the preamble.
+fn formatted(target: &Target, tokens: proc_macro2::TokenStream) -> Result<String> {
     let file: syn::File = syn::parse2(tokens)
         .map_err(|e| format!("progenitor emitted code that does not parse: {e}"))?;
     Ok(format!(
@@ -249,20 +304,27 @@ mod tests {
     fn generated_code_is_fresh() {
         let root = project_root();
         for target in TARGETS {
-            let code = generate(&root, target).unwrap_or_else(|e| panic!("{e}"));
-            let path = root.join(target.crate_dir).join("src/generated.rs");
-            let before = fs::read_to_string(&path).unwrap_or_default();
-            let mode = if running_in_ci() {
-                Mode::Check
-            } else {
-                Mode::Write
-            };
-            ensure_file_contents(&root, &path, &code, mode).unwrap_or_else(|e| panic!("{e}"));
-            assert!(
-                before.replace("\r\n", "\n") == code,
-                "{} was stale and has been regenerated; review and commit it, then rerun",
-                path.display()
+            let files = generate(&root, target).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                files.len(),
+                1 + usize::from(target.mock_crate_dir.is_some())
             );
+            for file in files {
+                let path = root.join(&file.path);
+                let before = fs::read_to_string(&path).unwrap_or_default();
+                let mode = if running_in_ci() {
+                    Mode::Check
+                } else {
+                    Mode::Write
+                };
+                ensure_file_contents(&root, &path, &file.contents, mode)
+                    .unwrap_or_else(|e| panic!("{e}"));
+                assert!(
+                    before.replace("\r\n", "\n") == file.contents,
+                    "{} was stale and has been regenerated; review and commit it, then rerun",
+                    path.display()
+                );
+            }
         }
     }
 
@@ -272,9 +334,15 @@ mod tests {
         let first = generate(&root, &TARGETS[0]).unwrap();
         let second = generate(&root, &TARGETS[0]).unwrap();
         assert_eq!(first, second);
-        assert!(first.starts_with(
-            "// @generated by `cargo xtask codegen` from `openapi/customer-search.yaml`"
-        ));
+        for file in &first {
+            assert!(
+                file.contents.starts_with(
+                    "// @generated by `cargo xtask codegen` from `openapi/customer-search.yaml`"
+                ),
+                "{}",
+                file.path
+            );
+        }
     }
 
     #[test]
@@ -314,6 +382,7 @@ mod tests {
         crate_dir: "crates/client",
         crate_name: "client",
         call_context: "crate::hooks::CallContext",
+        mock_crate_dir: None,
     };
 
     const SPEC_HEAD: &str = "openapi: 3.0.3\ninfo: { title: t, version: '1' }\n";

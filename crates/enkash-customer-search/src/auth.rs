@@ -52,16 +52,37 @@ impl Credentials {
         self
     }
 
-    /// The value of the token call's `clientId` form field.
-    pub(crate) fn form_client_id(&self) -> &str {
+    /// The API client id (the user part of the Basic header).
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The user's e-mail.
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    /// The user's password, still wrapped.
+    pub fn password(&self) -> &Secret {
+        &self.password
+    }
+
+    /// The value of the token call's `clientId` form field: the company id if one was set,
+    /// else the client id.
+    pub fn form_client_id(&self) -> &str {
         self.company_id.as_deref().unwrap_or(&self.client_id)
     }
 
-    /// `Authorization: Basic base64(clientId:clientSecret)`, marked sensitive.
-    pub(crate) fn basic_authorization(&self) -> Result<HeaderValue, Error> {
+    /// `Authorization: Basic base64(clientId:clientSecret)`, marked sensitive, for the token
+    /// call (and for mocks that must match it).
+    pub fn basic_header(&self) -> HeaderValue {
         let pair = format!("{}:{}", self.client_id, self.client_secret.expose_secret());
-        sensitive_header(&format!("Basic {}", base64(pair.as_bytes())))
-            .map_err(|_| Error::invalid_request("clientId", "cannot be sent in an HTTP header"))
+        // Base64 is always a valid header value.
+        let mut header =
+            HeaderValue::from_maybe_shared(format!("Basic {}", base64(pair.as_bytes())))
+                .unwrap_or_else(|_| HeaderValue::from_static("Basic"));
+        header.set_sensitive(true);
+        header
     }
 }
 
@@ -263,7 +284,7 @@ mod tests {
     #[test]
     fn the_basic_header_is_the_client_id_and_secret_and_is_sensitive() {
         let credentials = Credentials::new("CEK1234567", "s3cr3t", "a@b.in", "pw");
-        let header = credentials.basic_authorization().unwrap();
+        let header = credentials.basic_header();
         assert_eq!(header.to_str().unwrap(), "Basic Q0VLMTIzNDU2NzpzM2NyM3Q=");
         assert!(header.is_sensitive());
         assert!(!format!("{header:?}").contains("Q0VL"));

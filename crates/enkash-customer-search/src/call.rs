@@ -90,7 +90,7 @@ impl Client {
             ));
         };
         let credentials = &cache.credentials;
-        let basic = credentials.basic_authorization()?;
+        let basic = credentials.basic_header();
         let body = types::TokenRequest {
             client_id: credentials.form_client_id().to_string(),
             grant_type: types::GrantType::Password,

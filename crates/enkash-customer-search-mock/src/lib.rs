@@ -1,0 +1,13 @@
+#![doc = include_str!("../README.md")]
+
+// progenitor's typed httpmock helpers, written by `cargo xtask codegen` from the same spec as
+// the client; never edited by hand.
+#[rustfmt::skip] // prettyplease formats it; rustfmt would only reflow it.
+#[allow(missing_docs, clippy::all)]
+mod generated_httpmock;
+
+mod token_form;
+
+pub use generated_httpmock::{MockServerExt, operations};
+pub use httpmock;
+pub use token_form::GetTokenWhenFormExt;
