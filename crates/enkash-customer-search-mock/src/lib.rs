@@ -6,8 +6,13 @@
 #[allow(missing_docs, clippy::all)]
 mod generated_httpmock;
 
+pub mod sandbox;
 mod token_form;
 
 pub use generated_httpmock::{MockServerExt, operations};
 pub use httpmock;
+pub use sandbox::{
+    Faults, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox,
+    SandboxBuilder,
+};
 pub use token_form::GetTokenWhenFormExt;

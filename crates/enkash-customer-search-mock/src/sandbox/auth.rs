@@ -1,0 +1,282 @@
+//! `POST /oauth/token` and the bearer tokens it issues: EnKash's password grant, with its
+//! lockout after 3 consecutive failed attempts. The rules are documented on
+//! [the `sandbox` module](super#the-token-call).
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use serde_json::json;
+
+use super::envelope::{ApiError, json_response, token_error};
+use super::{
+    SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_PASSWORD, SANDBOX_USERNAME, Shared,
+    urlencoded,
+};
+
+/// Consecutive failed attempts after which an account is locked.
+pub(crate) const LOCKOUT_AFTER: u32 = 3;
+
+/// How long an expired token is remembered (to answer "expired" rather than "invalid").
+const FORGET_AFTER: Duration = Duration::from_secs(600);
+
+/// Issued tokens and failed-attempt counts.
+#[derive(Debug)]
+pub(crate) struct Auth {
+    lifetime: Duration,
+    state: Mutex<AuthState>,
+}
+
+#[derive(Debug, Default)]
+struct AuthState {
+    /// Each issued token and when it expires (`None`: never).
+    tokens: HashMap<String, Option<Instant>>,
+    /// Consecutive failed attempts by lower-cased username.
+    failures: HashMap<String, u32>,
+}
+
+/// Why a bearer token was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    Missing,
+    Unknown,
+    Expired,
+}
+
+impl Auth {
+    pub fn new(lifetime: Duration) -> Self {
+        Auth {
+            lifetime,
+            state: Mutex::default(),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, AuthState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Registers `token`, valid for the token lifetime, or for good when `forever`.
+    pub fn register(&self, token: String, forever: bool) {
+        let now = Instant::now();
+        let expiry = (!forever).then(|| now + self.lifetime);
+        let mut state = self.state();
+        // Forget tokens long expired; recently expired ones are still told apart from unknown.
+        state
+            .tokens
+            .retain(|_, expiry| expiry.is_none_or(|at| now.duration_since(at) < FORGET_AFTER));
+        state.tokens.insert(token, expiry);
+    }
+
+    /// Whether `headers` carry `Authorization: Bearer <a token this sandbox issued that has not
+    /// expired>`.
+    pub fn check_bearer(&self, headers: &HeaderMap) -> Result<(), Refusal> {
+        let token = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| {
+                let (scheme, token) = value.trim().split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+            })
+            .filter(|token| !token.is_empty())
+            .ok_or(Refusal::Missing)?;
+        match self.state().tokens.get(token) {
+            None => Err(Refusal::Unknown),
+            Some(Some(expiry)) if *expiry <= Instant::now() => Err(Refusal::Expired),
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// `expires_in`: the lifetime in whole seconds, rounded down so that a client refreshes
+    /// before the sandbox stops accepting the token.
+    fn expires_in(&self) -> u64 {
+        self.lifetime.as_secs()
+    }
+}
+
+impl Refusal {
+    /// The 401 envelope for this refusal.
+    pub fn into_error(self) -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            match self {
+                Refusal::Missing => "Full authentication is required to access this resource",
+                Refusal::Unknown => "Invalid access token",
+                Refusal::Expired => "Access token expired",
+            },
+        )
+    }
+}
+
+/// Answers one token request.
+pub(crate) fn token(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
+    let form = match parse_form(headers, body) {
+        Ok(form) => form,
+        Err(description) => {
+            return token_error(StatusCode::BAD_REQUEST, "invalid_request", &description);
+        }
+    };
+    let auth = &shared.auth;
+    let account = form.username.to_lowercase();
+    let mut state = auth.state();
+    let failures = state.failures.get(&account).copied().unwrap_or(0);
+    if failures >= LOCKOUT_AFTER {
+        return token_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_grant",
+            "User account is locked",
+        );
+    }
+    let valid = basic_credentials(headers)
+        .is_some_and(|(id, secret)| id == SANDBOX_CLIENT_ID && secret == SANDBOX_CLIENT_SECRET)
+        && form.client_id == SANDBOX_CLIENT_ID
+        && account == SANDBOX_USERNAME.to_lowercase()
+        && form.password == SANDBOX_PASSWORD;
+    if !valid {
+        state.failures.insert(account, failures + 1);
+        return token_error(StatusCode::UNAUTHORIZED, "invalid_grant", "Bad credentials");
+    }
+    state.failures.remove(&account);
+    drop(state);
+    let access_token = shared.rng.uuid();
+    auth.register(access_token.clone(), false);
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "access_token": access_token,
+            "token_type": "bearer",
+            "expires_in": auth.expires_in(),
+            "scope": "read write",
+        }),
+    )
+}
+
+/// The token form's fields.
+struct TokenForm {
+    username: String,
+    password: String,
+    client_id: String,
+}
+
+/// The form, or the `error_description` of a 400.
+fn parse_form(headers: &HeaderMap, body: &[u8]) -> Result<TokenForm, String> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if !essence.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        return Err(format!(
+            "Content type '{content_type}' not supported; send application/x-www-form-urlencoded"
+        ));
+    }
+    let text = std::str::from_utf8(body).map_err(|_| "The form is not UTF-8".to_string())?;
+    let pairs = urlencoded::parse(text).map_err(|e| format!("Malformed form: {e}"))?;
+    let mut form = urlencoded::known(pairs, &["grant_type", "username", "password", "clientId"])
+        .map_err(|name| format!("Parameter {name} is given more than once"))?;
+    let mut take = |name: &'static str| {
+        form.remove(name)
+            .ok_or_else(|| format!("Missing parameter: {name}"))
+    };
+    let grant_type = take("grant_type")?;
+    let username = take("username")?;
+    let password = take("password")?;
+    let client_id = take("clientId")?;
+    if grant_type != "password" {
+        return Err(format!("Unsupported grant type: {grant_type}"));
+    }
+    Ok(TokenForm {
+        username,
+        password,
+        client_id,
+    })
+}
+
+/// The id and secret of an `Authorization: Basic` header.
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = String::from_utf8(base64_decode(encoded.trim())?).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    Some((id.to_string(), secret.to_string()))
+}
+
+/// Standard base64 with padding (RFC 4648); `None` if `text` is not that.
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    fn value(c: u8) -> Option<u32> {
+        Some(u32::from(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        }))
+    }
+    let bytes = text.as_bytes();
+    if !bytes.len().is_multiple_of(4) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
+    for (i, chunk) in bytes.chunks(4).enumerate() {
+        let last = i == bytes.len() / 4 - 1;
+        let padding = chunk.iter().rev().take_while(|&&c| c == b'=').count();
+        if padding > 2 || (padding > 0 && !last) {
+            return None;
+        }
+        let mut n = 0;
+        for &c in &chunk[..4 - padding] {
+            n = n << 6 | value(c)?;
+        }
+        n <<= 6 * padding as u32;
+        let decoded = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(&decoded[..3 - padding]);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_decodes_rfc_4648_test_vectors() {
+        for (encoded, plain) in [
+            ("", ""),
+            ("Zg==", "f"),
+            ("Zm8=", "fo"),
+            ("Zm9v", "foo"),
+            ("Zm9vYg==", "foob"),
+            ("Zm9vYmE=", "fooba"),
+            ("Zm9vYmFy", "foobar"),
+        ] {
+            assert_eq!(base64_decode(encoded).unwrap(), plain.as_bytes());
+        }
+        for bad in ["Zg=", "Z===", "Zg==Zg==", "Zm9*"] {
+            assert_eq!(base64_decode(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn bearer_tokens_expire_and_forever_tokens_do_not() {
+        let auth = Auth::new(Duration::ZERO);
+        let bearer = |token: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                header::AUTHORIZATION,
+                format!("Bearer {token}").parse().unwrap(),
+            );
+            headers
+        };
+        auth.register("short".into(), false);
+        auth.register("long".into(), true);
+        assert_eq!(auth.check_bearer(&bearer("short")), Err(Refusal::Expired));
+        assert_eq!(auth.check_bearer(&bearer("long")), Ok(()));
+        assert_eq!(auth.check_bearer(&bearer("other")), Err(Refusal::Unknown));
+        assert_eq!(auth.check_bearer(&HeaderMap::new()), Err(Refusal::Missing));
+    }
+}

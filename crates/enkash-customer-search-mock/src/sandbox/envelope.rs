@@ -1,0 +1,209 @@
+//! EnKash's envelope, which every JSON response of the search is wrapped in, and the other
+//! bodies the sandbox sends (Spring OAuth2 token errors, a gateway's HTML page).
+//!
+//! Success: `{"payload":{"data":[…],"recordsCount":N},"response_code":0,
+//! "response_message":"Success"}`. Error: `{"errorResponse":{"apiSubErrors":[…],
+//! "errorMessage":"…","errorType":"…","requestId":"<uuid>","timestamp":"yyyy-MM-dd HH:mm:ss"},
+//! "response_code":<status>,"response_message":"<reason>"}`.
+//!
+//! The absent half is left out rather than sent as `null`: the spec's schema declares
+//! `errorResponse` and `payload` as objects that are not `nullable`, so a `null` there would not
+//! conform (although the spec's prose says a Spring service may send one).
+
+use std::time::{Duration, SystemTime};
+
+use axum::body::Body;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use super::Shared;
+use super::data::ist;
+
+/// The `errorType` EnKash reports for an HTTP status: 400 `VALIDATION_ERROR`, 401
+/// `UNAUTHORIZED`, 403 `INVALID_ACCESS`, 404 `RECORD_NOT_FOUND`, 422 `UNPROCESSABLE_REQUEST`,
+/// 5xx `SYSTEM_ERROR`, any other 4xx `CLIENT_REQUEST_ERROR`, anything else `UNKNOWN_ERROR`.
+pub(crate) fn error_type_for(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "VALIDATION_ERROR",
+        401 => "UNAUTHORIZED",
+        403 => "INVALID_ACCESS",
+        404 => "RECORD_NOT_FOUND",
+        422 => "UNPROCESSABLE_REQUEST",
+        402 | 405..=421 | 423..=499 => "CLIENT_REQUEST_ERROR",
+        500..=599 => "SYSTEM_ERROR",
+        _ => "UNKNOWN_ERROR",
+    }
+}
+
+/// The `errorType` sent when [`Faults::unknown_enum_values`](super::Faults::unknown_enum_values)
+/// is on: a value the spec's enum does not have.
+pub(crate) const UNKNOWN_ERROR_TYPE: &str = "SOMETHING_NEW";
+
+/// One entry of `apiSubErrors`, in the shape of Spring's `ApiValidationError`.
+pub(crate) fn sub_error(object: &str, field: &str, rejected: Value, message: &str) -> Value {
+    json!({
+        "object": object,
+        "field": field,
+        "rejectedValue": rejected,
+        "message": message,
+    })
+}
+
+/// What an error envelope says.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+    pub sub_errors: Vec<Value>,
+    /// `errorType`, when not the one [`error_type_for`] the status gives.
+    pub error_type: Option<&'static str>,
+    /// `response_code` and `response_message`, when not the status and its reason phrase.
+    pub response: Option<(i32, &'static str)>,
+    pub retry_after: Option<Duration>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            message: message.into(),
+            sub_errors: Vec::new(),
+            error_type: None,
+            response: None,
+            retry_after: None,
+        }
+    }
+
+    pub fn validation(message: impl Into<String>, sub_errors: Vec<Value>) -> Self {
+        ApiError {
+            sub_errors,
+            ..ApiError::new(StatusCode::BAD_REQUEST, message)
+        }
+    }
+
+    /// The envelope as a response; `errorType` is `SOMETHING_NEW` while that fault is on.
+    pub fn into_response(self, shared: &Shared) -> Response {
+        let error_type = if shared.faults.unknown_enum_values_on() {
+            UNKNOWN_ERROR_TYPE
+        } else {
+            self.error_type
+                .unwrap_or_else(|| error_type_for(self.status))
+        };
+        let (code, message) = self.response.unwrap_or((
+            i32::from(self.status.as_u16()),
+            self.status.canonical_reason().unwrap_or("Error"),
+        ));
+        let body = json!({
+            "errorResponse": {
+                "apiSubErrors": self.sub_errors,
+                "errorMessage": self.message,
+                "errorType": error_type,
+                "requestId": shared.rng.uuid(),
+                "timestamp": timestamp(SystemTime::now().into()),
+            },
+            "response_code": code,
+            "response_message": message,
+        });
+        let mut response = json_response(self.status, &body);
+        if let Some(after) = self.retry_after {
+            let seconds = after.as_secs() + u64::from(after.subsec_nanos() > 0);
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_str(&seconds.to_string()).expect("digits are a header value"),
+            );
+        }
+        response
+    }
+}
+
+/// The success envelope around one page of customers.
+pub(crate) fn page(data: Vec<Value>, records_count: usize) -> Response {
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "payload": { "data": data, "recordsCount": records_count },
+            "response_code": 0,
+            "response_message": "Success",
+        }),
+    )
+}
+
+/// EnKash's documented error timestamp: `yyyy-MM-dd HH:mm:ss`, India Standard Time.
+pub(crate) fn timestamp(now: DateTime<Utc>) -> String {
+    now.with_timezone(&ist())
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+/// `value` as an `application/json` response.
+pub(crate) fn json_response(status: StatusCode, value: &Value) -> Response {
+    let body = serde_json::to_vec(value).expect("a JSON value serialises");
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// Spring Security OAuth2's error body, `{"error","error_description"}`.
+pub(crate) fn token_error(status: StatusCode, error: &str, description: &str) -> Response {
+    json_response(
+        status,
+        &json!({ "error": error, "error_description": description }),
+    )
+}
+
+/// The page a gateway (nginx in front of the service) sends when the service is down:
+/// `text/html`, not the envelope.
+pub(crate) fn gateway_html(status: StatusCode) -> Response {
+    let title = format!(
+        "{} {}",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("Error")
+    );
+    let body = format!(
+        "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n\
+         <hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+    );
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_documented_status_has_its_error_type() {
+        for (status, error_type) in [
+            (400, "VALIDATION_ERROR"),
+            (401, "UNAUTHORIZED"),
+            (403, "INVALID_ACCESS"),
+            (404, "RECORD_NOT_FOUND"),
+            (422, "UNPROCESSABLE_REQUEST"),
+            (500, "SYSTEM_ERROR"),
+            (503, "SYSTEM_ERROR"),
+            (429, "CLIENT_REQUEST_ERROR"),
+        ] {
+            assert_eq!(
+                error_type_for(StatusCode::from_u16(status).unwrap()),
+                error_type
+            );
+        }
+    }
+
+    #[test]
+    fn timestamps_are_ist_without_t_or_offset() {
+        let t = DateTime::from_timestamp(1_728_549_286, 0).unwrap(); // 2024-10-10T08:34:46Z
+        assert_eq!(timestamp(t), "2024-10-10 14:04:46");
+    }
+}

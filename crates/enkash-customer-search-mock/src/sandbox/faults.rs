@@ -1,0 +1,240 @@
+//! [`Faults`]: what a test asks the sandbox to get wrong, so that a client's handling of each
+//! way EnKash (or what stands in front of it) misbehaves can be seen end to end.
+
+use std::collections::VecDeque;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use axum::http::StatusCode;
+
+use super::data::Render;
+
+/// Faults to inject, changed through `&self` while the sandbox serves
+/// ([`Sandbox::faults`](super::Sandbox::faults)); each change applies to the requests that
+/// arrive after it.
+///
+/// **Queued faults** (`fail_next`, `rate_limit_next`, `html_next`, `error_in_200_next`) answer
+/// the next search requests (`POST /api/v0/customer/search`) in the order they were queued:
+/// `fail_next(2, 503)` then `html_next(1, 502)` answers the next three searches 503, 503, 502,
+/// and the fourth normally. A queued fault answers before the bearer token or the request is
+/// looked at, as a gateway or an overloaded service would. Token requests are never faulted.
+///
+/// **Switches** (`null_fields`, `unknown_enum_values`, `offset_less_timestamps`) change how
+/// responses are written until switched off; filtering and ordering still use the stored
+/// values. **Latency** delays every response, token requests included.
+///
+/// ```no_run
+/// # async fn demo() -> std::io::Result<()> {
+/// use std::time::Duration;
+/// use enkash_customer_search_mock::Sandbox;
+///
+/// let sandbox = Sandbox::start().await?;
+/// sandbox.faults().fail_next(2, 503);
+/// sandbox.faults().rate_limit_next(1, Duration::from_secs(1));
+/// sandbox.faults().null_fields(true);
+/// sandbox.faults().reset();
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Faults {
+    state: Mutex<FaultState>,
+    /// The latency the sandbox was built with, which `reset` restores.
+    built_latency: Duration,
+}
+
+#[derive(Debug, Default)]
+struct FaultState {
+    queue: VecDeque<(Fault, usize)>,
+    latency: Duration,
+    render: Render,
+    unknown_error_type: bool,
+}
+
+/// One queued fault: how a search request is answered instead of normally.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fault {
+    /// This status with the error envelope.
+    Status(StatusCode),
+    /// 429 with `Retry-After` and the error envelope.
+    RateLimit(Duration),
+    /// A gateway's HTML page with this status.
+    Html(StatusCode),
+    /// The error envelope under HTTP 200 (`response_code` 117, "Token is invalid.").
+    ErrorIn200,
+}
+
+impl Faults {
+    pub(crate) fn new(latency: Duration) -> Self {
+        Faults {
+            state: Mutex::new(FaultState {
+                latency,
+                ..FaultState::default()
+            }),
+            built_latency: latency,
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, FaultState> {
+        // A panic elsewhere while holding the lock leaves nothing half-done worth refusing.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn queue(&self, count: usize, fault: Fault) {
+        if count > 0 {
+            self.state().queue.push_back((fault, count));
+        }
+    }
+
+    /// The next `count` searches get `status` with EnKash's error envelope, its `errorType`
+    /// chosen by status: 400 `VALIDATION_ERROR`, 401 `UNAUTHORIZED`, 403 `INVALID_ACCESS`, 404
+    /// `RECORD_NOT_FOUND`, 422 `UNPROCESSABLE_REQUEST`, 5xx `SYSTEM_ERROR`, another 4xx
+    /// `CLIENT_REQUEST_ERROR`.
+    ///
+    /// # Panics
+    ///
+    /// If `status` is not an error status (400 to 599).
+    pub fn fail_next(&self, count: usize, status: u16) {
+        assert!(
+            (400..=599).contains(&status),
+            "fail_next takes an error status (400-599), not {status}"
+        );
+        let status = StatusCode::from_u16(status).expect("400-599 are valid statuses");
+        self.queue(count, Fault::Status(status));
+    }
+
+    /// The next `count` searches get 429 Too Many Requests with `Retry-After: <seconds>`
+    /// (`retry_after` rounded up to whole seconds) and the error envelope (`errorType`
+    /// `CLIENT_REQUEST_ERROR`).
+    pub fn rate_limit_next(&self, count: usize, retry_after: Duration) {
+        self.queue(count, Fault::RateLimit(retry_after));
+    }
+
+    /// The next `count` searches get a gateway's HTML error page with `status`, as
+    /// `text/html`: what nginx sends when the service behind it is down.
+    ///
+    /// # Panics
+    ///
+    /// If `status` is not 200 to 599.
+    pub fn html_next(&self, count: usize, status: u16) {
+        assert!(
+            (200..=599).contains(&status),
+            "html_next takes a status of 200-599, not {status}"
+        );
+        let status = StatusCode::from_u16(status).expect("200-599 are valid statuses");
+        self.queue(count, Fault::Html(status));
+    }
+
+    /// The next `count` searches get the error envelope under HTTP 200: `response_code` 117,
+    /// `errorMessage` and `response_message` "Token is invalid.", `errorType` `UNAUTHORIZED`
+    /// (as one EnKash integration has been seen to answer).
+    pub fn error_in_200_next(&self, count: usize) {
+        self.queue(count, Fault::ErrorIn200);
+    }
+
+    /// Delays every response (searches and token requests) by `latency`, replacing the
+    /// builder's [`latency`](super::SandboxBuilder::latency) until [`reset`](Self::reset).
+    pub fn set_latency(&self, latency: Duration) {
+        self.state().latency = latency;
+    }
+
+    /// While on, every customer field is `null` but `customerId`, arrays included, as a
+    /// Spring/Jackson service writes fields it has no value for.
+    pub fn null_fields(&self, on: bool) {
+        self.state().render.null_fields = on;
+    }
+
+    /// While on, every error envelope's `errorType` is `SOMETHING_NEW` (not in the spec's
+    /// enum), and every customer carries a field the spec does not know
+    /// (`"gstFilingStatus": "REGULAR"`): what a client sees after EnKash adds to its API.
+    pub fn unknown_enum_values(&self, on: bool) {
+        let mut state = self.state();
+        state.unknown_error_type = on;
+        state.render.unknown_field = on;
+    }
+
+    /// While on, date-times are IST wall-clock times without an offset, as Jackson writes a
+    /// `LocalDateTime`: a customer's `createdOn`/`modifiedOn` as `2024-10-10T08:34:46`, a key
+    /// contact's as `2024-10-10 08:34:46`. Each is the same instant as the RFC 3339 value it
+    /// replaces, read at UTC+05:30.
+    pub fn offset_less_timestamps(&self, on: bool) {
+        self.state().render.offset_less_timestamps = on;
+    }
+
+    /// Drops every queued fault, switches every switch off and restores the builder's latency.
+    /// The request counters, issued tokens and locked accounts are left alone.
+    pub fn reset(&self) {
+        *self.state() = FaultState {
+            latency: self.built_latency,
+            ..FaultState::default()
+        };
+    }
+
+    /// Takes one unit of the first queued fault, if any.
+    pub(crate) fn take_next(&self) -> Option<Fault> {
+        let mut state = self.state();
+        let (fault, remaining) = state.queue.front_mut()?;
+        let fault = *fault;
+        *remaining -= 1;
+        if *remaining == 0 {
+            state.queue.pop_front();
+        }
+        Some(fault)
+    }
+
+    pub(crate) fn latency(&self) -> Duration {
+        self.state().latency
+    }
+
+    pub(crate) fn render(&self) -> Render {
+        self.state().render
+    }
+
+    pub(crate) fn unknown_enum_values_on(&self) -> bool {
+        self.state().unknown_error_type
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queued_faults_come_out_in_order_and_count() {
+        let faults = Faults::new(Duration::ZERO);
+        faults.fail_next(2, 503);
+        faults.html_next(1, 502);
+        faults.fail_next(0, 500);
+        faults.error_in_200_next(1);
+        let taken: Vec<_> = std::iter::from_fn(|| faults.take_next()).collect();
+        assert_eq!(
+            taken,
+            [
+                Fault::Status(StatusCode::SERVICE_UNAVAILABLE),
+                Fault::Status(StatusCode::SERVICE_UNAVAILABLE),
+                Fault::Html(StatusCode::BAD_GATEWAY),
+                Fault::ErrorIn200,
+            ]
+        );
+    }
+
+    #[test]
+    fn reset_restores_the_built_state() {
+        let faults = Faults::new(Duration::from_millis(5));
+        faults.set_latency(Duration::from_secs(1));
+        faults.null_fields(true);
+        faults.unknown_enum_values(true);
+        faults.rate_limit_next(3, Duration::from_secs(1));
+        faults.reset();
+        assert_eq!(faults.latency(), Duration::from_millis(5));
+        assert_eq!(faults.render(), Render::default());
+        assert!(!faults.unknown_enum_values_on());
+        assert_eq!(faults.take_next(), None);
+    }
+
+    #[test]
+    #[should_panic(expected = "error status")]
+    fn fail_next_refuses_a_success_status() {
+        Faults::new(Duration::ZERO).fail_next(1, 200);
+    }
+}

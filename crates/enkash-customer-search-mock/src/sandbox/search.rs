@@ -1,0 +1,544 @@
+//! `POST /api/v0/customer/search`: the bearer check, the query parameters, the filters of the
+//! body, and one page of the result. The rules are documented on
+//! [the `sandbox` module](super#the-search).
+
+use std::cmp::Ordering;
+
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::{Map, Value};
+
+use super::data::{Customer, ist};
+use super::envelope::{self, ApiError, sub_error};
+use super::faults::Fault;
+use super::{Shared, urlencoded};
+
+/// The page size when `limit` is not given.
+pub(crate) const DEFAULT_LIMIT: usize = 50;
+/// The largest page (`limit`), from the spec.
+pub(crate) const MAX_LIMIT: i64 = 5000;
+
+type Compare = fn(&Customer, &Customer) -> Ordering;
+
+/// The `orderBy` values: every `CustomerResponse` property of a scalar type.
+const SORT_FIELDS: &[(&str, Compare)] = &[
+    ("accountNumber", |a, b| {
+        a.account_number.cmp(&b.account_number)
+    }),
+    ("active", |a, b| a.active.cmp(&b.active)),
+    ("address", |a, b| a.address.cmp(&b.address)),
+    ("assignedAgent", |a, b| {
+        a.assigned_agent.cmp(b.assigned_agent)
+    }),
+    ("bankName", |a, b| a.bank_name.cmp(b.bank_name)),
+    ("companyId", |a, b| a.company_id.cmp(b.company_id)),
+    ("contactEmail", |a, b| a.contact_email.cmp(&b.contact_email)),
+    ("contactNumber", |a, b| {
+        a.contact_number.cmp(&b.contact_number)
+    }),
+    ("createdBy", |a, b| a.created_by.0.cmp(b.created_by.0)),
+    ("createdByName", |a, b| a.created_by.1.cmp(b.created_by.1)),
+    ("createdOn", |a, b| a.created_on.cmp(&b.created_on)),
+    ("customerId", |a, b| a.customer_id.cmp(&b.customer_id)),
+    ("customerLogo", |a, b| a.customer_logo.cmp(&b.customer_logo)),
+    ("dsoMedian", |a, b| a.dso_median.total_cmp(&b.dso_median)),
+    ("id", |a, b| a.id.cmp(&b.id)),
+    ("ifsc", |a, b| a.ifsc.cmp(&b.ifsc)),
+    ("legalName", |a, b| a.legal_name.cmp(&b.legal_name)),
+    ("modifiedBy", |a, b| a.modified_by.0.cmp(b.modified_by.0)),
+    ("modifiedByName", |a, b| {
+        a.modified_by.1.cmp(b.modified_by.1)
+    }),
+    ("modifiedOn", |a, b| a.modified_on.cmp(&b.modified_on)),
+    ("netAmount", |a, b| a.net_amount.total_cmp(&b.net_amount)),
+    ("panOrGstin", |a, b| a.pan_or_gstin.cmp(&b.pan_or_gstin)),
+    ("parentCompanyId", |a, b| {
+        a.parent_company_id.cmp(&b.parent_company_id)
+    }),
+    ("parentLegalName", |a, b| {
+        a.parent_legal_name.cmp(&b.parent_legal_name)
+    }),
+    ("pinCode", |a, b| a.pin_code.cmp(&b.pin_code)),
+    ("state", |a, b| a.state.cmp(b.state)),
+    ("uniqueRefNo", |a, b| a.unique_ref_no.cmp(&b.unique_ref_no)),
+];
+
+/// The names `orderBy` accepts.
+pub(crate) fn sort_field_names() -> impl Iterator<Item = &'static str> {
+    SORT_FIELDS.iter().map(|(name, _)| *name)
+}
+
+/// Answers one search request.
+pub(crate) fn search(
+    shared: &Shared,
+    headers: &HeaderMap,
+    query: Option<&str>,
+    body: &[u8],
+) -> Response {
+    if let Some(fault) = shared.faults.take_next() {
+        return fault_response(shared, fault);
+    }
+    if let Err(refusal) = shared.auth.check_bearer(headers) {
+        return refusal.into_error().into_response(shared);
+    }
+    let paging = match Paging::parse(query.unwrap_or("")) {
+        Ok(paging) => paging,
+        Err(error) => return error.into_response(shared),
+    };
+    let filters = match Filters::parse(headers, body) {
+        Ok(filters) => filters,
+        Err(error) => return error.into_response(shared),
+    };
+    let mut matches: Vec<&Customer> = shared
+        .customers
+        .iter()
+        .filter(|c| filters.matches(c))
+        .collect();
+    let compare = paging.order_by;
+    // Stable: ties stay in id order in both directions.
+    matches.sort_by(|a, b| {
+        let order = compare(a, b);
+        if paging.descending {
+            order.reverse()
+        } else {
+            order
+        }
+    });
+    let render = shared.faults.render();
+    let page = matches
+        .iter()
+        .skip(paging.offset)
+        .take(paging.limit)
+        .map(|c| c.to_json(render))
+        .collect();
+    envelope::page(page, matches.len())
+}
+
+fn fault_response(shared: &Shared, fault: Fault) -> Response {
+    match fault {
+        Fault::Status(status) => ApiError::new(
+            status,
+            format!(
+                "{} (a fault injected by the sandbox)",
+                status.canonical_reason().unwrap_or("Error")
+            ),
+        )
+        .into_response(shared),
+        Fault::RateLimit(after) => ApiError {
+            retry_after: Some(after),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many requests; try again later",
+            )
+        }
+        .into_response(shared),
+        Fault::Html(status) => envelope::gateway_html(status),
+        Fault::ErrorIn200 => ApiError {
+            error_type: Some("UNAUTHORIZED"),
+            response: Some((117, "Token is invalid.")),
+            ..ApiError::new(StatusCode::OK, "Token is invalid.")
+        }
+        .into_response(shared),
+    }
+}
+
+/// The query parameters.
+#[derive(Debug)]
+struct Paging {
+    limit: usize,
+    offset: usize,
+    order_by: Compare,
+    descending: bool,
+}
+
+impl Paging {
+    fn parse(query: &str) -> Result<Paging, ApiError> {
+        const OBJECT: &str = "searchCustomer";
+        let pairs = urlencoded::parse(query).map_err(|e| {
+            ApiError::validation(format!("Malformed query string: {e}"), Vec::new())
+        })?;
+        let params = urlencoded::known(pairs, &["limit", "offset", "orderBy", "direction"])
+            .map_err(|name| {
+                let message = "is given more than once";
+                ApiError::validation(
+                    format!("{name} {message}"),
+                    vec![sub_error(OBJECT, name, Value::Null, message)],
+                )
+            })?;
+        let mut errors = Vec::new();
+        let mut reject = |name: &str, value: &str, message: String| {
+            errors.push((name.to_string(), value.to_string(), message));
+        };
+        let mut integer = |name: &str, min: i64, max: i64, default: i64| match params.get(name) {
+            None => default,
+            Some(text) => match text.parse::<i64>() {
+                Ok(n) if n < min => {
+                    reject(
+                        name,
+                        text,
+                        format!("must be greater than or equal to {min}"),
+                    );
+                    default
+                }
+                Ok(n) if n > max => {
+                    reject(name, text, format!("must be less than or equal to {max}"));
+                    default
+                }
+                Ok(n) => n,
+                Err(_) => {
+                    reject(name, text, "must be an integer".to_string());
+                    default
+                }
+            },
+        };
+        let limit = integer("limit", 1, MAX_LIMIT, DEFAULT_LIMIT as i64);
+        let offset = integer("offset", 0, i64::from(i32::MAX), 0);
+        let order_by = match params.get("orderBy").filter(|name| !name.is_empty()) {
+            None => SORT_FIELDS.iter().find(|(n, _)| *n == "id").map(|f| f.1),
+            Some(name) => {
+                let found = SORT_FIELDS.iter().find(|(n, _)| n == name).map(|f| f.1);
+                if found.is_none() {
+                    let names: Vec<_> = sort_field_names().collect();
+                    reject(
+                        "orderBy",
+                        name,
+                        format!("must be one of {}", names.join(", ")),
+                    );
+                }
+                found
+            }
+        };
+        let descending = match params.get("direction").map(String::as_str) {
+            None | Some("ASC") => false,
+            Some("DESC") => true,
+            Some(other) => {
+                reject("direction", other, "must be ASC or DESC".to_string());
+                false
+            }
+        };
+        if !errors.is_empty() {
+            return Err(validation_error(
+                OBJECT,
+                errors
+                    .into_iter()
+                    .map(|(name, value, message)| (name, Value::String(value), message))
+                    .collect(),
+            ));
+        }
+        Ok(Paging {
+            limit: limit as usize,
+            offset: offset as usize,
+            order_by: order_by.expect("a known field when there are no errors"),
+            descending,
+        })
+    }
+}
+
+/// A 400 naming every field in `errors` (`(field, rejected value, message)`).
+fn validation_error(object: &str, errors: Vec<(String, Value, String)>) -> ApiError {
+    let message = errors
+        .iter()
+        .map(|(field, _, message)| format!("{field} {message}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let sub_errors = errors
+        .into_iter()
+        .map(|(field, value, message)| sub_error(object, &field, value, &message))
+        .collect();
+    ApiError::validation(message, sub_errors)
+}
+
+/// The filters of the body, parsed.
+#[derive(Debug, Default)]
+struct Filters {
+    account_number: Option<String>,
+    company_id: Option<String>,
+    contact_number: Option<String>,
+    ifsc: Option<String>,
+    pan_or_gstin: Option<String>,
+    parent_company_id: Option<String>,
+    unique_ref_no: Option<String>,
+    /// Lower-cased.
+    assigned_agent: Option<String>,
+    /// Lower-cased.
+    created_by_name: Option<String>,
+    /// Lower-cased.
+    legal_name: Option<String>,
+    /// Lower-cased.
+    modified_by_name: Option<String>,
+    customer_ids: Vec<String>,
+    active: Option<bool>,
+    level: Option<u8>,
+    dso_from: Option<i32>,
+    dso_to: Option<i32>,
+    created_on_from: Option<DateTime<Utc>>,
+    created_on_to: Option<DateTime<Utc>>,
+    modified_on_day: Option<NaiveDate>,
+    balance_amount: Option<f64>,
+}
+
+impl Filters {
+    fn parse(headers: &HeaderMap, body: &[u8]) -> Result<Filters, ApiError> {
+        const OBJECT: &str = "customerSearchRequest";
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Filters::default());
+        }
+        if let Some(content_type) = headers.get(header::CONTENT_TYPE) {
+            let text = content_type.to_str().unwrap_or("");
+            let essence = text
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            if essence != "application/json" && !essence.ends_with("+json") {
+                return Err(ApiError::validation(
+                    format!("Content type '{text}' not supported; send application/json"),
+                    Vec::new(),
+                ));
+            }
+        }
+        let value: Value = serde_json::from_slice(body).map_err(|e| {
+            ApiError::validation(
+                format!("Malformed JSON request: {e}"),
+                vec![sub_error(OBJECT, "body", Value::Null, "is not valid JSON")],
+            )
+        })?;
+        let Value::Object(map) = value else {
+            return Err(validation_error(
+                OBJECT,
+                vec![(
+                    "body".to_string(),
+                    value,
+                    "must be a JSON object".to_string(),
+                )],
+            ));
+        };
+        let mut reader = Reader {
+            map: &map,
+            errors: Vec::new(),
+        };
+        let lower = |s: Option<String>| s.map(|s| s.to_lowercase());
+        let filters = Filters {
+            account_number: reader.string("accountNumber"),
+            company_id: reader.string("companyId"),
+            contact_number: reader.string("contactNumber"),
+            ifsc: reader.string("ifsc"),
+            pan_or_gstin: reader.string("panOrGstin"),
+            parent_company_id: reader.string("parentCompanyId"),
+            unique_ref_no: reader.string("uniqueRefNo"),
+            assigned_agent: lower(reader.string("assignedAgent")),
+            created_by_name: lower(reader.string("createdByName")),
+            legal_name: lower(reader.string("legalName")),
+            modified_by_name: lower(reader.string("modifiedByName")),
+            customer_ids: reader.strings("customerIds"),
+            active: reader
+                .one_of("customerStatus", &["ACTIVE", "INACTIVE", "ALL"])
+                .and_then(|status| match status {
+                    "ACTIVE" => Some(true),
+                    "INACTIVE" => Some(false),
+                    _ => None,
+                }),
+            level: reader
+                .one_of("level", &["LEVEL_1", "LEVEL_2", "LEVEL_3"])
+                .and_then(|level| level[6..].parse().ok()),
+            dso_from: reader.int32("dsoFrom"),
+            dso_to: reader.int32("dsoTo"),
+            created_on_from: reader.date_time("createdOnFrom"),
+            created_on_to: reader.date_time("createdOnTo"),
+            modified_on_day: reader
+                .date_time("modifiedOn")
+                .map(|t| t.with_timezone(&ist()).date_naive()),
+            balance_amount: reader.number("balanceAmount"),
+        };
+        reader.boolean("selectAll");
+        if reader.errors.is_empty() {
+            Ok(filters)
+        } else {
+            Err(validation_error(OBJECT, reader.errors))
+        }
+    }
+
+    fn matches(&self, c: &Customer) -> bool {
+        fn exact(filter: &Option<String>, value: &str) -> bool {
+            filter.as_deref().is_none_or(|f| f == value)
+        }
+        fn contains(filter: &Option<String>, value: &str) -> bool {
+            filter
+                .as_deref()
+                .is_none_or(|f| value.to_lowercase().contains(f))
+        }
+        exact(&self.account_number, &c.account_number)
+            && exact(&self.company_id, c.company_id)
+            && exact(&self.contact_number, &c.contact_number)
+            && exact(&self.ifsc, &c.ifsc)
+            && exact(&self.pan_or_gstin, &c.pan_or_gstin)
+            && exact(&self.parent_company_id, &c.parent_company_id)
+            && exact(&self.unique_ref_no, &c.unique_ref_no)
+            && contains(&self.assigned_agent, c.assigned_agent)
+            && contains(&self.created_by_name, c.created_by.1)
+            && contains(&self.legal_name, &c.legal_name)
+            && contains(&self.modified_by_name, c.modified_by.1)
+            && (self.customer_ids.is_empty() || self.customer_ids.contains(&c.customer_id))
+            && self.active.is_none_or(|active| c.active == active)
+            && self.level.is_none_or(|level| c.level == level)
+            && self
+                .dso_from
+                .is_none_or(|from| c.dso_median >= f64::from(from))
+            && self.dso_to.is_none_or(|to| c.dso_median <= f64::from(to))
+            && self.created_on_from.is_none_or(|from| c.created_on >= from)
+            && self.created_on_to.is_none_or(|to| c.created_on <= to)
+            && self
+                .modified_on_day
+                .is_none_or(|day| c.modified_on.with_timezone(&ist()).date_naive() == day)
+            && self
+                .balance_amount
+                .is_none_or(|amount| c.net_amount >= amount)
+    }
+}
+
+/// Reads typed fields out of the body, collecting an error for each one of the wrong type.
+struct Reader<'a> {
+    map: &'a Map<String, Value>,
+    errors: Vec<(String, Value, String)>,
+}
+
+impl Reader<'_> {
+    /// The field's value if present and `convert` accepts it, else `None` (with an error if
+    /// present).
+    fn field<T>(
+        &mut self,
+        name: &str,
+        expected: &str,
+        convert: impl Fn(&Value) -> Option<T>,
+    ) -> Option<T> {
+        let value = self.map.get(name)?;
+        let converted = convert(value);
+        if converted.is_none() {
+            self.errors.push((
+                name.to_string(),
+                value.clone(),
+                format!("must be {expected}"),
+            ));
+        }
+        converted
+    }
+
+    fn string(&mut self, name: &str) -> Option<String> {
+        self.field(name, "a string", |v| v.as_str().map(str::to_string))
+    }
+
+    fn strings(&mut self, name: &str) -> Vec<String> {
+        self.field(name, "an array of strings", |v| {
+            v.as_array()?
+                .iter()
+                .map(|item| item.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+
+    fn one_of(&mut self, name: &str, values: &[&'static str]) -> Option<&'static str> {
+        let expected = format!("one of {}", values.join(", "));
+        self.field(name, &expected, |v| {
+            let text = v.as_str()?;
+            values.iter().copied().find(|value| *value == text)
+        })
+    }
+
+    fn int32(&mut self, name: &str) -> Option<i32> {
+        self.field(name, "an integer (int32)", |v| {
+            v.as_i64().and_then(|n| i32::try_from(n).ok())
+        })
+    }
+
+    fn number(&mut self, name: &str) -> Option<f64> {
+        self.field(name, "a number", Value::as_f64)
+    }
+
+    fn boolean(&mut self, name: &str) -> Option<bool> {
+        self.field(name, "a boolean", Value::as_bool)
+    }
+
+    fn date_time(&mut self, name: &str) -> Option<DateTime<Utc>> {
+        self.field(name, "an RFC 3339 date-time", |v| {
+            DateTime::parse_from_rfc3339(v.as_str()?)
+                .ok()
+                .map(|t| t.with_timezone(&Utc))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_scalar_property_is_sortable() {
+        let names: Vec<_> = sort_field_names().collect();
+        assert_eq!(names.len(), 27);
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(names, sorted, "kept in alphabetical order");
+    }
+
+    #[test]
+    fn query_parameters_are_checked() {
+        let ok = Paging::parse("limit=10&offset=20&orderBy=legalName&direction=DESC").unwrap();
+        assert_eq!((ok.limit, ok.offset, ok.descending), (10, 20, true));
+        for defaults in ["", "orderBy=", "other=1&other=2"] {
+            let defaults = Paging::parse(defaults).unwrap();
+            assert_eq!((defaults.limit, defaults.offset), (DEFAULT_LIMIT, 0));
+        }
+        for bad in [
+            "limit=0",
+            "limit=5001",
+            "limit=abc",
+            "limit=",
+            "offset=-1",
+            "offset=2147483648",
+            "orderBy=nope",
+            "orderBy=branchCodes",
+            "direction=asc",
+            "limit=1&limit=2",
+            "limit=%zz",
+        ] {
+            let error = Paging::parse(bad).err().unwrap_or_else(|| panic!("{bad}"));
+            assert_eq!(error.status, StatusCode::BAD_REQUEST, "{bad}");
+        }
+    }
+
+    #[test]
+    fn filters_of_the_wrong_type_are_named() {
+        let headers = HeaderMap::new();
+        let error = Filters::parse(
+            &headers,
+            br#"{"dsoFrom": 1.5, "level": "LEVEL_9", "customerIds": ["a", 1], "legalName": null,
+                "createdOnFrom": "yesterday", "selectAll": "yes", "balanceAmount": "1"}"#,
+        )
+        .unwrap_err();
+        let fields: Vec<_> = error
+            .sub_errors
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "legalName",
+                "customerIds",
+                "level",
+                "dsoFrom",
+                "createdOnFrom",
+                "balanceAmount",
+                "selectAll"
+            ]
+        );
+        for body in [&b"[]"[..], b"null", b"{", b"7"] {
+            assert!(Filters::parse(&headers, body).is_err());
+        }
+        assert!(Filters::parse(&headers, b"").is_ok());
+        assert!(Filters::parse(&headers, br#"{"somethingElse": 1}"#).is_ok());
+    }
+}
