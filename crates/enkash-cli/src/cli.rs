@@ -1,0 +1,498 @@
+//! The command line: every flag, its parser, and the help text.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use enkash_customer_search::types::{CustomerLevel, CustomerStatusFilter, SortDirection};
+use enkash_customer_search::{BASE_URL_VAR, CLIENT_ID_VAR, TOKEN_VAR, USERNAME_VAR};
+
+/// The exit codes, shown at the end of `--help` (and in the README).
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  success
+  1  any other failure (the output could not be written, the sandbox could not start)
+  2  usage error or invalid request; nothing was sent (a bad flag or value, a missing or
+     unusable setting, a --body-json the API would not understand, a limit out of range)
+  3  EnKash answered with an API error (its errorResponse, under any HTTP status)
+  4  authentication failed (credentials or token rejected, or none configured)
+  5  transport failure or timeout, after every retry
+  6  a response that is not EnKash's (an HTML error page, say)";
+
+const ENV_HELP: &str = "\
+Environment:
+  ENKASH_BASE_URL, ENKASH_TOKEN     same as --base-url, --token
+  ENKASH_CLIENT_ID, ENKASH_USERNAME same as --client-id, --username
+  ENKASH_CLIENT_SECRET, ENKASH_PASSWORD
+                                    the secrets of the password grant (environment only)
+  RUST_LOG                          log to stderr (e.g. RUST_LOG=debug); off when unset.
+                                    Secrets are never logged.";
+
+/// `enkash`: search EnKash customers, or serve a local sandbox.
+#[derive(Debug, Parser)]
+#[command(
+    name = "enkash",
+    version,
+    about = "Search EnKash Accounts Receivable customers, or serve a local sandbox",
+    after_help = format!("{ENV_HELP}\n\n{EXIT_CODES_HELP}"),
+    propagate_version = true
+)]
+pub struct Cli {
+    /// Connection settings, accepted before or after the subcommand.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where EnKash is and how to authenticate. Global: accepted anywhere on the line.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Connection (global: before or after the subcommand)")]
+pub struct ConnectionArgs {
+    /// EnKash's base URL: scheme, host, and any path prefix
+    #[arg(long, global = true, env = BASE_URL_VAR, value_name = "URL")]
+    pub base_url: Option<String>,
+
+    /// A bearer token to send as it is (wins over credentials). Never printed.
+    #[arg(
+        long,
+        global = true,
+        env = TOKEN_VAR,
+        hide_env_values = true,
+        allow_hyphen_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token: Option<String>,
+
+    /// The API client id, for the password grant (with ENKASH_CLIENT_SECRET, --username and
+    /// ENKASH_PASSWORD)
+    #[arg(long, global = true, env = CLIENT_ID_VAR, value_name = "ID")]
+    pub client_id: Option<String>,
+
+    /// The user's e-mail, for the password grant
+    #[arg(long, global = true, env = USERNAME_VAR, value_name = "EMAIL")]
+    pub username: Option<String>,
+
+    /// The token endpoint, ending in /oauth/token [default: <base URL>/oauth/token]
+    #[arg(long, global = true, value_name = "URL")]
+    pub token_url: Option<String>,
+
+    /// Seconds to wait for each response (per attempt) [default: 60]
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECONDS",
+        value_parser = parse_timeout,
+        allow_negative_numbers = true
+    )]
+    pub timeout: Option<Duration>,
+
+    /// Retries after a transient failure (connection, timeout, 429, 502-504); 0 = none
+    /// [default: 2]
+    #[arg(long, global = true, value_name = "N", allow_negative_numbers = true)]
+    pub retries: Option<u32>,
+
+    /// Start the embedded sandbox in this process and search it with its own credentials
+    /// (--base-url, --token, --token-url and the credentials are then ignored)
+    #[arg(long, global = true)]
+    pub sandbox: bool,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Customers of your Accounts Receivable company
+    #[command(subcommand)]
+    Customers(CustomersCommand),
+    /// Serve a local EnKash sandbox (fake customers, same API) until Ctrl-C
+    #[command(after_help = EXIT_CODES_HELP)]
+    Sandbox(SandboxArgs),
+}
+
+/// `enkash customers …`.
+#[derive(Debug, Subcommand)]
+pub enum CustomersCommand {
+    /// Search customers: one page (--limit/--offset), or every page (--all)
+    #[command(after_help = format!("{ENV_HELP}\n\n{EXIT_CODES_HELP}"))]
+    Search(Box<SearchArgs>),
+}
+
+/// `enkash customers search`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// The filters, one flag per field of the request body.
+    #[command(flatten)]
+    pub filters: FilterArgs,
+
+    /// The whole request body as JSON, from FILE or - (stdin), instead of the filter flags;
+    /// unknown keys and wrong types are refused
+    #[arg(
+        long,
+        value_name = "FILE|-",
+        conflicts_with = "filters",
+        help_heading = "Filters (request body)"
+    )]
+    pub body_json: Option<PathBuf>,
+
+    /// Sort by this field (orderBy), e.g. legalName or createdOn
+    #[arg(long, value_name = "FIELD", help_heading = "Paging and sorting")]
+    pub order_by: Option<String>,
+
+    /// Sort direction (direction)
+    #[arg(long, value_name = "asc|desc", value_parser = parse_direction, help_heading = "Paging and sorting")]
+    pub direction: Option<SortDirection>,
+
+    /// Page size (limit), 1 to 5000; one page only, see --page-size for --all
+    #[arg(
+        long,
+        value_name = "N",
+        allow_negative_numbers = true,
+        conflicts_with = "all",
+        help_heading = "Paging and sorting"
+    )]
+    pub limit: Option<i32>,
+
+    /// Matching customers to skip (offset); with --all, where paging starts
+    #[arg(
+        long,
+        value_name = "N",
+        allow_negative_numbers = true,
+        help_heading = "Paging and sorting"
+    )]
+    pub offset: Option<i32>,
+
+    /// Fetch every page (progress on stderr when it is a terminal)
+    #[arg(long, help_heading = "Paging and sorting")]
+    pub all: bool,
+
+    /// Page size for --all, 1 to 5000
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 5000,
+        allow_negative_numbers = true,
+        requires = "all",
+        help_heading = "Paging and sorting"
+    )]
+    pub page_size: i32,
+
+    /// Output format [default: table when stdout is a terminal, ndjson otherwise]
+    #[arg(long, value_enum, value_name = "FORMAT", help_heading = "Output")]
+    pub format: Option<Format>,
+}
+
+/// How the customers are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// One document: {"recordsCount", "customers"} for a page, an array with --all
+    Json,
+    /// One customer per line, as sent (null fields omitted)
+    Ndjson,
+    /// Aligned columns for people
+    Table,
+    /// RFC 4180, a header row and a column per scalar field; arrays as JSON text
+    Csv,
+}
+
+/// One flag per property of `CustomerSearchRequest`, kebab-case after its wire name.
+#[derive(Debug, Args, Default)]
+#[group(id = "filters", multiple = true)]
+#[command(next_help_heading = "Filters (request body)")]
+pub struct FilterArgs {
+    /// accountNumber: the customer's bank account number
+    #[arg(long, value_name = "NUMBER")]
+    pub account_number: Option<String>,
+    /// assignedAgent: the collection agent assigned to the customer
+    #[arg(long, value_name = "NAME")]
+    pub assigned_agent: Option<String>,
+    /// balanceAmount: outstanding balance amount
+    #[arg(long, value_name = "AMOUNT", allow_negative_numbers = true)]
+    pub balance_amount: Option<f64>,
+    /// companyId: the EnKash company id (CEK…)
+    #[arg(long, value_name = "ID")]
+    pub company_id: Option<String>,
+    /// contactNumber: the customer's contact phone number
+    #[arg(long, value_name = "PHONE")]
+    pub contact_number: Option<String>,
+    /// createdByName: name of the user who created the customer
+    #[arg(long, value_name = "NAME")]
+    pub created_by_name: Option<String>,
+    /// createdOnFrom: created at or after (RFC 3339, e.g. 2024-04-01T00:00:00Z)
+    #[arg(long, value_name = "RFC3339", value_parser = parse_rfc3339)]
+    pub created_on_from: Option<DateTime<Utc>>,
+    /// createdOnTo: created at or before (RFC 3339)
+    #[arg(long, value_name = "RFC3339", value_parser = parse_rfc3339)]
+    pub created_on_to: Option<DateTime<Utc>>,
+    /// customerIds: only this customer id (KC…); repeat, or separate with commas
+    #[arg(long = "customer-id", value_name = "ID", value_delimiter = ',')]
+    pub customer_ids: Vec<String>,
+    /// customerStatus: active, all or inactive
+    #[arg(long, value_name = "STATUS", value_parser = parse_customer_status)]
+    pub customer_status: Option<CustomerStatusFilter>,
+    /// dsoFrom: lowest days-sales-outstanding to include
+    #[arg(long, value_name = "DAYS", allow_negative_numbers = true)]
+    pub dso_from: Option<i32>,
+    /// dsoTo: highest days-sales-outstanding to include
+    #[arg(long, value_name = "DAYS", allow_negative_numbers = true)]
+    pub dso_to: Option<i32>,
+    /// ifsc: IFSC code of the customer's bank branch
+    #[arg(long, value_name = "CODE")]
+    pub ifsc: Option<String>,
+    /// legalName: the customer's legal name
+    #[arg(long, value_name = "NAME")]
+    pub legal_name: Option<String>,
+    /// level: LEVEL_1, LEVEL_2 or LEVEL_3 (also level-1, or 1)
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    pub level: Option<CustomerLevel>,
+    /// modifiedByName: name of the user who last modified the customer
+    #[arg(long, value_name = "NAME")]
+    pub modified_by_name: Option<String>,
+    /// modifiedOn: when the customer was last modified (RFC 3339)
+    #[arg(long, value_name = "RFC3339", value_parser = parse_rfc3339)]
+    pub modified_on: Option<DateTime<Utc>>,
+    /// panOrGstin: the customer's PAN or GSTIN
+    #[arg(long, value_name = "PAN|GSTIN")]
+    pub pan_or_gstin: Option<String>,
+    /// parentCompanyId: id of the customer's parent company
+    #[arg(long, value_name = "ID")]
+    pub parent_company_id: Option<String>,
+    /// selectAll: select every customer that matches (--select-all, or --select-all=false)
+    #[arg(
+        long,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true"
+    )]
+    pub select_all: Option<bool>,
+    /// uniqueRefNo: the customer's reference number in your own records
+    #[arg(long, value_name = "REF")]
+    pub unique_ref_no: Option<String>,
+}
+
+/// `enkash sandbox`.
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Port to listen on, on 127.0.0.1 (0: any free port)
+    #[arg(long, value_name = "P")]
+    pub port: u16,
+    /// How many customers to make up
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub customers: usize,
+    /// Delay before every answer, in milliseconds
+    #[arg(long, value_name = "L", default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Seed of the made-up data (the same seed gives the same customers)
+    #[arg(long, value_name = "S", default_value_t = 42)]
+    pub seed: u64,
+}
+
+fn parse_rfc3339(value: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(value)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("not an RFC 3339 date-time such as 2024-04-01T00:00:00Z ({e})"))
+}
+
+fn parse_timeout(value: &str) -> Result<Duration, String> {
+    let seconds: f64 = value
+        .parse()
+        .map_err(|_| "not a number of seconds".to_string())?;
+    if !(seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0) {
+        return Err("must be more than 0 and at most 86400 seconds".into());
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// `value` upper-cased with `-` as `_`, so `level-1`, `Level_1` and `LEVEL_1` are alike.
+fn normalised(value: &str) -> String {
+    value.trim().to_ascii_uppercase().replace('-', "_")
+}
+
+fn parse_customer_status(value: &str) -> Result<CustomerStatusFilter, String> {
+    normalised(value)
+        .parse()
+        .map_err(|_| "expected active, all or inactive".into())
+}
+
+fn parse_level(value: &str) -> Result<CustomerLevel, String> {
+    let value = normalised(value);
+    let value = if value.chars().all(|c| c.is_ascii_digit()) {
+        format!("LEVEL_{value}")
+    } else {
+        value
+    };
+    value
+        .parse()
+        .map_err(|_| "expected LEVEL_1, LEVEL_2 or LEVEL_3 (or level-1, 1, …)".into())
+}
+
+fn parse_direction(value: &str) -> Result<SortDirection, String> {
+    normalised(value)
+        .parse()
+        .map_err(|_| "expected asc or desc".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use clap::CommandFactory;
+    use serde_norway::Value;
+
+    use super::*;
+
+    fn spec() -> Value {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../openapi/customer-search.yaml"
+        );
+        serde_norway::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    fn kebab(wire: &str) -> String {
+        let mut out = String::new();
+        for c in wire.chars() {
+            if c.is_ascii_uppercase() {
+                out.push('-');
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    /// The flag of a body property: kebab-case after the wire name; a list's flag is
+    /// singular because it is repeated (`customerIds` → `--customer-id`).
+    fn flag_of(wire: &str) -> String {
+        let flag = kebab(wire);
+        match flag.strip_suffix("-ids") {
+            Some(stem) => format!("{stem}-id"),
+            None => flag,
+        }
+    }
+
+    fn search_command() -> clap::Command {
+        Cli::command()
+            .find_subcommand("customers")
+            .unwrap()
+            .find_subcommand("search")
+            .unwrap()
+            .clone()
+    }
+
+    fn has_long(command: &clap::Command, long: &str) -> bool {
+        command.get_arguments().any(|a| a.get_long() == Some(long))
+    }
+
+    /// A value of the property's type, as a flag would take it.
+    fn sample(schema: &Value, spec: &Value) -> String {
+        let schema = match schema.get("allOf") {
+            Some(all_of) => {
+                let reference = all_of[0]["$ref"].as_str().unwrap();
+                let name = reference.rsplit('/').next().unwrap();
+                &spec["components"]["schemas"][name]
+            }
+            None => schema,
+        };
+        if let Some(values) = schema.get("enum") {
+            return values[0].as_str().unwrap().to_ascii_lowercase();
+        }
+        match (
+            schema["type"].as_str().unwrap(),
+            schema.get("format").and_then(Value::as_str),
+        ) {
+            ("string", Some("date-time")) => "2024-04-01T00:00:00Z".into(),
+            ("string", _) | ("array", _) => "x".into(),
+            ("integer", _) => "7".into(),
+            ("number", _) => "1.5".into(),
+            ("boolean", _) => "true".into(),
+            (other, _) => panic!("a flag for a property of type {other}"),
+        }
+    }
+
+    #[test]
+    fn every_body_property_and_query_parameter_in_the_spec_has_a_flag_that_sets_it() {
+        let spec = spec();
+        let search = search_command();
+        let properties = spec["components"]["schemas"]["CustomerSearchRequest"]["properties"]
+            .as_mapping()
+            .unwrap();
+        assert!(properties.len() >= 21, "the spec has the filters");
+
+        let mut args = vec!["enkash".to_string(), "customers".into(), "search".into()];
+        let mut wire_names = BTreeSet::new();
+        for (name, schema) in properties {
+            let name = name.as_str().unwrap();
+            let flag = flag_of(name);
+            assert!(
+                has_long(&search, &flag),
+                "the spec's CustomerSearchRequest property `{name}` has no --{flag} flag"
+            );
+            args.push(format!("--{flag}={}", sample(schema, &spec)));
+            wire_names.insert(name.to_string());
+        }
+        // Every flag given at once: the body has every property of the spec.
+        let cli = Cli::try_parse_from(&args).unwrap_or_else(|e| panic!("{e}"));
+        let Command::Customers(CustomersCommand::Search(search_args)) = cli.command else {
+            panic!("not a search");
+        };
+        let body =
+            serde_json::to_value(crate::search::filters_from_flags(&search_args.filters)).unwrap();
+        let sent: BTreeSet<String> = body.as_object().unwrap().keys().cloned().collect();
+        assert_eq!(sent, wire_names, "every flag reaches its wire name");
+
+        // The generated type knows exactly the spec's properties, so --body-json checks keys
+        // against the right list.
+        let known: BTreeSet<String> = crate::search::body_keys().into_iter().collect();
+        assert_eq!(known, wire_names);
+
+        let parameters = spec["paths"]["/api/v0/customer/search"]["post"]["parameters"]
+            .as_sequence()
+            .unwrap();
+        assert_eq!(parameters.len(), 4);
+        for parameter in parameters {
+            let name = parameter["name"].as_str().unwrap();
+            assert!(
+                has_long(&search, &kebab(name)),
+                "query parameter `{name}` has no --{} flag",
+                kebab(name)
+            );
+        }
+    }
+
+    #[test]
+    fn csv_has_a_column_for_every_property_of_customer_response_in_spec_order() {
+        let spec = spec();
+        let properties: Vec<&str> = spec["components"]["schemas"]["CustomerResponse"]["properties"]
+            .as_mapping()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str().unwrap())
+            .collect();
+        assert_eq!(crate::output::CSV_COLUMNS, properties.as_slice());
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn enum_flags_take_several_spellings() {
+        assert_eq!(parse_level("level-2"), Ok(CustomerLevel::Level2));
+        assert_eq!(parse_level("LEVEL_3"), Ok(CustomerLevel::Level3));
+        assert_eq!(parse_level("1"), Ok(CustomerLevel::Level1));
+        assert!(parse_level("4").is_err());
+        assert_eq!(
+            parse_customer_status("Inactive"),
+            Ok(CustomerStatusFilter::Inactive)
+        );
+        assert_eq!(parse_direction("desc"), Ok(SortDirection::Desc));
+        assert!(parse_timeout("0").is_err());
+        assert_eq!(parse_timeout("1.5"), Ok(Duration::from_millis(1500)));
+    }
+}

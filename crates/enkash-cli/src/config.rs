@@ -1,0 +1,179 @@
+//! From the connection flags and the environment to a [`Client`], or to the usage error that
+//! says what is missing. No secret appears in any message.
+
+use enkash_customer_search::{
+    CLIENT_ID_VAR, CLIENT_SECRET_VAR, Client, ClientBuilder, Credentials, PASSWORD_VAR,
+    RetryPolicy, USERNAME_VAR,
+};
+use enkash_customer_search_mock::Sandbox;
+
+use crate::CliError;
+use crate::cli::ConnectionArgs;
+
+/// The token endpoint's path, which the client appends to the token base URL.
+const TOKEN_PATH: &str = "/oauth/token";
+
+/// A client to search with, and the sandbox it talks to if `--sandbox` started one (it
+/// serves only while it is kept).
+pub struct Connection {
+    /// The client.
+    pub client: Client,
+    /// The in-process sandbox, if any.
+    pub _sandbox: Option<Sandbox>,
+}
+
+/// The client the connection flags describe.
+pub async fn connect(args: &ConnectionArgs) -> Result<Connection, CliError> {
+    if args.sandbox {
+        let sandbox = Sandbox::start()
+            .await
+            .map_err(|e| CliError::Other(format!("cannot start the sandbox: {e}")))?;
+        let builder = Client::builder(sandbox.base_url()).credentials(sandbox.credentials());
+        let client = tuned(builder, args).build().map_err(CliError::Build)?;
+        return Ok(Connection {
+            client,
+            _sandbox: Some(sandbox),
+        });
+    }
+    let client = builder(args, |name| std::env::var(name).ok())?
+        .build()
+        .map_err(CliError::Build)?;
+    Ok(Connection {
+        client,
+        _sandbox: None,
+    })
+}
+
+/// The builder for `args`, with the secrets read through `env` (the process environment, or
+/// a map in tests).
+fn builder(
+    args: &ConnectionArgs,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<ClientBuilder, CliError> {
+    let present = |value: Option<String>| value.filter(|v| !v.is_empty());
+    let base_url = present(args.base_url.clone()).ok_or_else(|| {
+        CliError::Usage(
+            "no base URL: pass --base-url or set ENKASH_BASE_URL (or use --sandbox)".into(),
+        )
+    })?;
+    let mut builder = Client::builder(base_url);
+    if let Some(url) = &args.token_url {
+        builder = builder.token_base_url(token_base_url(url)?);
+    }
+    if let Some(token) = present(args.token.clone()) {
+        builder = builder.bearer_token(token);
+    } else {
+        let parts = [
+            (
+                format!("--client-id or {CLIENT_ID_VAR}"),
+                present(args.client_id.clone()),
+            ),
+            (
+                CLIENT_SECRET_VAR.to_string(),
+                present(env(CLIENT_SECRET_VAR)),
+            ),
+            (
+                format!("--username or {USERNAME_VAR}"),
+                present(args.username.clone()),
+            ),
+            (PASSWORD_VAR.to_string(), present(env(PASSWORD_VAR))),
+        ];
+        match parts.each_ref().map(|(_, value)| value.clone()) {
+            [Some(id), Some(secret), Some(username), Some(password)] => {
+                builder = builder.credentials(Credentials::new(id, secret, username, password));
+            }
+            [None, None, None, None] => {}
+            _ => {
+                let missing: Vec<&str> = parts
+                    .iter()
+                    .filter(|(_, value)| value.is_none())
+                    .map(|(name, _)| name.as_str())
+                    .collect();
+                return Err(CliError::Usage(format!(
+                    "incomplete credentials, missing {} (the client id, client secret, \
+                     username and password go together; or give a token with --token or \
+                     ENKASH_TOKEN)",
+                    missing.join(", ")
+                )));
+            }
+        }
+    }
+    Ok(tuned(builder, args))
+}
+
+/// `builder` with the timeout and retries of `args`.
+fn tuned(mut builder: ClientBuilder, args: &ConnectionArgs) -> ClientBuilder {
+    if let Some(timeout) = args.timeout {
+        builder = builder.request_timeout(Some(timeout));
+    }
+    match args.retries {
+        Some(0) => builder.retry_policy(RetryPolicy::none()),
+        Some(retries) => builder.retry_policy(RetryPolicy::new().max_attempts(retries + 1)),
+        None => builder,
+    }
+}
+
+/// The token *base* URL the client wants, from the token endpoint's full URL.
+fn token_base_url(url: &str) -> Result<String, CliError> {
+    url.trim_end_matches('/')
+        .strip_suffix(TOKEN_PATH)
+        .map(str::to_string)
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "--token-url must be the token endpoint's whole URL, ending in {TOKEN_PATH}"
+            ))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::Cli;
+
+    fn connection(args: &[&str]) -> ConnectionArgs {
+        let mut line = vec!["enkash"];
+        line.extend_from_slice(args);
+        line.push("sandbox");
+        line.extend_from_slice(&["--port", "0"]);
+        Cli::try_parse_from(line).unwrap().connection
+    }
+
+    #[test]
+    fn the_token_url_must_end_in_the_token_path() {
+        assert_eq!(
+            token_base_url("https://auth.example/base/oauth/token/").ok(),
+            Some("https://auth.example/base".into())
+        );
+        let Err(CliError::Usage(message)) = token_base_url("https://auth.example/token") else {
+            panic!("a token URL without /oauth/token is a usage error");
+        };
+        assert!(message.contains("/oauth/token"), "{message}");
+    }
+
+    #[test]
+    fn credentials_go_together_and_missing_ones_are_named_without_values() {
+        let args = connection(&["--base-url", "http://127.0.0.1:1", "--client-id", "CEK1"]);
+        let env = |name: &str| (name == PASSWORD_VAR).then(|| "PW-SECRET-1".to_string());
+        let Err(CliError::Usage(message)) = builder(&args, env) else {
+            panic!("incomplete credentials are a usage error");
+        };
+        assert!(message.contains("ENKASH_CLIENT_SECRET"), "{message}");
+        assert!(
+            message.contains("--username or ENKASH_USERNAME"),
+            "{message}"
+        );
+        assert!(!message.contains("PW-SECRET-1") && !message.contains("CEK1"));
+
+        let args = connection(&["--base-url", "http://127.0.0.1:1"]);
+        assert!(
+            builder(&args, |_| None).is_ok(),
+            "no auth at all is allowed"
+        );
+        let Err(CliError::Usage(message)) = builder(&connection(&[]), |_| None) else {
+            panic!("a base URL is required");
+        };
+        assert!(message.contains("--base-url"), "{message}");
+    }
+}

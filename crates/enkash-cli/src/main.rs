@@ -1,0 +1,204 @@
+//! `enkash`: search EnKash Accounts Receivable customers from a shell, or serve a local
+//! sandbox. See the crate README for usage and the exit codes.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use enkash_customer_search::{BuildError, CLIENT_SECRET_VAR, Error, PASSWORD_VAR, TOKEN_VAR};
+
+mod cli;
+mod config;
+mod output;
+mod sandbox;
+mod search;
+
+use cli::{Cli, Command, CustomersCommand};
+
+/// Exit code: success.
+const EXIT_OK: u8 = 0;
+/// Exit code: any failure without a code of its own.
+const EXIT_OTHER: u8 = 1;
+/// Exit code: usage error or invalid request; nothing was sent.
+const EXIT_USAGE: u8 = 2;
+/// Exit code: EnKash's error envelope.
+const EXIT_API: u8 = 3;
+/// Exit code: authentication failed.
+const EXIT_AUTHENTICATION: u8 = 4;
+/// Exit code: transport failure or timeout.
+const EXIT_TRANSPORT: u8 = 5;
+/// Exit code: a response that is not EnKash's.
+const EXIT_UNDECODABLE: u8 = 6;
+
+/// Why `enkash` stopped short.
+#[derive(Debug)]
+pub enum CliError {
+    /// A bad setting or value found before anything was sent.
+    Usage(String),
+    /// The client could not be built from the settings.
+    Build(BuildError),
+    /// The call failed.
+    Client(Error),
+    /// The output could not be written.
+    Output(io::Error),
+    /// Anything else.
+    Other(String),
+}
+
+impl From<Error> for CliError {
+    fn from(error: Error) -> Self {
+        CliError::Client(error)
+    }
+}
+
+impl From<io::Error> for CliError {
+    fn from(error: io::Error) -> Self {
+        CliError::Output(error)
+    }
+}
+
+impl CliError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Usage(_) | CliError::Build(_) => EXIT_USAGE,
+            CliError::Client(error) => match error {
+                Error::InvalidRequest(_) => EXIT_USAGE,
+                Error::Api(_) => EXIT_API,
+                Error::Authentication(_) => EXIT_AUTHENTICATION,
+                Error::Timeout(_) | Error::Transport(_) => EXIT_TRANSPORT,
+                Error::Undecodable(_) => EXIT_UNDECODABLE,
+                _ => EXIT_OTHER,
+            },
+            // A closed pipe (`enkash … | head`) is the reader saying it has enough.
+            CliError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
+            CliError::Output(_) | CliError::Other(_) => EXIT_OTHER,
+        }
+    }
+
+    /// The one line for stderr, or `None` when there is nothing to say.
+    fn message(&self) -> Option<String> {
+        match self {
+            CliError::Usage(message) | CliError::Other(message) => Some(message.clone()),
+            CliError::Build(error) => Some(error.to_string()),
+            CliError::Client(error) => Some(error.to_string()),
+            CliError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe => None,
+            CliError::Output(e) => Some(format!("cannot write the output: {e}")),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return clap_failure(&error),
+    };
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(&CliError::Other(format!("cannot start the runtime: {e}"))),
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::from(EXIT_OK),
+        Err(error) => fail(&error),
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), CliError> {
+    match &cli.command {
+        Command::Customers(CustomersCommand::Search(args)) => {
+            let connection = config::connect(&cli.connection).await?;
+            search::run(&connection.client, args).await
+        }
+        Command::Sandbox(args) => sandbox::serve(args).await,
+    }
+}
+
+fn fail(error: &CliError) -> ExitCode {
+    if let Some(message) = error.message() {
+        eprintln!("enkash: {}", one_line(&message));
+    }
+    ExitCode::from(error.exit_code())
+}
+
+fn one_line(message: &str) -> String {
+    message
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// Prints clap's help, version or usage error, with any token or secret that appears in it
+/// (clap may quote an argument as it was given) replaced by `***`.
+fn clap_failure(error: &clap::Error) -> ExitCode {
+    let text = redacted(&error.render().to_string(), &secrets_on_the_line());
+    let printed = if error.use_stderr() {
+        io::stderr().write_all(text.as_bytes())
+    } else {
+        io::stdout().write_all(text.as_bytes())
+    };
+    match (printed, error.exit_code()) {
+        (Err(_), 0) => ExitCode::from(EXIT_OTHER),
+        (_, 0) => ExitCode::from(EXIT_OK),
+        _ => ExitCode::from(EXIT_USAGE),
+    }
+}
+
+/// The values of `--token` on the command line and of the secret environment variables.
+fn secrets_on_the_line() -> Vec<String> {
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let mut secrets = Vec::new();
+    for (i, arg) in args.iter().enumerate() {
+        if arg == "--token" {
+            secrets.extend(args.get(i + 1).cloned());
+        } else if let Some(value) = arg.strip_prefix("--token=") {
+            secrets.push(value.to_string());
+        }
+    }
+    secrets.extend(
+        [TOKEN_VAR, CLIENT_SECRET_VAR, PASSWORD_VAR]
+            .iter()
+            .filter_map(|name| std::env::var(name).ok()),
+    );
+    secrets
+}
+
+fn redacted(text: &str, secrets: &[String]) -> String {
+    let mut secrets: Vec<&String> = secrets.iter().filter(|s| !s.is_empty()).collect();
+    // Longest first, so a secret that contains another is hidden whole.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    secrets.into_iter().fold(text.to_string(), |text, secret| {
+        text.replace(secret.as_str(), "***")
+    })
+}
+
+/// Logs to stderr at the level `RUST_LOG` sets; nothing when it is unset. The client records
+/// no secret at any level.
+fn init_logging() {
+    if std::env::var_os("RUST_LOG").is_none() {
+        return;
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(io::stderr)
+        .init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_redacted_longest_first() {
+        let secrets = vec!["abc".to_string(), "abcdef".to_string(), String::new()];
+        assert_eq!(
+            redacted("x abcdef y abc z", &secrets),
+            "x *** y *** z".to_string()
+        );
+    }
+}

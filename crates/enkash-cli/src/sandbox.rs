@@ -1,0 +1,60 @@
+//! `enkash sandbox`: the embedded EnKash sandbox, served until Ctrl-C.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use enkash_customer_search::{
+    BASE_URL_VAR, CLIENT_ID_VAR, CLIENT_SECRET_VAR, PASSWORD_VAR, TOKEN_VAR, USERNAME_VAR,
+};
+use enkash_customer_search_mock::{
+    SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox,
+};
+
+use crate::CliError;
+use crate::cli::SandboxArgs;
+
+/// Starts the sandbox, prints where it is and how to use it, and serves until Ctrl-C.
+pub async fn serve(args: &SandboxArgs) -> Result<(), CliError> {
+    let sandbox = Sandbox::builder()
+        .customers(args.customers)
+        .seed(args.seed)
+        .latency(Duration::from_millis(args.latency_ms))
+        .port(args.port)
+        .start()
+        .await
+        .map_err(|e| {
+            CliError::Other(format!(
+                "cannot start the sandbox on port {}: {e}",
+                args.port
+            ))
+        })?;
+    let url = sandbox.base_url();
+    let token = sandbox.token();
+    let text = format!(
+        "EnKash sandbox: {customers} customers (seed {seed}) at {url}\n\
+         \n\
+         # Paste into a shell, then try: enkash customers search --legal-name Traders\n\
+         export {BASE_URL_VAR}={url}\n\
+         export {TOKEN_VAR}={token}\n\
+         # Or log in with credentials instead of the token (unset {TOKEN_VAR}):\n\
+         # export {CLIENT_ID_VAR}={SANDBOX_CLIENT_ID}\n\
+         # export {CLIENT_SECRET_VAR}={SANDBOX_CLIENT_SECRET}\n\
+         # export {USERNAME_VAR}={SANDBOX_USERNAME}\n\
+         # export {PASSWORD_VAR}={SANDBOX_PASSWORD}\n\
+         \n\
+         Serving until Ctrl-C.\n",
+        customers = args.customers,
+        seed = args.seed,
+    );
+    let mut stdout = io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    drop(stdout);
+
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| CliError::Other(format!("cannot wait for Ctrl-C: {e}")))?;
+    drop(sandbox);
+    eprintln!("enkash: sandbox stopped");
+    Ok(())
+}

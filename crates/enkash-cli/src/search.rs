@@ -1,0 +1,238 @@
+//! `enkash customers search`: the query from the flags (or `--body-json`), one page or every
+//! page, printed in the chosen format.
+
+use std::io::{self, IsTerminal, Read, Write};
+use std::time::{Duration, Instant};
+
+use enkash_customer_search::{Client, SearchQuery, types};
+use serde_json::Value;
+
+use crate::CliError;
+use crate::cli::{FilterArgs, Format, SearchArgs};
+use crate::output::{Output, Shape};
+
+/// Runs the search and prints it to stdout.
+pub async fn run(client: &Client, args: &SearchArgs) -> Result<(), CliError> {
+    let query = query(args)?;
+    let stdout = io::stdout();
+    let format = args.format.unwrap_or(if stdout.is_terminal() {
+        Format::Table
+    } else {
+        Format::Ndjson
+    });
+    let out = io::BufWriter::new(stdout.lock());
+    if !args.all {
+        let page = client.search(&query).await?;
+        let mut output = Output::new(
+            format,
+            Shape::Page {
+                records_count: page.records_count,
+            },
+            out,
+        );
+        output.begin()?;
+        for customer in &page.customers {
+            output.customer(customer)?;
+        }
+        output.finish()?;
+        return Ok(());
+    }
+
+    let query = query.limit(args.page_size);
+    // Progress only when someone watches stderr, and not over customers streaming to the same
+    // terminal.
+    let mut progress = (io::stderr().is_terminal()
+        && (format == Format::Table || !io::stdout().is_terminal()))
+    .then(Progress::default);
+    if let Some(progress) = &mut progress {
+        // The stream does not tell recordsCount; one customer's page does. An invalid query
+        // fails here as it would in the stream.
+        let probe = client.search(&query.clone().limit(1)).await?;
+        let skipped = i64::from(query.start_offset().unwrap_or(0));
+        progress.total = probe.records_count.map(|n| (n - skipped).max(0));
+    }
+    let mut output = Output::new(format, Shape::All, out);
+    output.begin()?;
+    let mut customers = client.search_all(query);
+    let result = loop {
+        match customers.next().await {
+            Some(Ok(customer)) => {
+                output.customer(&customer)?;
+                if let Some(progress) = &mut progress {
+                    progress.one_more();
+                }
+            }
+            Some(Err(error)) => break Err(error),
+            None => break Ok(()),
+        }
+    };
+    if let Some(progress) = &mut progress {
+        progress.clear();
+    }
+    // What was fetched before a failure is still printed, and a valid document.
+    output.finish()?;
+    Ok(result?)
+}
+
+/// The query the flags describe; a usage error for a bad `--body-json`.
+fn query(args: &SearchArgs) -> Result<SearchQuery, CliError> {
+    let mut query = SearchQuery::new();
+    if let Some(path) = &args.body_json {
+        query = query.filters(read_body_json(path)?);
+    } else {
+        let filters = filters_from_flags(&args.filters);
+        if filters != types::CustomerSearchRequest::default() {
+            query = query.filters(filters);
+        }
+    }
+    if let Some(order_by) = &args.order_by {
+        query = query.order_by(order_by.clone());
+    }
+    if let Some(direction) = args.direction {
+        query = query.direction(direction);
+    }
+    if let Some(limit) = args.limit {
+        query = query.limit(limit);
+    }
+    if let Some(offset) = args.offset {
+        query = query.offset(offset);
+    }
+    Ok(query)
+}
+
+/// The request body the filter flags describe. Every field is named (no `..Default`), so a
+/// filter added to the spec does not compile until it has a flag.
+pub fn filters_from_flags(f: &FilterArgs) -> types::CustomerSearchRequest {
+    types::CustomerSearchRequest {
+        account_number: f.account_number.clone(),
+        assigned_agent: f.assigned_agent.clone(),
+        balance_amount: f.balance_amount,
+        company_id: f.company_id.clone(),
+        contact_number: f.contact_number.clone(),
+        created_by_name: f.created_by_name.clone(),
+        created_on_from: f.created_on_from,
+        created_on_to: f.created_on_to,
+        customer_ids: f.customer_ids.clone(),
+        customer_status: f.customer_status,
+        dso_from: f.dso_from,
+        dso_to: f.dso_to,
+        ifsc: f.ifsc.clone(),
+        legal_name: f.legal_name.clone(),
+        level: f.level,
+        modified_by_name: f.modified_by_name.clone(),
+        modified_on: f.modified_on,
+        pan_or_gstin: f.pan_or_gstin.clone(),
+        parent_company_id: f.parent_company_id.clone(),
+        select_all: f.select_all,
+        unique_ref_no: f.unique_ref_no.clone(),
+    }
+}
+
+/// The wire names of the request body's properties, from the generated type's JSON Schema.
+pub fn body_keys() -> Vec<String> {
+    let schema = schemars::schema_for!(types::CustomerSearchRequest);
+    schema
+        .schema
+        .object
+        .map(|object| object.properties.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+fn read_body_json(path: &std::path::Path) -> Result<types::CustomerSearchRequest, CliError> {
+    let mut text = String::new();
+    let read = if path.as_os_str() == "-" {
+        io::stdin().read_to_string(&mut text)
+    } else {
+        std::fs::File::open(path).and_then(|mut file| file.read_to_string(&mut text))
+    };
+    read.map_err(|e| CliError::Usage(format!("--body-json: cannot read {}: {e}", path.display())))?;
+    parse_body_json(&text).map_err(|e| CliError::Usage(format!("--body-json: {e}")))
+}
+
+/// A request body, strictly: a JSON object whose every key is a property of
+/// `CustomerSearchRequest` with a value of its type. (The generated type alone would drop an
+/// unknown key without a word, so a misspelt filter would widen the search.)
+fn parse_body_json(text: &str) -> Result<types::CustomerSearchRequest, String> {
+    let value: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let Value::Object(object) = &value else {
+        return Err("expected a JSON object of filters, e.g. {\"legalName\": \"Traders\"}".into());
+    };
+    let known = body_keys();
+    for (key, value) in object {
+        if !known.contains(key) {
+            return Err(format!(
+                "unknown key `{key}`; the filters are {}",
+                known.join(", ")
+            ));
+        }
+        let one = Value::Object([(key.clone(), value.clone())].into_iter().collect());
+        serde_json::from_value::<types::CustomerSearchRequest>(one)
+            .map_err(|e| format!("key `{key}`: {e}"))?;
+    }
+    serde_json::from_value(value).map_err(|e| e.to_string())
+}
+
+/// "fetched N of M customers", redrawn in place on stderr.
+#[derive(Default)]
+struct Progress {
+    fetched: u64,
+    total: Option<i64>,
+    drawn: Option<Instant>,
+}
+
+impl Progress {
+    fn one_more(&mut self) {
+        self.fetched += 1;
+        if self
+            .drawn
+            .is_none_or(|at| at.elapsed() >= Duration::from_millis(100))
+        {
+            self.draw();
+        }
+    }
+
+    fn draw(&mut self) {
+        let line = match self.total {
+            Some(total) => format!("fetched {} of {total} customers", self.fetched),
+            None => format!("fetched {} customers", self.fetched),
+        };
+        // Erase to the end of the line, so a shorter line leaves nothing behind.
+        let _ = write!(io::stderr(), "\r{line}\x1b[K");
+        self.drawn = Some(Instant::now());
+    }
+
+    fn clear(&mut self) {
+        if self.drawn.is_some() {
+            self.draw();
+            let _ = writeln!(io::stderr());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_is_checked_key_by_key() {
+        let body = parse_body_json(r#"{"legalName": "Traders", "dsoFrom": 3, "level": "LEVEL_2"}"#)
+            .unwrap();
+        assert_eq!(body.legal_name.as_deref(), Some("Traders"));
+        assert_eq!(body.level, Some(types::CustomerLevel::Level2));
+
+        let error = parse_body_json(r#"{"legalname": "Traders"}"#).unwrap_err();
+        assert!(error.contains("unknown key `legalname`"), "{error}");
+        let error = parse_body_json(r#"{"dsoFrom": "ten"}"#).unwrap_err();
+        assert!(error.starts_with("key `dsoFrom`: invalid type"), "{error}");
+        let error = parse_body_json(r#"{"level": "LEVEL_9"}"#).unwrap_err();
+        assert!(error.starts_with("key `level`:"), "{error}");
+        let error = parse_body_json("[1]").unwrap_err();
+        assert!(error.contains("JSON object"), "{error}");
+        let error = parse_body_json("{").unwrap_err();
+        assert!(error.starts_with("not JSON"), "{error}");
+        assert_eq!(
+            parse_body_json("{}").unwrap(),
+            types::CustomerSearchRequest::default()
+        );
+    }
+}

@@ -1,0 +1,839 @@
+//! The `enkash` binary end to end, against a sandbox started by each test on 127.0.0.1.
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use enkash_customer_search_mock::{
+    SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox,
+};
+use predicates::prelude::*;
+use serde_json::Value;
+
+/// Every variable the binary reads, so the caller's environment does not leak into a test.
+const ENV: [&str; 7] = [
+    "ENKASH_BASE_URL",
+    "ENKASH_TOKEN",
+    "ENKASH_CLIENT_ID",
+    "ENKASH_CLIENT_SECRET",
+    "ENKASH_USERNAME",
+    "ENKASH_PASSWORD",
+    "RUST_LOG",
+];
+
+/// A sandbox with a runtime of its own to serve on, while the test thread runs the binary.
+struct TestSandbox {
+    sandbox: Option<Sandbox>,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl TestSandbox {
+    fn start(customers: usize) -> Self {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let sandbox = runtime
+            .block_on(Sandbox::builder().customers(customers).start())
+            .unwrap();
+        TestSandbox {
+            sandbox: Some(sandbox),
+            runtime,
+        }
+    }
+
+    fn url(&self) -> String {
+        self.base_url().to_string()
+    }
+
+    /// `enkash` with the sandbox's URL and its long-lived token.
+    fn enkash_with_token(&self) -> Command {
+        let mut command = enkash();
+        command.args(["--base-url", self.base_url(), "--token", &self.token()]);
+        command
+    }
+
+    /// `enkash` with the sandbox's URL and its credentials in the environment.
+    fn enkash_with_credentials(&self, password: &str) -> Command {
+        let mut command = enkash();
+        command
+            .args(["--base-url", self.base_url()])
+            .env("ENKASH_CLIENT_ID", SANDBOX_CLIENT_ID)
+            .env("ENKASH_CLIENT_SECRET", SANDBOX_CLIENT_SECRET)
+            .env("ENKASH_USERNAME", SANDBOX_USERNAME)
+            .env("ENKASH_PASSWORD", password);
+        command
+    }
+}
+
+impl std::ops::Deref for TestSandbox {
+    type Target = Sandbox;
+
+    fn deref(&self) -> &Sandbox {
+        self.sandbox.as_ref().unwrap()
+    }
+}
+
+impl Drop for TestSandbox {
+    fn drop(&mut self) {
+        let _guard = self.runtime.enter();
+        self.sandbox.take();
+    }
+}
+
+/// `enkash` with a clean environment.
+fn enkash() -> Command {
+    let mut command = Command::cargo_bin("enkash").unwrap();
+    for name in ENV {
+        command.env_remove(name);
+    }
+    command.timeout(Duration::from_secs(60));
+    command
+}
+
+fn stdout_of(command: &mut Command) -> String {
+    let output = command.assert().success().get_output().stdout.clone();
+    String::from_utf8(output).unwrap()
+}
+
+fn ids_of_ndjson(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|line| {
+            let customer: Value = serde_json::from_str(line).unwrap();
+            customer["customerId"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+fn dataset_ids(sandbox: &Sandbox) -> Vec<String> {
+    sandbox
+        .dataset()
+        .iter()
+        .map(|c| c["customerId"].as_str().unwrap().to_string())
+        .collect()
+}
+
+// ---- exit codes ----
+
+#[test]
+fn a_bad_flag_value_is_a_usage_error_naming_the_flag_and_nothing_is_sent() {
+    let sandbox = TestSandbox::start(20);
+    for (flag, value) in [
+        ("--created-on-from", "yesterday"),
+        ("--customer-status", "maybe"),
+        ("--level", "LEVEL_9"),
+        ("--direction", "up"),
+        ("--dso-from", "ten"),
+        ("--timeout", "-1"),
+        ("--retries", "-1"),
+    ] {
+        sandbox
+            .enkash_with_token()
+            .args(["customers", "search", flag, value])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(flag));
+    }
+    enkash()
+        .args(["customers", "search", "--no-such-flag"])
+        .assert()
+        .code(2);
+    assert_eq!(sandbox.search_requests(), 0);
+}
+
+#[test]
+fn a_limit_out_of_range_is_refused_before_anything_is_sent() {
+    let sandbox = TestSandbox::start(20);
+    sandbox
+        .enkash_with_credentials(SANDBOX_PASSWORD)
+        .args(["customers", "search", "--limit", "6000"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with(
+            "enkash: invalid request, nothing was sent: `limit`",
+        ));
+    sandbox
+        .enkash_with_token()
+        .args(["customers", "search", "--dso-from", "90", "--dso-to", "30"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("dsoFrom"));
+    sandbox
+        .enkash_with_token()
+        .args(["customers", "search", "--all", "--page-size", "6000"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("`limit`"));
+    assert_eq!(sandbox.search_requests(), 0);
+    assert_eq!(sandbox.token_requests(), 0);
+}
+
+#[test]
+fn missing_or_unusable_settings_are_usage_errors() {
+    enkash()
+        .args(["customers", "search"])
+        .assert()
+        .code(2)
+        .stderr("enkash: no base URL: pass --base-url or set ENKASH_BASE_URL (or use --sandbox)\n");
+    let sandbox = TestSandbox::start(20);
+    sandbox
+        .enkash_with_credentials(SANDBOX_PASSWORD)
+        .env_remove("ENKASH_CLIENT_SECRET")
+        .args(["customers", "search"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("missing ENKASH_CLIENT_SECRET"));
+    sandbox
+        .enkash_with_credentials(SANDBOX_PASSWORD)
+        .args([
+            "customers",
+            "search",
+            "--token-url",
+            "http://127.0.0.1:1/token",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/oauth/token"));
+    enkash()
+        .args(["customers", "search", "--base-url", "ftp://example.in"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invalid base URL"));
+    assert_eq!(sandbox.token_requests() + sandbox.search_requests(), 0);
+}
+
+#[test]
+fn an_api_error_exits_3_with_status_error_type_and_message() {
+    let sandbox = TestSandbox::start(20);
+    sandbox.faults().fail_next(1, 404);
+    let assert = sandbox
+        .enkash_with_token()
+        .args(["customers", "search", "--retries", "3"])
+        .assert()
+        .code(3)
+        .stdout("");
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.starts_with("enkash: EnKash API error (HTTP 404, "),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert_eq!(sandbox.search_requests(), 1, "a 404 is not retried");
+}
+
+#[test]
+fn a_rejected_password_exits_4_after_exactly_one_token_request() {
+    let sandbox = TestSandbox::start(20);
+    sandbox
+        .enkash_with_credentials("not-the-password")
+        .args(["customers", "search", "--retries", "3"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::starts_with("enkash: authentication failed"))
+        .stderr(predicate::str::contains("not-the-password").not());
+    assert_eq!(sandbox.token_requests(), 1);
+    assert_eq!(sandbox.search_requests(), 0);
+
+    // No token and no credentials: the API's 401 is an authentication failure too.
+    enkash()
+        .args(["customers", "search", "--base-url", &sandbox.url()])
+        .assert()
+        .code(4);
+    // And a token it does not know.
+    enkash()
+        .args(["customers", "search", "--base-url", &sandbox.url()])
+        .args(["--token", "not-a-token"])
+        .assert()
+        .code(4);
+}
+
+#[test]
+fn a_closed_port_exits_5() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let url = format!("http://127.0.0.1:{port}");
+    for retries in ["0", "1"] {
+        enkash()
+            .args(["customers", "search", "--base-url", &url, "--token", "t-1"])
+            .args(["--retries", retries])
+            .assert()
+            .code(5)
+            .stderr(predicate::str::starts_with("enkash: transport error"));
+    }
+}
+
+#[test]
+fn a_timeout_exits_5() {
+    let sandbox = TestSandbox::start(20);
+    sandbox.faults().set_latency(Duration::from_secs(3));
+    let started = Instant::now();
+    sandbox
+        .enkash_with_token()
+        .args(["customers", "search", "--timeout", "0.3", "--retries", "0"])
+        .assert()
+        .code(5)
+        .stderr(predicate::str::starts_with("enkash: timed out"));
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[test]
+fn an_html_page_exits_6() {
+    let sandbox = TestSandbox::start(20);
+    sandbox.faults().html_next(1, 502);
+    sandbox
+        .enkash_with_token()
+        .args(["customers", "search", "--retries", "0"])
+        .assert()
+        .code(6)
+        .stderr(predicate::str::starts_with(
+            "enkash: undecodable response (HTTP 502",
+        ));
+    assert_eq!(sandbox.search_requests(), 1);
+}
+
+#[test]
+fn transient_failures_are_retried_as_told() {
+    let sandbox = TestSandbox::start(20);
+    sandbox.faults().fail_next(1, 503);
+    let out = stdout_of(sandbox.enkash_with_token().args([
+        "customers",
+        "search",
+        "--retries",
+        "1",
+        "--limit",
+        "3",
+        "--format",
+        "ndjson",
+    ]));
+    assert_eq!(out.lines().count(), 3);
+    assert_eq!(sandbox.search_requests(), 2);
+}
+
+// ---- formats ----
+
+#[test]
+fn ndjson_is_one_wire_customer_per_line() {
+    let sandbox = TestSandbox::start(200);
+    let out = stdout_of(sandbox.enkash_with_token().args([
+        "customers",
+        "search",
+        "--limit",
+        "50",
+        "--offset",
+        "10",
+        "--format",
+        "ndjson",
+    ]));
+    let expected: Vec<String> = dataset_ids(&sandbox)[10..60].to_vec();
+    assert_eq!(ids_of_ndjson(&out), expected);
+    // Field for field as the sandbox wrote them (it sends no nulls unless told to).
+    let first: Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(first, sandbox.dataset()[10]);
+
+    // ndjson is the default when stdout is not a terminal.
+    let out = stdout_of(
+        sandbox
+            .enkash_with_token()
+            .args(["customers", "search", "--limit", "5"]),
+    );
+    assert_eq!(ids_of_ndjson(&out), dataset_ids(&sandbox)[..5].to_vec());
+}
+
+#[test]
+fn unknown_enum_values_and_offsetless_timestamps_print_as_sent() {
+    let sandbox = TestSandbox::start(50);
+    sandbox.faults().offset_less_timestamps(true);
+    sandbox.faults().unknown_enum_values(true);
+    let out = stdout_of(sandbox.enkash_with_token().args([
+        "customers",
+        "search",
+        "--limit",
+        "50",
+        "--format",
+        "ndjson",
+    ]));
+    let first: Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    let created_on = first["createdOn"].as_str().unwrap();
+    assert!(!created_on.ends_with('Z'), "{created_on}");
+    assert_eq!(ids_of_ndjson(&out), dataset_ids(&sandbox));
+}
+
+#[test]
+fn csv_has_a_header_and_a_row_per_customer() {
+    let sandbox = TestSandbox::start(200);
+    let out = stdout_of(sandbox.enkash_with_token().args([
+        "customers",
+        "search",
+        "--limit",
+        "25",
+        "--format",
+        "csv",
+    ]));
+    let records: Vec<&str> = out.strip_suffix("\r\n").unwrap().split("\r\n").collect();
+    assert_eq!(records.len(), 26, "a header and 25 rows");
+    assert!(
+        records[0].starts_with("accountNumber,active,address,assignedAgent,bankName,branchCodes,"),
+        "{}",
+        records[0]
+    );
+    assert_eq!(records[0].split(',').count(), 31);
+    let id = sandbox.dataset()[0]["customerId"].as_str().unwrap();
+    assert!(records[1].contains(&format!(",{id},")), "{}", records[1]);
+}
+
+#[test]
+fn json_is_one_document() {
+    let sandbox = TestSandbox::start(120);
+    let out = stdout_of(sandbox.enkash_with_token().args([
+        "customers",
+        "search",
+        "--limit",
+        "7",
+        "--format",
+        "json",
+    ]));
+    let page: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(page["recordsCount"], 120);
+    assert_eq!(page["customers"].as_array().unwrap().len(), 7);
+
+    let out = stdout_of(sandbox.enkash_with_token().args([
+        "customers",
+        "search",
+        "--all",
+        "--page-size",
+        "50",
+        "--format",
+        "json",
+    ]));
+    let all: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 120);
+}
+
+#[test]
+fn table_has_the_header_and_aligned_rows() {
+    let sandbox = TestSandbox::start(30);
+    let out = stdout_of(sandbox.enkash_with_token().args([
+        "customers",
+        "search",
+        "--limit",
+        "10",
+        "--format",
+        "table",
+    ]));
+    let lines: Vec<&str> = out.lines().collect();
+    let header = lines[0];
+    for column in [
+        "customerId",
+        "legalName",
+        "panOrGstin",
+        "state",
+        "netAmount",
+        "dsoMedian",
+        "active",
+    ] {
+        assert!(header.contains(column), "{header}");
+    }
+    assert_eq!(lines.len(), 12, "{out}");
+    assert_eq!(lines[11], "(10 of 30 customers)");
+    let name_at = header.find("legalName").unwrap();
+    let id = sandbox.dataset()[0]["customerId"].as_str().unwrap();
+    assert!(lines[1].starts_with(id));
+    assert_eq!(&lines[1][..name_at].trim_end(), &id);
+}
+
+// ---- paging, filters, flags ----
+
+#[test]
+fn all_pages_through_every_customer() {
+    let sandbox = TestSandbox::start(2_500);
+    let out = stdout_of(sandbox.enkash_with_token().args([
+        "customers",
+        "search",
+        "--all",
+        "--page-size",
+        "1000",
+        "--format",
+        "ndjson",
+    ]));
+    let ids = ids_of_ndjson(&out);
+    assert_eq!(ids.len(), 2_500);
+    let distinct: HashSet<&String> = ids.iter().collect();
+    assert_eq!(distinct.len(), 2_500);
+    assert_eq!(sandbox.search_requests(), 3);
+}
+
+#[test]
+fn filters_reach_the_wire() {
+    let sandbox = TestSandbox::start(1_000);
+    let name = sandbox.dataset()[3]["legalName"].as_str().unwrap();
+    let word = name.split_whitespace().next().unwrap().to_lowercase();
+    let expected = sandbox
+        .dataset()
+        .iter()
+        .filter(|c| {
+            c["legalName"]
+                .as_str()
+                .unwrap()
+                .to_lowercase()
+                .contains(&word)
+        })
+        .count();
+    let out = stdout_of(sandbox.enkash_with_token().args([
+        "customers",
+        "search",
+        "--legal-name",
+        &word,
+        "--limit",
+        "5000",
+        "--format",
+        "json",
+    ]));
+    let page: Value = serde_json::from_str(&out).unwrap();
+    let customers = page["customers"].as_array().unwrap();
+    assert!(!customers.is_empty() && customers.len() < 1_000);
+    assert_eq!(customers.len(), expected);
+    for customer in customers {
+        let legal_name = customer["legalName"].as_str().unwrap().to_lowercase();
+        assert!(legal_name.contains(&word), "{legal_name} lacks {word}");
+    }
+
+    let ids = dataset_ids(&sandbox);
+    let out = stdout_of(sandbox.enkash_with_token().args([
+        "customers",
+        "search",
+        "--customer-id",
+        &ids[5],
+        "--customer-id",
+        &format!("{},{}", ids[9], ids[2]),
+    ]));
+    let got: HashSet<String> = ids_of_ndjson(&out).into_iter().collect();
+    let want: HashSet<String> = [&ids[5], &ids[9], &ids[2]].into_iter().cloned().collect();
+    assert_eq!(got, want);
+
+    let out = stdout_of(sandbox.enkash_with_token().args([
+        "customers",
+        "search",
+        "--customer-status",
+        "Inactive",
+        "--limit",
+        "5000",
+    ]));
+    assert!(out.lines().count() > 0);
+    for line in out.lines() {
+        let customer: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(customer["active"], false);
+    }
+
+    let out = stdout_of(
+        sandbox
+            .enkash_with_token()
+            .args([
+                "customers",
+                "search",
+                "--order-by",
+                "legalName",
+                "--direction",
+                "desc",
+            ])
+            .args(["--limit", "20"]),
+    );
+    let names: Vec<String> = out
+        .lines()
+        .map(|l| {
+            let customer: Value = serde_json::from_str(l).unwrap();
+            customer["legalName"].as_str().unwrap().to_string()
+        })
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(names, sorted);
+}
+
+#[test]
+fn a_body_json_is_sent_strictly() {
+    let sandbox = TestSandbox::start(300);
+    let ids = dataset_ids(&sandbox);
+    let body = format!(r#"{{"customerIds": ["{}", "{}"]}}"#, ids[1], ids[4]);
+    let out = stdout_of(
+        sandbox
+            .enkash_with_token()
+            .args(["customers", "search", "--body-json", "-"])
+            .write_stdin(body),
+    );
+    assert_eq!(ids_of_ndjson(&out).len(), 2);
+
+    let dir = std::env::temp_dir().join(format!("enkash-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("body.json");
+    std::fs::write(&file, r#"{"legalname": "x"}"#).unwrap();
+    sandbox
+        .enkash_with_token()
+        .args(["customers", "search", "--body-json"])
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown key `legalname`"));
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    sandbox
+        .enkash_with_token()
+        .args(["customers", "search", "--body-json", "-"])
+        .write_stdin(r#"{"dsoFrom": "ten"}"#)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("key `dsoFrom`"));
+    sandbox
+        .enkash_with_token()
+        .args([
+            "customers",
+            "search",
+            "--body-json",
+            "-",
+            "--legal-name",
+            "x",
+        ])
+        .write_stdin("{}")
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("--body-json")
+                .and(predicate::str::contains("cannot be used with")),
+        );
+    assert_eq!(sandbox.search_requests(), 1);
+}
+
+#[test]
+fn connection_flags_work_before_and_after_the_subcommand() {
+    let sandbox = TestSandbox::start(40);
+    let url = sandbox.url();
+    let token = sandbox.token();
+    let lines: [&[&str]; 4] = [
+        &["--base-url", &url, "--token", &token, "customers", "search"],
+        &["customers", "search", "--base-url", &url, "--token", &token],
+        &["--base-url", &url, "customers", "search", "--token", &token],
+        &["customers", "--token", &token, "search", "--base-url", &url],
+    ];
+    for line in lines {
+        let out = stdout_of(enkash().args(line).args(["--limit", "4"]));
+        assert_eq!(out.lines().count(), 4, "{line:?}");
+    }
+    // The base URL from the environment, the token endpoint given explicitly.
+    let out = stdout_of(
+        sandbox
+            .enkash_with_credentials(SANDBOX_PASSWORD)
+            .env("ENKASH_BASE_URL", &url)
+            .args(["customers", "search", "--limit", "2"])
+            .args(["--token-url", &format!("{url}/oauth/token")]),
+    );
+    assert_eq!(out.lines().count(), 2);
+    assert_eq!(sandbox.token_requests(), 1);
+}
+
+#[test]
+fn sandbox_flag_needs_no_other_configuration() {
+    let out = stdout_of(enkash().args([
+        "customers",
+        "search",
+        "--sandbox",
+        "--limit",
+        "3",
+        "--format",
+        "ndjson",
+    ]));
+    assert_eq!(out.lines().count(), 3);
+    // Connection settings are ignored with it.
+    let out = stdout_of(
+        enkash()
+            .env("ENKASH_BASE_URL", "http://127.0.0.1:1")
+            .env("ENKASH_TOKEN", "ignored")
+            .args(["--sandbox", "customers", "search", "--limit", "1"]),
+    );
+    assert_eq!(out.lines().count(), 1);
+}
+
+// ---- secrets ----
+
+#[test]
+fn trace_logs_never_show_a_secret() {
+    let sandbox = TestSandbox::start(20);
+    let assert = sandbox
+        .enkash_with_credentials(SANDBOX_PASSWORD)
+        .env("RUST_LOG", "trace")
+        .args(["customers", "search", "--limit", "3"])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("enkash.request"), "trace logging is on");
+    for secret in [SANDBOX_PASSWORD, SANDBOX_CLIENT_SECRET] {
+        assert!(!stderr.contains(secret), "{secret} in the logs");
+    }
+
+    let token = sandbox.token();
+    let assert = sandbox
+        .enkash_with_token()
+        .env("RUST_LOG", "trace")
+        .args(["customers", "search", "--limit", "3"])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("enkash.request"));
+    assert!(!stderr.contains(&token), "the token in the logs");
+
+    let assert = sandbox
+        .enkash_with_credentials("wrong-password-1")
+        .env("RUST_LOG", "trace")
+        .args(["customers", "search"])
+        .assert()
+        .code(4);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(!stderr.contains("wrong-password-1") && !stderr.contains(SANDBOX_CLIENT_SECRET));
+}
+
+#[test]
+fn usage_errors_and_help_never_echo_the_token() {
+    const TOKEN: &str = "TOKEN-d41d8cd98f00b204";
+    let lines: [&[&str]; 7] = [
+        &["--token", TOKEN, "customers", "search", "--limit", "x"],
+        &["--token=TOKEN-d41d8cd98f00b204", "--bogus"],
+        &[
+            "customers",
+            "search",
+            "--token",
+            "-TOKEN-d41d8cd98f00b204",
+            "--level",
+            "9",
+        ],
+        &["--token", TOKEN, "customerz"],
+        &["--token", TOKEN, "--token", TOKEN, "customers", "search"],
+        // The same string given to another flag would be quoted in its error.
+        &["customers", "search", "--level", TOKEN, "--token", TOKEN],
+        &["customers", "search", "--token", TOKEN, "--body-json"],
+    ];
+    for line in lines {
+        enkash()
+            .args(line)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("TOKEN-d41d8cd98f00b204").not())
+            .stdout(predicate::str::contains("TOKEN-d41d8cd98f00b204").not());
+    }
+    enkash()
+        .env("ENKASH_TOKEN", TOKEN)
+        .args(["customers", "search", "--level", TOKEN])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invalid value '***' for '--level"));
+    for help in [&["--help"][..], &["customers", "search", "--help"]] {
+        enkash()
+            .env("ENKASH_TOKEN", TOKEN)
+            .args(help)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Exit codes:"))
+            .stdout(predicate::str::contains(TOKEN).not());
+    }
+}
+
+// ---- enkash sandbox ----
+
+#[test]
+fn the_sandbox_command_serves_until_interrupted() {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_enkash"))
+        .args(["sandbox", "--port", "0", "--customers", "60", "--seed", "7"])
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (lines_tx, lines_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if lines_tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let (mut url, mut token) = (None, None);
+    while url.is_none() || token.is_none() {
+        let Ok(line) = lines_rx.recv_timeout(Duration::from_secs(30)) else {
+            let _ = child.kill();
+            panic!("the sandbox printed no URL and token");
+        };
+        if let Some(value) = line.strip_prefix("export ENKASH_BASE_URL=") {
+            url = Some(value.to_string());
+        }
+        if let Some(value) = line.strip_prefix("export ENKASH_TOKEN=") {
+            token = Some(value.to_string());
+        }
+    }
+    let (url, token) = (url.unwrap(), token.unwrap());
+
+    let result = std::panic::catch_unwind(|| {
+        let out = stdout_of(
+            enkash()
+                .env("ENKASH_BASE_URL", &url)
+                .env("ENKASH_TOKEN", &token)
+                .args(["customers", "search", "--all", "--page-size", "25"]),
+        );
+        assert_eq!(ids_of_ndjson(&out).len(), 60);
+        // The credentials it prints work too.
+        let out = stdout_of(
+            enkash()
+                .env("ENKASH_BASE_URL", &url)
+                .env("ENKASH_CLIENT_ID", SANDBOX_CLIENT_ID)
+                .env("ENKASH_CLIENT_SECRET", SANDBOX_CLIENT_SECRET)
+                .env("ENKASH_USERNAME", SANDBOX_USERNAME)
+                .env("ENKASH_PASSWORD", SANDBOX_PASSWORD)
+                .args(["customers", "search", "--limit", "1"]),
+        );
+        assert_eq!(out.lines().count(), 1);
+    });
+
+    // Ctrl-C stops it cleanly (SIGINT through kill(1), from procps; without it, just stop it).
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .is_ok_and(|s| s.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if !interrupted {
+            let _ = child.kill();
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+    if interrupted {
+        assert!(
+            status.is_some_and(|s| s.success()),
+            "the sandbox did not exit 0 on Ctrl-C: {status:?}"
+        );
+    } else {
+        eprintln!("kill(1) is not available: Ctrl-C not checked");
+    }
+}
+
+#[test]
+fn the_sandbox_command_needs_a_free_port() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    enkash()
+        .args(["sandbox", "--port", &port, "--customers", "5"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::starts_with(
+            "enkash: cannot start the sandbox on port",
+        ));
+}
