@@ -99,9 +99,15 @@ fn offsets_and_limits(server: &RecordingServer) -> Vec<(Option<usize>, Option<us
 async fn every_customer_once_and_in_order_over_three_pages() {
     let server = RecordingServer::with_handler(paging(12_345, Some(12_345))).await;
     let mut stream = client(&server).search_all(SearchQuery::new().limit(5000));
+    assert_eq!(
+        stream.records_count(),
+        None,
+        "not known before the first page"
+    );
 
     let items = drain(&mut stream, 20_000).await;
 
+    assert_eq!(stream.records_count(), Some(12_345));
     assert_eq!(items.len(), 12_345);
     assert_eq!(ids(&items), expected_ids(0..12_345));
     assert_eq!(

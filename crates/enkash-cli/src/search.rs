@@ -44,13 +44,7 @@ pub async fn run(client: &Client, args: &SearchArgs) -> Result<(), CliError> {
     let mut progress = (io::stderr().is_terminal()
         && (format == Format::Table || !io::stdout().is_terminal()))
     .then(Progress::default);
-    if let Some(progress) = &mut progress {
-        // The stream does not tell recordsCount; one customer's page does. An invalid query
-        // fails here as it would in the stream.
-        let probe = client.search(&query.clone().limit(1)).await?;
-        let skipped = i64::from(query.start_offset().unwrap_or(0));
-        progress.total = probe.records_count.map(|n| (n - skipped).max(0));
-    }
+    let skipped = i64::from(query.start_offset().unwrap_or(0));
     let mut output = Output::new(format, Shape::All, out);
     output.begin()?;
     let mut customers = client.search_all(query);
@@ -59,6 +53,8 @@ pub async fn run(client: &Client, args: &SearchArgs) -> Result<(), CliError> {
             Some(Ok(customer)) => {
                 output.customer(&customer)?;
                 if let Some(progress) = &mut progress {
+                    // Known once the first page is in.
+                    progress.total = customers.records_count().map(|n| (n - skipped).max(0));
                     progress.one_more();
                 }
             }

@@ -325,6 +325,11 @@ impl<T, E> fmt::Debug for Pager<T, E> {
 }
 
 impl<T, E> Pager<T, E> {
+    /// The total the first page reported (`records_count`), once it has arrived.
+    pub fn records_count(&self) -> Option<i64> {
+        self.records_count
+    }
+
     fn abort_in_flight(&mut self) {
         for (_, handle) in self.in_flight.drain(..) {
             handle.abort();

@@ -390,6 +390,15 @@ enum StreamState {
 }
 
 impl CustomerStream {
+    /// How many customers match in all (`recordsCount`), once the first page has arrived
+    /// (that is, after the first item); `None` before, or if EnKash did not say.
+    pub fn records_count(&self) -> Option<i64> {
+        match &self.state {
+            StreamState::Paging(pager) => pager.records_count(),
+            StreamState::Invalid(_) => None,
+        }
+    }
+
     /// The next customer, an error (which ends the stream), or `None` at the end. The same as
     /// `StreamExt::next` from `futures`, without needing that crate.
     pub async fn next(&mut self) -> Option<Result<types::CustomerResponse, Error>> {
