@@ -305,3 +305,85 @@ pub fn numbers_as_f64(value: &Value) -> Value {
         other => other.clone(),
     }
 }
+
+/// Stoplight Prism serving the spec in dynamic mode on 127.0.0.1 (validating each request,
+/// inventing each response from the spec), until dropped. Prism is pinned in
+/// `openapi/package-lock.json`; `npm ci` runs there first if it is not installed.
+pub struct Prism {
+    child: std::process::Child,
+    base_url: String,
+    log: PathBuf,
+}
+
+impl Prism {
+    /// Starts Prism on a free port and waits until it answers (it takes some seconds).
+    pub fn start() -> Prism {
+        use std::process::{Command, Stdio};
+        use std::time::{Duration, Instant};
+
+        let root = workspace_root();
+        let openapi = root.join("openapi");
+        if !openapi.join("node_modules/.bin/prism").exists() {
+            let status = Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(&openapi)
+                .status()
+                .expect("npm is needed to install Prism (Node.js 20)");
+            assert!(status.success(), "npm ci failed in {}", openapi.display());
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port on 127.0.0.1")
+            .port();
+        let log = std::env::temp_dir().join(format!("prism-{}-{port}.log", std::process::id()));
+        let log_file = std::fs::File::create(&log).expect("a log file");
+        let child = Command::new(openapi.join("node_modules/.bin/prism"))
+            .args(["mock", "--dynamic", "--host", "127.0.0.1", "--port"])
+            .arg(port.to_string())
+            .arg(root.join(SPEC_PATH))
+            .stdout(Stdio::from(log_file.try_clone().expect("a log file")))
+            .stderr(Stdio::from(log_file))
+            .spawn()
+            .expect("start Prism");
+        let prism = Prism {
+            child,
+            base_url: format!("http://127.0.0.1:{port}"),
+            log,
+        };
+        let deadline = Instant::now() + Duration::from_secs(90);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "Prism did not start in 90 s; its log:\n{}",
+                prism.log()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        prism
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Everything Prism has logged so far: one line per validation verdict and response.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// How many requests Prism's validation refused so far.
+    pub fn rejected_requests(&self) -> usize {
+        self.log()
+            .matches("Request did not pass the validation rules")
+            .count()
+    }
+}
+
+impl Drop for Prism {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log);
+    }
+}

@@ -4,85 +4,17 @@
 //! response it invents must decode. Our own tests can only show that the client agrees with
 //! our reading of the spec; this shows it agrees with someone else's.
 //!
-//! Prism is pinned in `openapi/package-lock.json`; this test runs `npm ci` there if the tools
-//! are missing (as `cargo xtask lint` does).
-
-use std::net::TcpListener;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+//! Prism is pinned in `openapi/package-lock.json`; [`Prism::start`] runs `npm ci` there if the
+//! tools are missing (as `cargo xtask lint` does).
 
 use chrono::{DateTime, Utc};
 use enkash_customer_search::{Client, Credentials, RetryPolicy, SearchQuery, types};
-use workspace_tests::{SPEC_PATH, workspace_root};
+use workspace_tests::Prism;
 
 /// Searches sent; the token calls come on top.
 const SEARCHES: usize = 220;
 /// Clients with their own credentials, each fetching one token.
 const TOKEN_CLIENTS: usize = 20;
-
-/// Prism, running until dropped.
-struct Prism {
-    child: Child,
-    base_url: String,
-    log: std::path::PathBuf,
-}
-
-impl Drop for Prism {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn ensure_npm_tools(openapi: &Path) {
-    if openapi.join("node_modules/.bin/prism").exists() {
-        return;
-    }
-    let status = Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund"])
-        .current_dir(openapi)
-        .status()
-        .expect("npm is needed to install Prism (Node.js 20)");
-    assert!(status.success(), "npm ci failed in {}", openapi.display());
-}
-
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
-    listener.local_addr().unwrap().port()
-}
-
-fn start_prism() -> Prism {
-    let root = workspace_root();
-    let openapi = root.join("openapi");
-    ensure_npm_tools(&openapi);
-    let port = free_port();
-    let log = std::env::temp_dir().join(format!("prism-contract-{}.log", std::process::id()));
-    let log_file = std::fs::File::create(&log).expect("a log file");
-    let child = Command::new(openapi.join("node_modules/.bin/prism"))
-        .args(["mock", "--dynamic", "--host", "127.0.0.1", "--port"])
-        .arg(port.to_string())
-        .arg(root.join(SPEC_PATH))
-        .stdout(Stdio::from(log_file.try_clone().unwrap()))
-        .stderr(Stdio::from(log_file))
-        .spawn()
-        .expect("start Prism");
-    let prism = Prism {
-        child,
-        base_url: format!("http://127.0.0.1:{port}"),
-        log,
-    };
-    let deadline = Instant::now() + Duration::from_secs(90);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "Prism did not start in 90 s; its log:\n{}",
-            std::fs::read_to_string(&prism.log).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    prism
-}
 
 /// A small deterministic generator, so every run sends the same varied requests.
 struct Rng(u64);
@@ -220,7 +152,7 @@ fn query(rng: &mut Rng) -> SearchQuery {
 
 #[test]
 fn prism_accepts_every_request_and_every_response_it_invents_decodes() {
-    let prism = start_prism();
+    let prism = Prism::start();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -228,7 +160,7 @@ fn prism_accepts_every_request_and_every_response_it_invents_decodes() {
     let failures = runtime.block_on(async {
         let mut failures = Vec::new();
         let mut rng = Rng(20_241_010);
-        let bearer = Client::builder(&prism.base_url)
+        let bearer = Client::builder(prism.base_url())
             .bearer_token("prism-accepts-any-bearer-token")
             .retry_policy(RetryPolicy::none())
             .build()
@@ -242,7 +174,7 @@ fn prism_accepts_every_request_and_every_response_it_invents_decodes() {
         // Each client logs in once with its own credentials (Prism accepts any), then searches
         // with the token Prism invented.
         for n in 0..TOKEN_CLIENTS {
-            let client = Client::builder(&prism.base_url)
+            let client = Client::builder(prism.base_url())
                 .credentials(Credentials::new(
                     format!("CEK{n:07}"),
                     format!("secret-{n}"),
@@ -258,7 +190,7 @@ fn prism_accepts_every_request_and_every_response_it_invents_decodes() {
         }
         failures
     });
-    let log = std::fs::read_to_string(&prism.log).unwrap_or_default();
+    let log = prism.log();
     let received = log.matches("Request received").count();
     let rejected = log
         .matches("Request did not pass the validation rules")
