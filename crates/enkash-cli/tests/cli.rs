@@ -1,5 +1,7 @@
 //! The `enkash` binary end to end, against a sandbox started by each test on 127.0.0.1.
 
+mod common;
+
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
@@ -12,17 +14,6 @@ use enkash_customer_search_mock::{
 };
 use predicates::prelude::*;
 use serde_json::Value;
-
-/// Every variable the binary reads, so the caller's environment does not leak into a test.
-const ENV: [&str; 7] = [
-    "ENKASH_BASE_URL",
-    "ENKASH_TOKEN",
-    "ENKASH_CLIENT_ID",
-    "ENKASH_CLIENT_SECRET",
-    "ENKASH_USERNAME",
-    "ENKASH_PASSWORD",
-    "RUST_LOG",
-];
 
 /// A sandbox with a runtime of its own to serve on, while the test thread runs the binary.
 struct TestSandbox {
@@ -83,10 +74,7 @@ impl Drop for TestSandbox {
 
 /// `enkash` with a clean environment.
 fn enkash() -> Command {
-    let mut command = Command::cargo_bin("enkash").unwrap();
-    for name in ENV {
-        command.env_remove(name);
-    }
+    let mut command = common::clean_enkash();
     command.timeout(Duration::from_secs(60));
     command
 }

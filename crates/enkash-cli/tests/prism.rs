@@ -3,25 +3,27 @@
 //! parses, Prism accepts every request, and the client-side exit code for an invalid request
 //! holds there too.
 
+mod common;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use workspace_tests::Prism;
 
 fn enkash(prism: &Prism) -> Command {
-    let mut command = Command::cargo_bin("enkash").expect("the enkash binary");
-    for name in [
-        "ENKASH_BASE_URL",
-        "ENKASH_TOKEN",
-        "ENKASH_CLIENT_ID",
-        "ENKASH_CLIENT_SECRET",
-        "ENKASH_USERNAME",
-        "ENKASH_PASSWORD",
-        "RUST_LOG",
-    ] {
-        command.env_remove(name);
-    }
+    let mut command = common::clean_enkash();
     command.args(["--base-url", prism.base_url(), "--retries", "0"]);
     command
+}
+
+/// The output of a run that must have exited 0, with its stderr shown when it did not.
+fn succeeded(output: std::process::Output) -> std::process::Output {
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
 }
 
 #[test]
@@ -56,13 +58,8 @@ fn searches_against_prism_exit_as_documented() {
         .args(["--order-by", "legalName", "--direction", "desc"])
         .args(["--limit", "25", "--offset", "50"])
         .output()
+        .map(succeeded)
         .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
     for line in String::from_utf8(output.stdout).unwrap().lines() {
         let customer: Value = serde_json::from_str(line).expect("each line is JSON");
         assert!(customer.is_object(), "{line}");
@@ -76,13 +73,8 @@ fn searches_against_prism_exit_as_documented() {
         .env("ENKASH_PASSWORD", "prism-password")
         .args(["customers", "search", "--format", "json"])
         .output()
+        .map(succeeded)
         .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
     let document: Value = serde_json::from_slice(&output.stdout).expect("one JSON document");
     assert!(
         document.get("customers").is_some_and(Value::is_array),
