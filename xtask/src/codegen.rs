@@ -25,6 +25,10 @@ pub struct Target {
     pub call_context: &'static str,
     /// The crate that gets progenitor's typed `httpmock` helpers, if any.
     pub mock_crate_dir: Option<&'static str>,
+    /// Where typify's strict types for the same spec go (without `type_substitutions`: closed
+    /// enums, `chrono` date-times, plain strings), if anywhere: the baseline that the decode
+    /// benchmark holds the tolerant types to.
+    pub strict_types: Option<&'static str>,
 }
 
 /// One file the generator writes, by its path from the workspace root.
@@ -41,7 +45,14 @@ pub const TARGETS: &[Target] = &[Target {
     crate_name: "enkash-customer-search",
     call_context: "crate::hooks::CallContext",
     mock_crate_dir: Some("crates/enkash-customer-search-mock"),
+    strict_types: Some("crates/enkash-customer-search/benches/support/generated_strict_types.rs"),
 }];
+
+/// The client's cargo feature that turns on `schemars::JsonSchema` for the generated types.
+/// Only the workspace's schema snapshots and the CLI need it, and it is a third of a cold
+/// build, so the derive is emitted as `#[cfg_attr(feature = "schemars", derive(…))]`.
+const SCHEMARS_FEATURE: &str = "schemars";
+const JSON_SCHEMA_DERIVE: &str = "schemars::JsonSchema";
 
 /// The command a person runs to bring generated files up to date.
 const COMMAND: &str = "cargo xtask codegen";
@@ -85,6 +96,8 @@ pub fn generate(root: &Path, target: &Target) -> Result<Vec<GeneratedFile>> {
     let mut document: serde_json::Value = serde_norway::from_str(&text)
         .map_err(|e| format!("{} is not valid YAML: {e}", target.spec))?;
     spec_checks::check_spec(target.spec, &document)?;
+    // The spec as typify would read it with no substitutions, for the strict types.
+    let strict_document = target.strict_types.map(|_| document.clone());
     type_substitutions::apply(&mut document, target.crate_name)
         .map_err(|e| format!("{}: {e}", target.spec))?;
     let spec: openapiv3::OpenAPI = serde_json::from_value(document)
@@ -95,11 +108,8 @@ pub fn generate(root: &Path, target: &Target) -> Result<Vec<GeneratedFile>> {
         .parse()
         .map_err(|e| format!("`{}` is not a Rust path: {e}", target.call_context))?;
     let mut generator = Generator::new(
-        GenerationSettings::default()
-            .with_interface(InterfaceStyle::Builder)
-            .with_tag(TagStyle::Merged)
-            .with_derive("PartialEq")
-            .with_derive("schemars::JsonSchema")
+        type_settings()
+            .with_derive(JSON_SCHEMA_DERIVE)
             // The hand-written types that `type_substitutions` points at.
             .with_crate(target.crate_name, CrateVers::Any, None)
             // Every request carries a per-call context, and the crate implements the hooks
@@ -107,34 +117,23 @@ pub fn generate(root: &Path, target: &Target) -> Result<Vec<GeneratedFile>> {
             .with_inner_type(call_context)
             .with_hooks(HooksMode::Expected),
     );
-    // progenitor panics (rather than returning an error) on some specs it does not support;
-    // the checks above catch the known ones, and this turns any other into a message.
-    let tokens = catch_unwind(AssertUnwindSafe(|| generator.generate_tokens(&spec)))
-        .map_err(|panic| {
-            let reason = panic
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| panic.downcast_ref::<&str>().copied())
-                .unwrap_or("(no message)");
-            format!(
-                "progenitor cannot generate a client from {}: it panicked: {reason}",
-                target.spec
-            )
-        })?
-        .map_err(|e| {
-            format!(
-                "progenitor cannot generate a client from {}: {e}",
-                target.spec
-            )
-        })?;
+    let tokens = generate_tokens(&mut generator, &spec, target)?;
 
-    spec_checks::check_runtime_crates(
-        &root.join(target.crate_dir).join("Cargo.toml"),
-        &runtime_crates(&generator),
+    let client_manifest = root.join(target.crate_dir).join("Cargo.toml");
+    spec_checks::check_runtime_crates(&client_manifest, &runtime_crates(&generator))?;
+    spec_checks::check_feature_gated_crate(
+        &client_manifest,
+        &RuntimeCrate {
+            name: "schemars",
+            reason: "the JsonSchema derive on every type",
+        },
+        SCHEMARS_FEATURE,
     )?;
+    let mut client = parse(tokens)?;
+    gate_derive(&mut client.items, JSON_SCHEMA_DERIVE, SCHEMARS_FEATURE);
     let mut files = vec![GeneratedFile {
         path: format!("{}/src/generated.rs", target.crate_dir),
-        contents: formatted(target, tokens)?,
+        contents: formatted(&preamble(target), &client),
     }];
 
     if let Some(mock_crate_dir) = target.mock_crate_dir {
@@ -168,21 +167,162 @@ pub fn generate(root: &Path, target: &Target) -> Result<Vec<GeneratedFile>> {
         )?;
         files.push(GeneratedFile {
             path: format!("{mock_crate_dir}/src/generated_httpmock.rs"),
-            contents: formatted(target, tokens)?,
+            contents: formatted(&preamble(target), &parse(tokens)?),
+        });
+    }
+
+    if let (Some(path), Some(document)) = (target.strict_types, strict_document) {
+        let spec: openapiv3::OpenAPI = serde_json::from_value(document)
+            .map_err(|e| format!("{} is not a valid OpenAPI 3.0 document: {e}", target.spec))?;
+        // The same type settings, without the substitutions and without the JsonSchema
+        // derive (the benchmark needs serde and chrono only). Generating the client fills the
+        // type space; only the types are kept.
+        let mut strict = Generator::new(&type_settings());
+        generate_tokens(&mut strict, &spec, target)?;
+        let tokens = strict.get_type_space().to_stream();
+        files.push(GeneratedFile {
+            path: path.to_string(),
+            contents: formatted(
+                &format!(
+                    "{}// typify's strict types for the spec, without `type_substitutions`: the \
+                     baseline of the decode benchmark.\n",
+                    preamble(target)
+                ),
+                &parse(tokens)?,
+            ),
         });
     }
     Ok(files)
 }
 
-/// `tokens` as a formatted file with the preamble.
-fn formatted(target: &Target, tokens: proc_macro2::TokenStream) -> Result<String> {
-    let file: syn::File = syn::parse2(tokens)
-        .map_err(|e| format!("progenitor emitted code that does not parse: {e}"))?;
-    Ok(format!(
-        "{}\n{}",
-        preamble(target),
-        prettyplease::unparse(&file)
-    ))
+/// The settings that decide the shape of the generated types, shared by the client and the
+/// strict types.
+fn type_settings() -> GenerationSettings {
+    let mut settings = GenerationSettings::default();
+    settings
+        .with_interface(InterfaceStyle::Builder)
+        .with_tag(TagStyle::Merged)
+        .with_derive("PartialEq");
+    settings
+}
+
+/// progenitor's tokens for `spec`, or a message: progenitor panics (rather than returning an
+/// error) on some specs it does not support; the checks before generation catch the known
+/// ones, and this turns any other into a message.
+fn generate_tokens(
+    generator: &mut Generator,
+    spec: &openapiv3::OpenAPI,
+    target: &Target,
+) -> Result<proc_macro2::TokenStream> {
+    catch_unwind(AssertUnwindSafe(|| generator.generate_tokens(spec)))
+        .map_err(|panic| {
+            let reason = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("(no message)");
+            format!(
+                "progenitor cannot generate a client from {}: it panicked: {reason}",
+                target.spec
+            )
+        })?
+        .map_err(|e| {
+            format!(
+                "progenitor cannot generate a client from {}: {e}",
+                target.spec
+            )
+            .into()
+        })
+}
+
+fn parse(tokens: proc_macro2::TokenStream) -> Result<syn::File> {
+    syn::parse2(tokens)
+        .map_err(|e| format!("progenitor emitted code that does not parse: {e}").into())
+}
+
+/// `file` as formatted source after `preamble`.
+fn formatted(preamble: &str, file: &syn::File) -> String {
+    format!("{preamble}\n{}", prettyplease::unparse(file))
+}
+
+/// Moves `derive` (a path such as `schemars::JsonSchema`) out of every `#[derive(…)]` in
+/// `items`, nested modules included, into `#[cfg_attr(feature = "<feature>", derive(…))]`
+/// right after it; the derive's helper attributes (`#[schemars(…)]`, on the item, its fields
+/// or variants) get the same `cfg_attr`.
+fn gate_derive(items: &mut [syn::Item], derive: &str, feature: &str) {
+    let derive_path: syn::Path = syn::parse_str(derive).expect("a derive path parses");
+    let helper = derive_path
+        .segments
+        .first()
+        .expect("a path has a segment")
+        .ident
+        .to_string();
+    for item in items {
+        let attrs = match item {
+            syn::Item::Struct(item) => {
+                for field in item.fields.iter_mut() {
+                    gate_attrs(&mut field.attrs, &derive_path, &helper, feature);
+                }
+                &mut item.attrs
+            }
+            syn::Item::Enum(item) => {
+                for variant in &mut item.variants {
+                    gate_attrs(&mut variant.attrs, &derive_path, &helper, feature);
+                    for field in variant.fields.iter_mut() {
+                        gate_attrs(&mut field.attrs, &derive_path, &helper, feature);
+                    }
+                }
+                &mut item.attrs
+            }
+            syn::Item::Union(item) => &mut item.attrs,
+            syn::Item::Mod(module) => {
+                if let Some((_, items)) = &mut module.content {
+                    gate_derive(items, derive, feature);
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        gate_attrs(attrs, &derive_path, &helper, feature);
+    }
+}
+
+fn gate_attrs(attrs: &mut Vec<syn::Attribute>, derive: &syn::Path, helper: &str, feature: &str) {
+    let same_path = |a: &syn::Path, b: &syn::Path| {
+        a.segments.len() == b.segments.len()
+            && a.segments
+                .iter()
+                .zip(&b.segments)
+                .all(|(x, y)| x.ident == y.ident)
+    };
+    let mut gated = Vec::with_capacity(attrs.len() + 1);
+    for attr in attrs.drain(..) {
+        if attr.path().is_ident("derive") {
+            let paths = attr
+                .parse_args_with(
+                    syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+                )
+                .expect("progenitor's derive lists are paths");
+            if paths.iter().any(|path| same_path(path, derive)) {
+                let kept: Vec<&syn::Path> = paths
+                    .iter()
+                    .filter(|path| !same_path(path, derive))
+                    .collect();
+                if !kept.is_empty() {
+                    gated.push(syn::parse_quote!(#[derive(#(#kept),*)]));
+                }
+                gated.push(syn::parse_quote!(#[cfg_attr(feature = #feature, derive(#derive))]));
+                continue;
+            }
+        } else if attr.path().is_ident(helper)
+            && let syn::Meta::List(list) = &attr.meta
+        {
+            gated.push(syn::parse_quote!(#[cfg_attr(feature = #feature, #list)]));
+            continue;
+        }
+        gated.push(attr);
+    }
+    *attrs = gated;
 }
 
 fn preamble(target: &Target) -> String {
@@ -209,10 +349,6 @@ fn runtime_crates(generator: &Generator) -> Vec<RuntimeCrate> {
         RuntimeCrate {
             name: "serde",
             reason: "the derives on every type",
-        },
-        RuntimeCrate {
-            name: "schemars",
-            reason: "the JsonSchema derive on every type",
         },
     ];
     let optional = [
@@ -308,6 +444,7 @@ mod tests {
             assert_eq!(
                 files.len(),
                 1 + usize::from(target.mock_crate_dir.is_some())
+                    + usize::from(target.strict_types.is_some())
             );
             for file in files {
                 let path = root.join(&file.path);
@@ -372,7 +509,8 @@ mod tests {
         fs::create_dir_all(root.join("openapi")).unwrap();
         fs::create_dir_all(root.join("crates/client/src")).unwrap();
         fs::write(root.join("openapi/spec.yaml"), spec).unwrap();
-        let manifest = format!("[package]\nname = \"client\"\n[dependencies]\n{deps}");
+        let manifest =
+            format!("[package]\nname = \"client\"\n[dependencies]\n{deps}{SCHEMARS_DEPENDENCY}");
         fs::write(root.join("crates/client/Cargo.toml"), manifest).unwrap();
         root
     }
@@ -383,7 +521,12 @@ mod tests {
         crate_name: "client",
         call_context: "crate::hooks::CallContext",
         mock_crate_dir: None,
+        strict_types: None,
     };
+
+    /// The optional `schemars` every client needs (see `check_feature_gated_crate`).
+    const SCHEMARS_DEPENDENCY: &str = "schemars = { version = \"0\", optional = true }\n\
+                                       [features]\nschemars = [\"dep:schemars\"]\n";
 
     const SPEC_HEAD: &str = "openapi: 3.0.3\ninfo: { title: t, version: '1' }\n";
 
@@ -429,7 +572,7 @@ mod tests {
         let spec = format!(
             "{SPEC_HEAD}paths: {{}}\ncomponents:\n  schemas:\n    When: {{ type: string, format: date-time }}\n"
         );
-        let deps = "progenitor-client = \"0\"\nreqwest = \"0\"\nserde = \"1\"\nschemars = \"0\"\n";
+        let deps = "progenitor-client = \"0\"\nreqwest = \"0\"\nserde = \"1\"\n";
         let root = scratch_root("runtime", &spec, deps);
         let err = generate(&root, &SCRATCH).unwrap_err().to_string();
         assert!(
@@ -438,7 +581,7 @@ mod tests {
         );
         fs::write(
             root.join("crates/client/Cargo.toml"),
-            format!("[dependencies]\n{deps}chrono = \"0\"\n"),
+            format!("[dependencies]\n{deps}chrono = \"0\"\n{SCHEMARS_DEPENDENCY}"),
         )
         .unwrap();
         assert!(generate(&root, &SCRATCH).is_ok());

@@ -5,6 +5,7 @@
 //! Arguments are parsed by hand to keep the dependency list short: every crate here is compiled
 //! before the first codegen can run.
 
+mod bench;
 mod codegen;
 mod lint;
 mod spec_checks;
@@ -22,7 +23,10 @@ usage: cargo xtask <command>
 commands:
   codegen          regenerate the client crates from the specs in openapi/
   codegen --check  write nothing; fail with a diff if any generated file is stale
-  lint             lint the specs with Spectral and Redocly (installs them with npm ci)";
+  lint             lint the specs with Spectral and Redocly (installs them with npm ci)
+  bench            run the benchmarks, time the codegen loop and a cold build of the client,
+                   and write the results and the budgets they meet into BENCHMARKS.md
+  bench --quick    the same with shorter measurements (one cold build each)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -31,6 +35,8 @@ fn main() -> ExitCode {
         ["codegen"] => codegen::run(codegen::Mode::Write),
         ["codegen", "--check"] => codegen::run(codegen::Mode::Check),
         ["lint"] => lint::run(),
+        ["bench"] => bench::run(false),
+        ["bench", "--quick"] => bench::run(true),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             Ok(())

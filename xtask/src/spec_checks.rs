@@ -227,6 +227,70 @@ pub fn check_runtime_crates(manifest_path: &Path, needed: &[RuntimeCrate]) -> Re
     }
 }
 
+/// A crate the generated code names only under `#[cfg(feature = "<feature>")]` must be an
+/// optional dependency that exactly that feature of the client enables, and not a default:
+/// otherwise every user builds it (or, without the feature, the `cfg` names nothing).
+pub fn check_feature_gated_crate(
+    manifest_path: &Path,
+    krate: &RuntimeCrate,
+    feature: &str,
+) -> Result<()> {
+    let text = std::fs::read_to_string(manifest_path)
+        .map_err(|e| format!("cannot read {}: {e}", manifest_path.display()))?;
+    let manifest: toml::Table = toml::from_str(&text)
+        .map_err(|e| format!("{} is not valid TOML: {e}", manifest_path.display()))?;
+    let name = krate.name;
+    let dependency = manifest
+        .get("dependencies")
+        .and_then(toml::Value::as_table)
+        .and_then(|deps| deps.get(name));
+    let optional = dependency
+        .and_then(toml::Value::as_table)
+        .and_then(|dep| dep.get("optional"))
+        .and_then(toml::Value::as_bool)
+        == Some(true);
+    let features = manifest.get("features").and_then(toml::Value::as_table);
+    let enables = |feature: &str| {
+        features
+            .and_then(|f| f.get(feature))
+            .and_then(toml::Value::as_array)
+            .is_some_and(|list| {
+                list.iter()
+                    .filter_map(toml::Value::as_str)
+                    .any(|item| item == format!("dep:{name}") || item == name)
+            })
+    };
+    let problem = if dependency.is_none() || !optional {
+        Some(format!(
+            "`{name}` ({}) must be an optional dependency",
+            krate.reason
+        ))
+    } else if !enables(feature) {
+        Some(format!(
+            "the feature `{feature}` must enable `{name}` ({})",
+            krate.reason
+        ))
+    } else if enables("default") {
+        Some(format!(
+            "`{name}` ({}) must stay out of the default features",
+            krate.reason
+        ))
+    } else {
+        None
+    };
+    match problem {
+        None => Ok(()),
+        Some(problem) => Err(format!(
+            "the generated code names `{name}` only with the feature `{feature}`, but in {}: \
+             {problem}.\n  Declare it as `{name} = {{ workspace = true, optional = true }}` under \
+             [dependencies] and `{feature} = [\"dep:{name}\"]` under [features], then run \
+             `cargo xtask codegen` again.",
+            manifest_path.display()
+        )
+        .into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -391,6 +455,51 @@ mod tests {
         );
         assert!(message.contains("regress") && message.contains("workspace = true"));
         assert!(check_runtime_crates(&manifest, &needed[..2]).is_ok());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_feature_gated_crate_must_be_optional_and_enabled_by_its_feature_alone() {
+        let dir = std::env::temp_dir().join(format!("xtask-gated-crates-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let manifest = dir.join("Cargo.toml");
+        let krate = RuntimeCrate {
+            name: "schemars",
+            reason: "the JsonSchema derives",
+        };
+        let check = |toml: &str| {
+            std::fs::write(&manifest, format!("[package]\nname = \"x\"\n{toml}")).unwrap();
+            check_feature_gated_crate(&manifest, &krate, "schemars").map_err(|e| e.to_string())
+        };
+        let always = check("[dependencies]\nschemars.workspace = true\n").unwrap_err();
+        assert!(
+            always.contains("must be an optional dependency"),
+            "{always}"
+        );
+        assert!(always.contains("optional = true"), "{always}");
+        let no_feature =
+            check("[dependencies]\nschemars = { workspace = true, optional = true }\n")
+                .unwrap_err();
+        assert!(
+            no_feature.contains("the feature `schemars` must enable"),
+            "{no_feature}"
+        );
+        let by_default = check(
+            "[dependencies]\nschemars = { workspace = true, optional = true }\n\
+             [features]\ndefault = [\"schemars\"]\nschemars = [\"dep:schemars\"]\n",
+        )
+        .unwrap_err();
+        assert!(
+            by_default.contains("out of the default features"),
+            "{by_default}"
+        );
+        assert!(
+            check(
+                "[dependencies]\nschemars = { workspace = true, optional = true }\n\
+                 [features]\ndefault = []\nschemars = [\"dep:schemars\"]\n",
+            )
+            .is_ok()
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -9,14 +9,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///One finer-grained error. The vendor documents no fields (`{}`), so any JSON value the server sends (usually an object) is kept as it is.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ApiSubError(pub ::serde_json::Value);
     impl ::std::ops::Deref for ApiSubError {
@@ -36,14 +30,8 @@ pub mod types {
         }
     }
     ///The camelCase shape of the token response (EnKash Payouts). Assumed nullable throughout.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CamelCaseToken {
         ///The bearer token.
         #[serde(rename = "accessToken")]
@@ -73,15 +61,8 @@ pub mod types {
         }
     }
     ///A person to contact at the customer. Assumed nullable throughout, as a Spring/Jackson service may send `null` for unset fields.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CustomerKeyContact {
         ///Id of the user who created the contact.
         #[serde(
@@ -165,9 +146,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CustomerLevel {
         #[serde(rename = "LEVEL_1")]
         Level1,
@@ -215,15 +196,8 @@ pub mod types {
         }
     }
     ///One page of customers and the total number that match.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CustomerPage {
         ///The customers on this page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -241,15 +215,8 @@ pub mod types {
         }
     }
     ///A payment reminder set up for the customer. Assumed nullable throughout, as a Spring/Jackson service may send `null` for unset fields.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CustomerReminder {
         ///Id of the customer the reminder belongs to.
         #[serde(
@@ -297,15 +264,8 @@ pub mod types {
         }
     }
     ///One customer. Assumed nullable throughout, as a Spring/Jackson service may send `null` for unset fields.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CustomerResponse {
         ///The customer's bank account number.
         #[serde(
@@ -486,15 +446,8 @@ pub mod types {
         }
     }
     ///The search filters. Every field is optional; a set field narrows the result. Whether a string filter matches exactly or as a case-insensitive substring is not documented.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CustomerSearchRequest {
         ///The customer's bank account number.
         #[serde(
@@ -630,15 +583,8 @@ pub mod types {
         }
     }
     ///The envelope EnKash wraps every response in, success or error. On success `payload` is set; on failure `errorResponse` is. Assumed nullable: a Spring/Jackson service may send `null` for any field it leaves unset.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CustomerSearchResponse {
         ///What went wrong; set on failure, absent or null on success.
         #[serde(
@@ -672,9 +618,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CustomerStatusFilter {
         #[serde(rename = "ACTIVE")]
         Active,
@@ -722,15 +668,8 @@ pub mod types {
         }
     }
     ///What went wrong. Assumed nullable throughout, as a Spring/Jackson service may send `null` for unset fields.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ErrorResponse {
         ///Finer-grained errors, for example one per invalid field.
         #[serde(
@@ -776,9 +715,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ErrorType {
         #[serde(rename = "CLIENT_REQUEST_ABORT")]
         ClientRequestAbort,
@@ -860,9 +799,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum GrantType {
         #[serde(rename = "password")]
         Password,
@@ -902,14 +841,8 @@ pub mod types {
         }
     }
     ///The Spring OAuth2 shape of the token response. Assumed nullable throughout.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct SnakeCaseToken {
         ///The bearer token.
         pub access_token: ::enkash_customer_search::Secret,
@@ -942,9 +875,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum SortDirection {
         #[serde(rename = "ASC")]
         Asc,
@@ -988,15 +921,8 @@ pub mod types {
         }
     }
     ///Why the token call failed. Assumed: Spring Security OAuth2's error body; the AR pages document none.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct TokenError {
         ///An OAuth2 error code such as `invalid_grant`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1011,14 +937,8 @@ pub mod types {
         }
     }
     ///The form fields of the token call. The client id and secret go in the `Authorization` header, not here.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct TokenRequest {
         ///The EnKash company id (`CEK…`).
         #[serde(rename = "clientId")]
@@ -1036,14 +956,8 @@ pub mod types {
         }
     }
     ///A bearer token, in either of the two shapes the EnKash pages document: Spring OAuth2's snake_case, or the camelCase shown for Payouts.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[serde(untagged)]
     pub enum TokenResponse {
         SnakeCaseToken(SnakeCaseToken),

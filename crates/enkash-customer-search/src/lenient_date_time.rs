@@ -18,13 +18,17 @@
 //! [`LenientDateTime::naive`] returns the wall-clock value uninterpreted, and
 //! [`LenientDateTime::offset`] tells whether an offset was actually written.
 
+#[cfg(feature = "schemars")]
 use std::borrow::Cow;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, Utc};
+#[cfg(feature = "schemars")]
 use schemars::JsonSchema;
+#[cfg(feature = "schemars")]
 use schemars::r#gen::SchemaGenerator;
+#[cfg(feature = "schemars")]
 use schemars::schema::{InstanceType, Metadata, Schema, SchemaObject};
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde::ser::{Serialize, Serializer};
@@ -393,6 +397,7 @@ impl Visitor<'_> for LenientDateTimeVisitor {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl JsonSchema for LenientDateTime {
     fn schema_name() -> String {
         "LenientDateTime".to_owned()
@@ -752,6 +757,7 @@ mod tests {
         assert!(debug.contains("2024-10-10T08:34:46Z") && debug.contains("Rfc3339"));
     }
 
+    #[cfg(feature = "schemars")]
     #[test]
     fn json_schema() {
         let schema = schemars::schema_for!(LenientDateTime);

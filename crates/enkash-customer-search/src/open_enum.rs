@@ -7,14 +7,18 @@
 //! verbatim, as [`Open::Unknown`], and both serialise back to exactly the
 //! string that was received.
 
+#[cfg(feature = "schemars")]
 use std::borrow::Cow;
 use std::convert::Infallible;
 use std::fmt;
 use std::marker::PhantomData;
 use std::str::FromStr;
 
+#[cfg(feature = "schemars")]
 use schemars::JsonSchema;
+#[cfg(feature = "schemars")]
 use schemars::r#gen::SchemaGenerator;
+#[cfg(feature = "schemars")]
 use schemars::schema::{InstanceType, Metadata, Schema, SchemaObject, SubschemaValidation};
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde::ser::{Serialize, Serializer};
@@ -128,6 +132,7 @@ impl<T: FromStr> Visitor<'_> for OpenVisitor<T> {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl<T: JsonSchema> JsonSchema for Open<T> {
     fn schema_name() -> String {
         format!("Open_{}", T::schema_name())
@@ -167,9 +172,8 @@ mod tests {
     use serde::{Deserialize, Serialize};
 
     /// Mimics a typify-generated closed string enum.
-    #[derive(
-        Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-    )]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+    #[cfg_attr(feature = "schemars", derive(JsonSchema))]
     #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
     enum Direction {
         Asc,
@@ -282,6 +286,7 @@ mod tests {
         assert_eq!(Open::from(Direction::Desc), Open::Known(Direction::Desc));
     }
 
+    #[cfg(feature = "schemars")]
     #[test]
     fn json_schema() {
         let schema = schemars::schema_for!(Open<Direction>);

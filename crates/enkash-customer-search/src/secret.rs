@@ -7,11 +7,15 @@
 //! [`secrecy`]). It still serialises to the plain value, because a token
 //! request has to put it on the wire.
 
+#[cfg(feature = "schemars")]
 use std::borrow::Cow;
 use std::fmt;
 
+#[cfg(feature = "schemars")]
 use schemars::JsonSchema;
+#[cfg(feature = "schemars")]
 use schemars::r#gen::SchemaGenerator;
+#[cfg(feature = "schemars")]
 use schemars::schema::{InstanceType, Metadata, Schema, SchemaObject};
 use secrecy::zeroize::Zeroize;
 use secrecy::{ExposeSecret, SecretString};
@@ -105,6 +109,7 @@ impl Visitor<'_> for SecretVisitor {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl JsonSchema for Secret {
     fn schema_name() -> String {
         "Secret".to_owned()
@@ -204,6 +209,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "schemars")]
     #[test]
     fn json_schema() {
         let schema = schemars::schema_for!(Secret);

@@ -1,0 +1,220 @@
+//! Budget 2: every customer of 100,000 (and of 20,000), in pages of 5,000, from a sandbox that
+//! waits 50 ms before each answer, with one page in flight (`search_all`) and with four
+//! (`search_all_concurrently(…, 4)`).
+//!
+//! Criterion times whole walks (group `paging`, `<customers>_in_flight_<n>`). The server's own
+//! time is measured on the server side, during those very walks: its 50 ms × the pages, plus
+//! the CPU time its process used in the walk (its processing: waiting costs no CPU), median
+//! over the walks (`server_time_<customers>`, ns). As a check from the outside,
+//! `server_head_time_<customers>` is the sum over the same pages, requested one after the
+//! other by plain reqwest, of the time to each response's head (the sandbox renders a whole
+//! page before it answers), median of three such walks.
+//!
+//! The sandbox spends far more CPU on a page than its 50 ms (it builds a `serde_json::Value`
+//! per customer), on the same two cores as the client. So the same 100,000 customers are also
+//! walked against a replay server (group `paging_replay`): the sandbox's 20 pages, recorded
+//! once, served as bytes after the same 50 ms, which costs next to no CPU, as a remote EnKash
+//! would cost the client's machine. Its own time is the 50 ms × the pages.
+
+mod support;
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Duration;
+
+use criterion::SamplingMode;
+use enkash_customer_search::{Client, SearchQuery};
+use support::{Results, SandboxProcess};
+
+/// The sandbox's wait before every answer.
+const LATENCY: Duration = Duration::from_millis(50);
+/// The page size: the API's largest.
+const PAGE: usize = 5_000;
+
+fn main() {
+    support::serve_if_asked();
+    let runtime = support::runtime();
+    let mut results = Results::new("paging");
+    let mut criterion = support::criterion();
+    let mut measured = Vec::new();
+    let mut recorded = Vec::new();
+    for customers in [100_000, 20_000] {
+        let server = SandboxProcess::start(customers, LATENCY);
+        let (head_time, pages) = runtime.block_on(head_time(&server, customers));
+        if customers == 100_000 {
+            recorded = pages;
+        }
+        eprintln!(
+            "paging: {customers} customers, the sum of the times to each page's head: {:.3} s",
+            head_time.as_secs_f64()
+        );
+        results.metric(
+            format!("server_head_time_{customers}"),
+            head_time.as_nanos() as f64,
+        );
+        let latency = LATENCY * customers.div_ceil(PAGE) as u32;
+        results.metric(
+            format!("server_latency_{customers}"),
+            latency.as_nanos() as f64,
+        );
+        let client = server.client();
+        let mut group = criterion.benchmark_group("paging");
+        group
+            .sampling_mode(SamplingMode::Flat)
+            .sample_size(10)
+            .warm_up_time(Duration::from_millis(1));
+        for in_flight in [1, 4] {
+            // One walk per sample: criterion runs ceil(time ÷ samples ÷ a warm-up walk) walks
+            // a sample, so the time asked for is a little under ten walks of this estimate.
+            let walk = head_time.mul_f64(if in_flight == 1 { 1.2 } else { 0.6 });
+            group.measurement_time(walk.mul_f64(8.0));
+            let name = format!("{customers}_in_flight_{in_flight}");
+            let mut server_cpu = Vec::new();
+            group.bench_function(&name, |b| {
+                b.iter(|| {
+                    let before = server.cpu_time();
+                    runtime.block_on(walk_all(&client, customers, in_flight));
+                    server_cpu.push((server.cpu_time() - before).as_secs_f64());
+                })
+            });
+            measured.push(name.clone());
+            if server_cpu.is_empty() {
+                continue; // Filtered out on the command line.
+            }
+            let cpu = support::median(&mut server_cpu);
+            results.metric(format!("server_cpu_{name}"), cpu * 1e9);
+            if in_flight == 1 {
+                let server_time = latency.as_secs_f64() + cpu;
+                eprintln!(
+                    "paging: the server's own time for {customers} customers: {server_time:.3} s"
+                );
+                results.metric(format!("server_time_{customers}"), server_time * 1e9);
+            }
+        }
+        group.finish();
+    }
+
+    // The same walks against the replay server.
+    let customers = 100_000;
+    let replay = replay_server(recorded);
+    let client = Client::builder(&replay)
+        .bearer_token("replayed".to_string())
+        .build()
+        .expect("a client");
+    let mut group = criterion.benchmark_group("paging_replay");
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(1));
+    let mut replayed = Vec::new();
+    for in_flight in [1, 4] {
+        // About 2.5 s and 1.3 s a walk on the project's machine: one walk a sample.
+        group.measurement_time(Duration::from_secs(if in_flight == 1 { 20 } else { 10 }));
+        let name = format!("{customers}_in_flight_{in_flight}");
+        group.bench_function(&name, |b| {
+            b.iter(|| runtime.block_on(walk_all(&client, customers, in_flight)))
+        });
+        replayed.push(name);
+    }
+    group.finish();
+
+    criterion.final_summary();
+    for name in measured {
+        results.criterion_median("paging", &name);
+    }
+    for name in replayed {
+        results.criterion_median("paging_replay", &name);
+    }
+    results.write();
+}
+
+/// Serves `pages` (the bodies for offsets 0, 5,000, …) on 127.0.0.1 from a thread of its own,
+/// each after [`LATENCY`], for as long as the process runs; returns the base URL.
+fn replay_server(pages: Vec<Vec<u8>>) -> String {
+    use axum::http::{StatusCode, header};
+    use axum::response::IntoResponse;
+
+    let pages: Arc<Vec<axum::body::Bytes>> =
+        Arc::new(pages.into_iter().map(axum::body::Bytes::from).collect());
+    let (address_tx, address_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("a port");
+            address_tx
+                .send(listener.local_addr().expect("an address"))
+                .expect("the bench waits");
+            let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+                let pages = Arc::clone(&pages);
+                async move {
+                    tokio::time::sleep(LATENCY).await;
+                    let offset: usize = uri
+                        .query()
+                        .unwrap_or("")
+                        .split('&')
+                        .find_map(|pair| pair.strip_prefix("offset="))
+                        .and_then(|n| n.parse().ok())
+                        .unwrap_or(0);
+                    match pages.get(offset / PAGE) {
+                        Some(page) => (
+                            StatusCode::OK,
+                            [(header::CONTENT_TYPE, "application/json")],
+                            page.clone(),
+                        )
+                            .into_response(),
+                        None => StatusCode::NOT_FOUND.into_response(),
+                    }
+                }
+            });
+            axum::serve(listener, app)
+                .await
+                .expect("the replay server runs");
+        });
+    });
+    format!(
+        "http://{}",
+        address_rx.recv().expect("the replay server starts")
+    )
+}
+
+/// Streams every customer with `in_flight` pages in flight and checks that all came.
+pub async fn walk_all(client: &Client, customers: usize, in_flight: usize) {
+    let query = SearchQuery::new().limit(PAGE as i32);
+    let mut stream = if in_flight == 1 {
+        client.search_all(query)
+    } else {
+        client.search_all_concurrently(query, in_flight)
+    };
+    let mut count = 0;
+    while let Some(customer) = stream.next().await {
+        black_box(customer.expect("every page arrives"));
+        count += 1;
+    }
+    assert_eq!(count, customers);
+}
+
+/// The median over three walks of the sum of each page's time to the response head, and the
+/// pages' bodies.
+async fn head_time(server: &SandboxProcess, customers: usize) -> (Duration, Vec<Vec<u8>>) {
+    let http = support::reqwest_client();
+    // One page first, so that the connection is open.
+    support::raw_page(&http, server, 0, 1).await;
+    let mut walks = Vec::new();
+    let mut pages = Vec::new();
+    for _ in 0..3 {
+        let mut total = Duration::ZERO;
+        pages.clear();
+        for offset in (0..customers).step_by(PAGE) {
+            let (head, body) = support::raw_page(&http, server, offset, PAGE).await;
+            total += head;
+            pages.push(body);
+        }
+        walks.push(total.as_secs_f64());
+    }
+    (Duration::from_secs_f64(support::median(&mut walks)), pages)
+}

@@ -1,0 +1,287 @@
+//! What the benchmarks share: a sandbox in a child process, criterion's settings, raw requests
+//! for the baselines, and the machine-readable results that `cargo xtask bench` reads.
+//!
+//! # The sandbox runs in a child process
+//!
+//! Each bench binary is also the server: started with `ENKASH_BENCH_SANDBOX=<customers>,
+//! <latency ms>` it serves a [`Sandbox`] and prints `<base url> <token>` (see
+//! [`serve_if_asked`]). Client and server then share the two cores as they would share a
+//! machine with a real EnKash, but not a heap (the memory benchmark counts the client's bytes
+//! alone) nor a Tokio runtime.
+//!
+//! # Results
+//!
+//! Each bench writes `target/bench-results/<bench>.json`: `{"bench", "metrics": {name:
+//! number}}`, criterion's medians (ns, from its own `estimates.json`) and whatever else the
+//! bench measured (server time, peak bytes, payload size).
+
+// Each bench binary uses part of this module.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use criterion::Criterion;
+use enkash_customer_search::types;
+use enkash_customer_search_mock::Sandbox;
+use serde_json::{Map, Value, json};
+
+/// The variable that makes a bench binary serve a sandbox: `<customers>,<latency ms>`.
+const SANDBOX_VAR: &str = "ENKASH_BENCH_SANDBOX";
+/// Set (to anything but `0`) by `cargo xtask bench --quick`: shorter measurements.
+pub const QUICK_VAR: &str = "ENKASH_BENCH_QUICK";
+/// The search path.
+pub const SEARCH_PATH: &str = "/api/v0/customer/search";
+
+/// Whether `--quick` was asked for.
+pub fn quick() -> bool {
+    std::env::var(QUICK_VAR).is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+/// If this process was started as a sandbox server, serves until its standard input closes
+/// (the parent exited or dropped its [`SandboxProcess`]) and exits; otherwise returns.
+pub fn serve_if_asked() {
+    let Ok(spec) = std::env::var(SANDBOX_VAR) else {
+        return;
+    };
+    let (customers, latency_ms) = spec
+        .split_once(',')
+        .and_then(|(c, l)| Some((c.parse::<usize>().ok()?, l.parse::<u64>().ok()?)))
+        .unwrap_or_else(|| panic!("{SANDBOX_VAR}={spec:?} is not <customers>,<latency ms>"));
+    let runtime = runtime();
+    let sandbox = runtime.block_on(
+        Sandbox::builder()
+            .customers(customers)
+            .latency(Duration::from_millis(latency_ms))
+            .start(),
+    );
+    let sandbox = sandbox.expect("the sandbox starts");
+    println!("{} {}", sandbox.base_url(), sandbox.token());
+    std::io::stdout().flush().expect("stdout is open");
+    let mut line = String::new();
+    while std::io::stdin().read_line(&mut line).is_ok_and(|n| n > 0) {}
+    drop(sandbox);
+    drop(runtime);
+    std::process::exit(0);
+}
+
+/// A sandbox served by a child process (this same bench binary); killed when dropped.
+pub struct SandboxProcess {
+    child: Child,
+    pub base_url: String,
+    pub token: String,
+}
+
+impl SandboxProcess {
+    /// A sandbox of `customers` customers (seed 42) whose every response waits `latency`.
+    pub fn start(customers: usize, latency: Duration) -> SandboxProcess {
+        let mut child = Command::new(std::env::current_exe().expect("the bench binary's path"))
+            .env(SANDBOX_VAR, format!("{customers},{}", latency.as_millis()))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the sandbox process starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped"))
+            .read_line(&mut line)
+            .expect("the sandbox prints its address");
+        let (base_url, token) = line
+            .trim()
+            .split_once(' ')
+            .unwrap_or_else(|| panic!("the sandbox printed {line:?}"));
+        SandboxProcess {
+            base_url: base_url.to_string(),
+            token: token.to_string(),
+            child,
+        }
+    }
+
+    /// The CPU time (user + system) the sandbox process has used so far: its processing, since
+    /// waiting (its latency, the network) costs none. Zero where `/proc` is missing.
+    pub fn cpu_time(&self) -> Duration {
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())) else {
+            return Duration::ZERO;
+        };
+        // `utime` and `stime` are fields 14 and 15; the fields after the parenthesised
+        // command name start at field 3.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map_or("", |(_, rest)| rest)
+            .split_whitespace()
+            .collect();
+        let ticks: u64 = [11, 12]
+            .iter()
+            .filter_map(|&i| fields.get(i)?.parse::<u64>().ok())
+            .sum();
+        Duration::from_secs_f64(ticks as f64 / clock_ticks())
+    }
+
+    /// A client of this sandbox with its bearer token and the default settings otherwise.
+    pub fn client(&self) -> enkash_customer_search::Client {
+        enkash_customer_search::Client::builder(&self.base_url)
+            .bearer_token(self.token.clone())
+            .build()
+            .expect("the sandbox's URL and token are valid")
+    }
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The kernel's clock ticks per second (`getconf CLK_TCK`, else 100).
+fn clock_ticks() -> f64 {
+    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(100.0)
+    })
+}
+
+/// The Tokio runtime the benches run the client on: two workers, one per core.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a Tokio runtime")
+}
+
+/// The workspace's `target` directory, from where cargo put this binary
+/// (`target/release/deps/<bench>-<hash>`).
+pub fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the bench binary's path");
+    exe.ancestors()
+        .nth(3)
+        .expect("the binary is in target/<profile>/deps")
+        .to_path_buf()
+}
+
+/// criterion with the command line's settings and its output in `target/criterion`.
+pub fn criterion() -> Criterion {
+    Criterion::default()
+        .output_directory(&target_dir().join("criterion"))
+        .configure_from_args()
+}
+
+/// The HTTP client of the hand-written baselines: reqwest as the client builds it (rustls on
+/// `ring`, HTTP/1.1), without anything of the client crate's own layer.
+pub fn reqwest_client() -> reqwest::Client {
+    enkash_customer_search::reqwest_client_builder()
+        .expect("TLS configuration")
+        .build()
+        .expect("a reqwest client")
+}
+
+/// The body the client sends for a search without filters (the generated code always sends
+/// one), as bytes.
+pub fn empty_filters() -> Vec<u8> {
+    let filters =
+        types::CustomerSearchRequest::try_from(types::builder::CustomerSearchRequest::default())
+            .expect("no filters is a valid request");
+    serde_json::to_vec(&filters).expect("the filters serialise")
+}
+
+/// One raw search request: how long the response's head took (the server's latency and
+/// processing: the sandbox renders the whole body before it answers), and the body.
+pub async fn raw_page(
+    http: &reqwest::Client,
+    server: &SandboxProcess,
+    offset: usize,
+    limit: usize,
+) -> (Duration, Vec<u8>) {
+    let started = Instant::now();
+    let response = http
+        .post(format!("{}{SEARCH_PATH}", server.base_url))
+        .query(&[("limit", limit), ("offset", offset)])
+        .bearer_auth(&server.token)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(empty_filters())
+        .send()
+        .await
+        .expect("the sandbox answers");
+    let head = started.elapsed();
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    let body = response.bytes().await.expect("the body arrives");
+    (head, body.to_vec())
+}
+
+/// The median of `values` (which must not be empty).
+pub fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len().is_multiple_of(2) {
+        (values[mid - 1] + values[mid]) / 2.0
+    } else {
+        values[mid]
+    }
+}
+
+/// The numbers one bench binary reports, written to `target/bench-results/<bench>.json`.
+pub struct Results {
+    bench: &'static str,
+    started: SystemTime,
+    metrics: Map<String, Value>,
+}
+
+impl Results {
+    pub fn new(bench: &'static str) -> Results {
+        Results {
+            bench,
+            started: SystemTime::now(),
+            metrics: Map::new(),
+        }
+    }
+
+    pub fn metric(&mut self, name: impl Into<String>, value: f64) {
+        self.metrics.insert(name.into(), json!(value));
+    }
+
+    /// criterion's median for `group/function`, in ns, as the metric `group/function`, if this
+    /// run measured it (a filter on the command line may have skipped it).
+    pub fn criterion_median(&mut self, group: &str, function: &str) {
+        let path = target_dir()
+            .join("criterion")
+            .join(group)
+            .join(function)
+            .join("new/estimates.json");
+        let fresh = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .is_ok_and(|modified| modified >= self.started);
+        if !fresh {
+            return;
+        }
+        let estimates: Value = serde_json::from_slice(
+            &std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        if let Some(median) = estimates["median"]["point_estimate"].as_f64() {
+            self.metric(format!("{group}/{function}"), median);
+        }
+    }
+
+    /// Writes the results (and prints where).
+    pub fn write(self) {
+        let dir = target_dir().join("bench-results");
+        std::fs::create_dir_all(&dir).expect("target/bench-results");
+        let path = dir.join(format!("{}.json", self.bench));
+        let document = json!({ "bench": self.bench, "metrics": self.metrics });
+        std::fs::write(
+            &path,
+            serde_json::to_string_pretty(&document).expect("JSON") + "\n",
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        eprintln!("results: {}", path.display());
+    }
+}

@@ -1,0 +1,900 @@
+//! `cargo xtask bench [--quick]`: runs every benchmark, measures the codegen loop and the
+//! client's cold build, and writes the results, with the issue's budgets, into BENCHMARKS.md.
+//!
+//! The criterion benches live in the client crate (`crates/enkash-customer-search/benches/`)
+//! and each writes `target/bench-results/<bench>.json`, which is read here; nothing parses
+//! criterion's tables. The codegen loop and the build cost are commands, timed here with
+//! `std::process::Command` and `Instant`, CPU time from `/proc/self/stat` (the children's
+//! user + system time, which the kernel adds up as they are waited for).
+//!
+//! BENCHMARKS.md keeps whatever is outside the markers `<!-- BEGIN cargo xtask bench -->` and
+//! `<!-- END cargo xtask bench -->`: the analysis is written by hand, the numbers are not.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{Result, codegen, project_root};
+
+const CLIENT_PACKAGE: &str = "enkash-customer-search";
+/// The client's criterion benches, in the order they run.
+const BENCHES: &[&str] = &["decode", "paging", "paging_memory", "overhead"];
+const BEGIN: &str = "<!-- BEGIN cargo xtask bench -->";
+const END: &str = "<!-- END cargo xtask bench -->";
+/// Set for the benches by `--quick` (see `benches/support/mod.rs`).
+const QUICK_VAR: &str = "ENKASH_BENCH_QUICK";
+/// Appended to one description of the spec to time the edit → codegen → test loop.
+const SPEC_EDIT: &str = " Edited by cargo xtask bench.";
+
+pub fn run(quick: bool) -> Result<()> {
+    let root = project_root();
+    let started = Instant::now();
+    let machine = Machine::read(&root);
+    let mut report = Report::default();
+
+    step("criterion benches (cargo bench, release)");
+    let results_dir = root.join("target/bench-results");
+    let _ = fs::remove_dir_all(&results_dir);
+    let mut bench = cargo(&root);
+    bench.args(["bench", "-p", CLIENT_PACKAGE]);
+    for name in BENCHES {
+        bench.args(["--bench", name]);
+    }
+    if quick {
+        bench.env(QUICK_VAR, "1");
+    }
+    run_checked(&mut bench)?;
+    let metrics = read_results(&results_dir)?;
+    budget_decode(&metrics, &mut report)?;
+    budget_paging(&metrics, &mut report)?;
+    budget_overhead(&metrics, &mut report)?;
+
+    step("codegen loop");
+    budget_codegen(&root, quick, &mut report)?;
+
+    step("cold builds: the client beside bare reqwest + rustls");
+    budget_build(&root, quick, &mut report)?;
+
+    let section = report.render(&machine, quick, started.elapsed());
+    let path = root.join("BENCHMARKS.md");
+    let old = fs::read_to_string(&path).unwrap_or_default();
+    fs::write(&path, splice(&old, &section)).map_err(|e| format!("BENCHMARKS.md: {e}"))?;
+    println!("{section}");
+    eprintln!(
+        "wrote BENCHMARKS.md in {:.0} s; {} of {} budgets met",
+        started.elapsed().as_secs_f64(),
+        report.rows.iter().filter(|r| r.met).count(),
+        report.rows.len()
+    );
+    Ok(())
+}
+
+fn step(what: &str) {
+    eprintln!("\n==> cargo xtask bench: {what}");
+}
+
+/// `cargo` as the xtask was started with, in the workspace root.
+fn cargo(root: &Path) -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.current_dir(root);
+    command
+}
+
+fn run_checked(command: &mut Command) -> Result<()> {
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot run {command:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{command:?} failed: {status}").into())
+    }
+}
+
+/// Every metric of `target/bench-results/*.json`, as `<bench>:<metric>`.
+fn read_results(dir: &Path) -> Result<BTreeMap<String, f64>> {
+    let mut metrics = BTreeMap::new();
+    for name in BENCHES {
+        let path = dir.join(format!("{name}.json"));
+        let text = fs::read_to_string(&path)
+            .map_err(|e| format!("{}: {e} (did the bench run?)", path.display()))?;
+        let document: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let Some(values) = document["metrics"].as_object() else {
+            return Err(format!("{} has no metrics", path.display()).into());
+        };
+        for (metric, value) in values {
+            if let Some(value) = value.as_f64() {
+                metrics.insert(format!("{name}:{metric}"), value);
+            }
+        }
+    }
+    Ok(metrics)
+}
+
+fn metric(metrics: &BTreeMap<String, f64>, name: &str) -> Result<f64> {
+    metrics
+        .get(name)
+        .copied()
+        .ok_or_else(|| format!("no result `{name}` in target/bench-results").into())
+}
+
+/// One budget's line in the table.
+struct Row {
+    budget: &'static str,
+    what: String,
+    measured: String,
+    limit: String,
+    met: bool,
+}
+
+#[derive(Default)]
+struct Report {
+    rows: Vec<Row>,
+    /// Per budget: the numbers behind the ratios, and how to reproduce them.
+    details: Vec<(&'static str, String)>,
+}
+
+impl Report {
+    fn row(
+        &mut self,
+        budget: &'static str,
+        what: String,
+        measured: String,
+        limit: &str,
+        met: bool,
+    ) {
+        self.rows.push(Row {
+            budget,
+            what,
+            measured,
+            limit: limit.to_string(),
+            met,
+        });
+    }
+
+    fn render(&self, machine: &Machine, quick: bool, took: Duration) -> String {
+        let mut out = String::new();
+        let command = if quick {
+            "cargo xtask bench --quick"
+        } else {
+            "cargo xtask bench"
+        };
+        let _ = writeln!(out, "{BEGIN}");
+        let _ = writeln!(
+            out,
+            "_Written by `{command}` on {} in {:.0} s; edit outside these markers only._\n",
+            machine.date,
+            took.as_secs_f64()
+        );
+        let _ = writeln!(out, "### Machine\n");
+        let _ = writeln!(out, "| | |\n|---|---|");
+        for (key, value) in [
+            ("CPU", machine.cpu.as_str()),
+            ("cores (nproc)", machine.cores.as_str()),
+            ("memory", machine.memory.as_str()),
+            ("load average at start", machine.load.as_str()),
+            ("rustc", machine.rustc.as_str()),
+            ("cargo", machine.cargo.as_str()),
+        ] {
+            let _ = writeln!(out, "| {key} | {value} |");
+        }
+        let _ = writeln!(out, "\n### Budgets\n");
+        let _ = writeln!(out, "| budget | measure | measured | limit | verdict |");
+        let _ = writeln!(out, "|---|---|---|---|---|");
+        for row in &self.rows {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                row.budget,
+                row.what,
+                row.measured,
+                row.limit,
+                if row.met { "met" } else { "**missed**" }
+            );
+        }
+        for (title, text) in &self.details {
+            let _ = writeln!(out, "\n### {title}\n\n{}", text.trim_end());
+        }
+        let _ = writeln!(out, "\n{END}");
+        out
+    }
+}
+
+fn ms(ns: f64) -> String {
+    format!("{:.1} ms", ns / 1e6)
+}
+
+fn secs(ns: f64) -> String {
+    format!("{:.3} s", ns / 1e9)
+}
+
+fn budget_decode(m: &BTreeMap<String, f64>, report: &mut Report) -> Result<()> {
+    let bytes = metric(m, "decode:payload_bytes")?;
+    let customers = metric(m, "decode:payload_customers")?;
+    let value = metric(m, "decode:decode/value")?;
+    let strict = metric(m, "decode:decode/strict")?;
+    let tolerant = metric(m, "decode:decode/tolerant")?;
+    let speedup = value / tolerant;
+    let cost = tolerant / strict;
+    report.row(
+        "1 decode",
+        "`Value` ÷ tolerant types (speed-up of typed decode)".into(),
+        format!("{speedup:.2}×"),
+        "≥ 1.8×",
+        speedup >= 1.8,
+    );
+    report.row(
+        "1 decode",
+        "tolerant ÷ strict types (cost of the tolerant layer)".into(),
+        format!("{cost:.3}× ({:+.1}%)", (cost - 1.0) * 100.0),
+        "≤ 1.15×",
+        cost <= 1.15,
+    );
+    let mb_s = |ns: f64| bytes / 1e6 / (ns / 1e9);
+    report.details.push((
+        "1. Decode",
+        format!(
+            "The sandbox's own answer to `limit=5000`: {customers:.0} customers, \
+             {:.2} MB ({bytes:.0} bytes) of JSON. criterion medians:\n\n\
+             | decoder | median | throughput |\n|---|---|---|\n\
+             | `serde_json::Value` | {} | {:.0} MB/s |\n\
+             | strict types (typify, no substitutions) | {} | {:.0} MB/s |\n\
+             | tolerant types (`types::CustomerSearchResponse`) | {} | {:.0} MB/s |\n\n\
+             Reproduce: `cargo bench -p {CLIENT_PACKAGE} --bench decode`.",
+            bytes / 1e6,
+            ms(value),
+            mb_s(value),
+            ms(strict),
+            mb_s(strict),
+            ms(tolerant),
+            mb_s(tolerant),
+        ),
+    ));
+    Ok(())
+}
+
+fn budget_paging(m: &BTreeMap<String, f64>, report: &mut Report) -> Result<()> {
+    let mut table = String::from(
+        "| customers | server's own time: 50 ms × pages + its CPU | server, seen from outside | \
+         1 page in flight | 4 pages in flight | server CPU, 4 in flight | peak live bytes, 1 in \
+         flight | peak, 4 in flight |\n|---|---|---|---|---|---|---|---|\n",
+    );
+    for customers in [100_000, 20_000] {
+        let get = |name: &str| metric(m, name);
+        let latency = get(&format!("paging:server_latency_{customers}"))?;
+        let server = get(&format!("paging:server_time_{customers}"))?;
+        let _ = writeln!(
+            table,
+            "| {customers} | {} ({} + {}) | {} | {} | {} | {} | {:.1} MB | {:.1} MB |",
+            secs(server),
+            secs(latency),
+            secs(server - latency),
+            secs(get(&format!("paging:server_head_time_{customers}"))?),
+            secs(get(&format!("paging:paging/{customers}_in_flight_1"))?),
+            secs(get(&format!("paging:paging/{customers}_in_flight_4"))?),
+            secs(get(&format!("paging:server_cpu_{customers}_in_flight_4"))?),
+            get(&format!("paging_memory:peak_bytes_{customers}_in_flight_1"))? / 1e6,
+            get(&format!("paging_memory:peak_bytes_{customers}_in_flight_4"))? / 1e6,
+        );
+    }
+    let server = metric(m, "paging:server_time_100000")?;
+    let sequential = metric(m, "paging:paging/100000_in_flight_1")?;
+    let concurrent = metric(m, "paging:paging/100000_in_flight_4")?;
+    let peak_small = metric(m, "paging_memory:peak_bytes_20000_in_flight_1")?;
+    let peak_large = metric(m, "paging_memory:peak_bytes_100000_in_flight_1")?;
+    let ratio = sequential / server;
+    report.row(
+        "2 paging",
+        "100,000 customers, 1 page in flight ÷ the server's own time".into(),
+        format!("{ratio:.3}× ({} ÷ {})", secs(sequential), secs(server)),
+        "≤ 1.1×",
+        ratio <= 1.1,
+    );
+    let ratio = concurrent / sequential;
+    report.row(
+        "2 paging",
+        "100,000 customers, 4 pages in flight ÷ 1 page in flight".into(),
+        format!("{ratio:.3}× ({} ÷ {})", secs(concurrent), secs(sequential)),
+        "≤ 0.35×",
+        ratio <= 0.35,
+    );
+    let ratio = peak_large / peak_small;
+    report.row(
+        "2 paging",
+        "peak live bytes, 100,000 ÷ 20,000 customers (1 page in flight)".into(),
+        format!(
+            "{ratio:.3}× ({:.1} MB ÷ {:.1} MB)",
+            peak_large / 1e6,
+            peak_small / 1e6
+        ),
+        "≤ 1.10×",
+        ratio <= 1.10,
+    );
+    let replay_latency = metric(m, "paging:server_latency_100000")?;
+    let replay_sequential = metric(m, "paging:paging_replay/100000_in_flight_1")?;
+    let replay_concurrent = metric(m, "paging:paging_replay/100000_in_flight_4")?;
+    let client_per_page = (sequential - server) / 20.0;
+    let replay = format!(
+        "Against the replay server (the same 20 pages, recorded, served after the same 50 ms \
+         at next to no CPU), one page in flight takes {} ({:.2}× its own {}) and four take {} \
+         ({:.3}× of one). Against the sandbox, the one-page walk spends {} a page beyond the \
+         server's own time: the client's work on the critical path (reading and decoding the \
+         page, budget 1) before the next request goes out.",
+        secs(replay_sequential),
+        replay_sequential / replay_latency,
+        secs(replay_latency),
+        secs(replay_concurrent),
+        replay_concurrent / replay_sequential,
+        ms(client_per_page),
+    );
+    report.details.push((
+        "2. Paging",
+        format!(
+            "Pages of 5,000 from a sandbox (another process, on the same two cores) that waits \
+             50 ms before each answer; the client consumes every customer. Walks are criterion \
+             medians of 10. The server's own time is measured on the server side during the \
+             one-page-in-flight walks: 50 ms × the pages plus the CPU time of the sandbox's \
+             process over the walk (median); \"seen from outside\" is the sum, over the same \
+             pages requested one after the other by plain reqwest, of the time to each \
+             response's head (median of three walks). Peak live bytes come from a counting \
+             allocator, in a fresh process per walk, less the bytes live before it.\n\n{table}\n\
+             {replay}\n\n\
+             Reproduce: `cargo bench -p {CLIENT_PACKAGE} --bench paging` and \
+             `cargo bench -p {CLIENT_PACKAGE} --bench paging_memory`."
+        ),
+    ));
+    Ok(())
+}
+
+fn budget_overhead(m: &BTreeMap<String, f64>, report: &mut Report) -> Result<()> {
+    let searches = metric(m, "overhead:searches")?;
+    let client = metric(m, "overhead:overhead/client")?;
+    let hand = metric(m, "overhead:overhead/hand_written")?;
+    let ratio = client / hand;
+    report.row(
+        "3 overhead",
+        format!("{searches:.0} searches: `Client::search` ÷ hand-written reqwest + serde"),
+        format!("{ratio:.3}× ({} ÷ {})", ms(client), ms(hand)),
+        "≤ 1.05×",
+        ratio <= 1.05,
+    );
+    report.details.push((
+        "3. Overhead per request",
+        format!(
+            "{searches:.0} searches of 100 customers (offsets 0 to 19,900 of 20,000) against a \
+             sandbox without latency, criterion medians of the whole run: `Client::search` \
+             {} ({:.0} µs a search), a hand-written `reqwest` + \
+             `serde_json::from_slice::<types::CustomerSearchResponse>` loop {} ({:.0} µs a \
+             search), a difference of {:+.0} µs a search.\n\n\
+             Reproduce: `cargo bench -p {CLIENT_PACKAGE} --bench overhead`.",
+            ms(client),
+            client / searches / 1e3,
+            ms(hand),
+            hand / searches / 1e3,
+            (client - hand) / searches / 1e3,
+        ),
+    ));
+    Ok(())
+}
+
+/// Restores files to the contents they had, on drop: the spec edit must not outlive the
+/// measurement, whatever happens to it.
+struct Restore {
+    files: Vec<(PathBuf, Vec<u8>, Option<Vec<u8>>)>,
+}
+
+impl Restore {
+    /// Remembers `paths` as they are now.
+    fn new(paths: Vec<PathBuf>) -> Result<Restore> {
+        let files = paths
+            .into_iter()
+            .map(|path| {
+                let bytes = fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                Ok((path, bytes, None))
+            })
+            .collect::<Result<_>>()?;
+        Ok(Restore { files })
+    }
+
+    /// Writes `contents` to the remembered file `path`, noting what was written.
+    fn write(&mut self, path: &Path, contents: Vec<u8>) -> Result<()> {
+        let entry = self
+            .files
+            .iter_mut()
+            .find(|(p, _, _)| p == path)
+            .ok_or("not a remembered file")?;
+        fs::write(path, &contents).map_err(|e| format!("{}: {e}", path.display()))?;
+        entry.2 = Some(contents);
+        Ok(())
+    }
+}
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        for (path, original, written) in &self.files {
+            let now = fs::read(path).ok();
+            if now.as_ref() == Some(original) {
+                continue;
+            }
+            // A file we wrote that someone else changed meanwhile is left as they made it;
+            // the generated files (which codegen wrote) are put back.
+            let ours = written.is_none() || *written == now;
+            if !ours {
+                eprintln!(
+                    "warning: {} changed during the bench; left as it is",
+                    path.display()
+                );
+                continue;
+            }
+            match fs::write(path, original) {
+                Ok(()) => eprintln!("restored {}", path.display()),
+                Err(e) => eprintln!("error: cannot restore {}: {e}", path.display()),
+            }
+        }
+    }
+}
+
+fn budget_codegen(root: &Path, quick: bool, report: &mut Report) -> Result<()> {
+    // Built first (not timed): the budget is for a built xtask.
+    run_checked(cargo(root).args(["xtask", "codegen", "--check"]))?;
+    let runs = if quick { 3 } else { 5 };
+    let mut through_cargo = Vec::new();
+    let mut binary = Vec::new();
+    let xtask = std::env::current_exe().map_err(|e| format!("the xtask's own path: {e}"))?;
+    for _ in 0..runs {
+        through_cargo.push(timed(cargo(root).args(["xtask", "codegen"]))?.wall);
+        binary.push(timed(Command::new(&xtask).current_dir(root).arg("codegen"))?.wall);
+    }
+    let codegen = median(&mut through_cargo);
+    let direct = median(&mut binary);
+    report.row(
+        "4 codegen",
+        "`cargo xtask codegen`, xtask built, nothing to change (median)".into(),
+        format!("{:.3} s", codegen.as_secs_f64()),
+        "≤ 0.5 s",
+        codegen <= Duration::from_millis(500),
+    );
+
+    // The edit loop: a description in the spec changes, so do the docs in every generated file.
+    let spec = codegen::TARGETS[0].spec;
+    let mut paths = vec![root.join(spec)];
+    for target in codegen::TARGETS {
+        for file in codegen::generate(root, target)? {
+            paths.push(root.join(file.path));
+        }
+    }
+    // Built first (not timed): the loop starts from a built crate.
+    run_checked(cargo(root).args(["test", "-p", CLIENT_PACKAGE, "--no-run"]))?;
+    let (edited_line, edit, test) = {
+        let mut restore = Restore::new(paths)?;
+        let spec_path = root.join(spec);
+        let text = fs::read_to_string(&spec_path).map_err(|e| format!("{spec}: {e}"))?;
+        let (line, edited) = edit_a_description(&text)
+            .ok_or_else(|| format!("{spec} has no one-line description to edit"))?;
+        restore.write(&spec_path, edited.into_bytes())?;
+        eprintln!("edited {spec}:{line}; codegen, then cargo test -p {CLIENT_PACKAGE}");
+        let client = root
+            .join(codegen::TARGETS[0].crate_dir)
+            .join("src/generated.rs");
+        let before = fs::read(&client).map_err(|e| format!("{}: {e}", client.display()))?;
+        let started = Instant::now();
+        run_checked(cargo(root).args(["xtask", "codegen"]))?;
+        let edit = started.elapsed();
+        if fs::read(&client).ok().as_ref() == Some(&before) {
+            return Err(format!("editing {spec}:{line} changed no generated code").into());
+        }
+        run_checked(cargo(root).args(["test", "-p", CLIENT_PACKAGE]))?;
+        (line, edit, started.elapsed())
+        // `restore` puts the spec and the generated files back here.
+    };
+    run_checked(cargo(root).args(["xtask", "codegen", "--check"]))?;
+    report.row(
+        "4 codegen",
+        "spec edit → `cargo xtask codegen` → `cargo test -p enkash-customer-search`".into(),
+        format!("{:.1} s", test.as_secs_f64()),
+        "≤ 20 s",
+        test <= Duration::from_secs(20),
+    );
+    report.details.push((
+        "4. Codegen loop",
+        format!(
+            "`cargo xtask codegen` with nothing to change, {runs} runs: median {:.3} s through \
+             cargo (its freshness check included), {:.3} s for the xtask binary alone. The \
+             edit loop appends \"{}\" to the description on line {edited_line} of `{spec}`, \
+             then runs `cargo xtask codegen` ({:.1} s, the generated files' docs change) and \
+             `cargo test -p {CLIENT_PACKAGE}` (unit tests and doctests; the loop in all {:.1} s), \
+             from a built state; the spec and the generated files are then restored.",
+            codegen.as_secs_f64(),
+            direct.as_secs_f64(),
+            SPEC_EDIT.trim(),
+            edit.as_secs_f64(),
+            test.as_secs_f64(),
+        ),
+    ));
+    Ok(())
+}
+
+/// The spec with [`SPEC_EDIT`] appended to the first one-line plain `description:` under
+/// `components: schemas:` (which becomes a doc comment in the generated types), and the line's
+/// number.
+fn edit_a_description(text: &str) -> Option<(usize, String)> {
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let schemas = lines.iter().position(|line| line == "  schemas:")?;
+    let index = schemas
+        + lines[schemas..].iter().position(|line| {
+            let Some(value) = line.trim_start().strip_prefix("description: ") else {
+                return false;
+            };
+            // A plain scalar that stays one after the edit: no quotes, block or flow syntax.
+            value.starts_with(|c: char| c.is_ascii_alphabetic())
+                && !value.contains(": ")
+                && !value.contains(" #")
+                && value.ends_with('.')
+        })?;
+    lines[index].push_str(SPEC_EDIT);
+    let mut edited = lines.join("\n");
+    if text.ends_with('\n') {
+        edited.push('\n');
+    }
+    Some((index + 1, edited))
+}
+
+/// What a command cost.
+struct Timing {
+    wall: Duration,
+    cpu: Duration,
+    /// Lines of its standard error that start with `Compiling`.
+    compiled: usize,
+}
+
+/// Runs `command` (failing if it fails), echoing its standard error.
+fn timed(command: &mut Command) -> Result<Timing> {
+    let cpu_before = children_cpu();
+    let started = Instant::now();
+    let mut child = command
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {command:?}: {e}"))?;
+    let mut compiled = 0;
+    for line in BufReader::new(child.stderr.take().expect("piped")).lines() {
+        let line = line.map_err(|e| format!("{command:?}: {e}"))?;
+        if line.trim_start().starts_with("Compiling ") {
+            compiled += 1;
+        }
+        eprintln!("{line}");
+    }
+    let status = child.wait().map_err(|e| format!("{command:?}: {e}"))?;
+    let wall = started.elapsed();
+    if !status.success() {
+        return Err(format!("{command:?} failed: {status}").into());
+    }
+    Ok(Timing {
+        wall,
+        cpu: children_cpu().saturating_sub(cpu_before),
+        compiled,
+    })
+}
+
+/// User + system time of this process's waited-for children (and theirs), from
+/// `/proc/self/stat` (`cutime`, `cstime`); zero where there is no such file.
+fn children_cpu() -> Duration {
+    let Ok(stat) = fs::read_to_string("/proc/self/stat") else {
+        return Duration::ZERO;
+    };
+    // The fields after the command name, which is in parentheses: field 3 is the first.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks: u64 = [13, 14]
+        .iter()
+        .filter_map(|&i| fields.get(i)?.parse::<u64>().ok())
+        .sum();
+    Duration::from_secs_f64(ticks as f64 / clock_ticks())
+}
+
+fn clock_ticks() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+fn median(values: &mut [Duration]) -> Duration {
+    values.sort();
+    let mid = values.len() / 2;
+    if values.len().is_multiple_of(2) {
+        (values[mid - 1] + values[mid]) / 2
+    } else {
+        values[mid]
+    }
+}
+
+fn budget_build(root: &Path, quick: bool, report: &mut Report) -> Result<()> {
+    let base = root.join("target/bench-build");
+    let manifest: toml::Table = toml::from_str(
+        &fs::read_to_string(root.join("Cargo.toml")).map_err(|e| format!("Cargo.toml: {e}"))?,
+    )
+    .map_err(|e| format!("Cargo.toml: {e}"))?;
+    let workspace_dependency = |name: &str| -> Result<String> {
+        let value = manifest
+            .get("workspace")
+            .and_then(|w| w.get("dependencies"))
+            .and_then(|d| d.get(name))
+            .ok_or_else(|| format!("no `{name}` in [workspace.dependencies]"))?;
+        Ok(format!("{name} = {}", inline_toml(value)))
+    };
+    // The same reqwest and TLS crates as the client, from the workspace's own lines.
+    let bare_dependencies = ["reqwest", "rustls", "rustls-platform-verifier"]
+        .iter()
+        .map(|name| workspace_dependency(name))
+        .collect::<Result<Vec<_>>>()?
+        .join("\n");
+    let client_path = root.join("crates").join(CLIENT_PACKAGE);
+    let crates = [
+        (
+            "bare",
+            bare_dependencies,
+            "fn main() {\n    let provider = rustls::crypto::ring::default_provider();\n    \
+             let _ = (reqwest::Client::builder(), provider, rustls_platform_verifier::Verifier::new);\n}\n",
+        ),
+        (
+            "client",
+            format!(
+                "{CLIENT_PACKAGE} = {{ path = {:?} }}",
+                client_path.display().to_string()
+            ),
+            "fn main() {\n    let _ = enkash_customer_search::Client::new(\"https://example.com\");\n}\n",
+        ),
+    ];
+    for (name, dependencies, main) in &crates {
+        let dir = base.join(name);
+        fs::create_dir_all(dir.join("src")).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let cargo_toml = format!(
+            "# Written by `cargo xtask bench`: a user's crate, to time a cold build of.\n\
+             [package]\nname = \"build-cost-{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\
+             publish = false\n\n[dependencies]\n{dependencies}\n\n\
+             # Not part of the project's workspace.\n[workspace]\n"
+        );
+        fs::write(dir.join("Cargo.toml"), cargo_toml).map_err(|e| format!("{e}"))?;
+        fs::write(dir.join("src/main.rs"), main).map_err(|e| format!("{e}"))?;
+        // The workspace's versions of everything.
+        fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).map_err(|e| format!("{e}"))?;
+    }
+    let rounds = if quick { 1 } else { 2 };
+    let mut timings: BTreeMap<&str, Vec<Timing>> = BTreeMap::new();
+    for round in 1..=rounds {
+        for (name, _, _) in &crates {
+            let dir = base.join(name);
+            let target = dir.join("target");
+            let _ = fs::remove_dir_all(&target);
+            eprintln!("cold build {round}/{rounds} of {}", dir.display());
+            let timing = timed(
+                Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+                    .current_dir(&dir)
+                    .env("CARGO_TARGET_DIR", &target)
+                    .env("CARGO_TERM_PROGRESS_WHEN", "never")
+                    .arg("build"),
+            )?;
+            eprintln!(
+                "{name}: {:.1} s wall, {:.1} s CPU, {} crates compiled",
+                timing.wall.as_secs_f64(),
+                timing.cpu.as_secs_f64(),
+                timing.compiled
+            );
+            timings.entry(name).or_default().push(timing);
+        }
+    }
+    let mean = |name: &str, f: &dyn Fn(&Timing) -> f64| {
+        let runs = &timings[name];
+        runs.iter().map(f).sum::<f64>() / runs.len() as f64
+    };
+    let wall = |t: &Timing| t.wall.as_secs_f64();
+    let cpu = |t: &Timing| t.cpu.as_secs_f64();
+    let compiled = |t: &Timing| t.compiled as f64;
+    let wall_ratio = mean("client", &wall) / mean("bare", &wall);
+    let cpu_ratio = mean("client", &cpu) / mean("bare", &cpu);
+    report.row(
+        "5 build",
+        "cold `cargo build`, client (default features) ÷ bare reqwest + rustls, wall time".into(),
+        format!(
+            "{wall_ratio:.3}× ({:.1} s ÷ {:.1} s)",
+            mean("client", &wall),
+            mean("bare", &wall)
+        ),
+        "≤ 1.25×",
+        wall_ratio <= 1.25,
+    );
+    report.row(
+        "5 build",
+        "the same, CPU time (user + system)".into(),
+        format!(
+            "{cpu_ratio:.3}× ({:.1} s ÷ {:.1} s)",
+            mean("client", &cpu),
+            mean("bare", &cpu)
+        ),
+        "≤ 1.25×",
+        cpu_ratio <= 1.25,
+    );
+    let mut table = String::from(
+        "| crate | run | wall | CPU (user + sys) | crates compiled |\n|---|---|---|---|---|\n",
+    );
+    for (name, runs) in &timings {
+        for (round, t) in runs.iter().enumerate() {
+            let _ = writeln!(
+                table,
+                "| {name} | {} | {:.1} s | {:.1} s | {} |",
+                round + 1,
+                t.wall.as_secs_f64(),
+                t.cpu.as_secs_f64(),
+                t.compiled
+            );
+        }
+    }
+    report.details.push((
+        "5. Build cost",
+        format!(
+            "Two throwaway crates under `target/bench-build/`, built one after the other with \
+             `cargo build` (the default dev profile, as a user has it) in an empty target \
+             directory each, {rounds} round(s), with the workspace's `Cargo.lock`: `client` \
+             depends on `{CLIENT_PACKAGE}` with its default features; `bare` on `reqwest`, \
+             `rustls` and `rustls-platform-verifier` with the workspace's own features. The \
+             client adds {:.0} crates.\n\n{table}\n\
+             Reproduce: `cd target/bench-build/client && CARGO_TARGET_DIR=target cargo build` \
+             (after `rm -rf target`), the same in `target/bench-build/bare`.",
+            mean("client", &compiled) - mean("bare", &compiled),
+        ),
+    ));
+    Ok(())
+}
+
+/// A TOML value as an inline value (`{ version = "1", features = ["a"] }`).
+fn inline_toml(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(s) => format!("{s:?}"),
+        toml::Value::Boolean(b) => b.to_string(),
+        toml::Value::Integer(i) => i.to_string(),
+        toml::Value::Float(f) => f.to_string(),
+        toml::Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(inline_toml).collect::<Vec<_>>().join(", ")
+        ),
+        toml::Value::Table(table) => format!(
+            "{{ {} }}",
+            table
+                .iter()
+                .map(|(k, v)| format!("{k} = {}", inline_toml(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        toml::Value::Datetime(d) => d.to_string(),
+    }
+}
+
+/// What the numbers were measured on.
+struct Machine {
+    date: String,
+    cpu: String,
+    cores: String,
+    memory: String,
+    load: String,
+    rustc: String,
+    cargo: String,
+}
+
+impl Machine {
+    fn read(root: &Path) -> Machine {
+        let output = |program: &str, args: &[&str]| {
+            Command::new(program)
+                .args(args)
+                .current_dir(root)
+                .output()
+                .ok()
+                .and_then(|o| String::from_utf8(o.stdout).ok())
+                .map_or_else(|| "unknown".to_string(), |s| s.trim().to_string())
+        };
+        let proc_line = |file: &str, key: &str| {
+            fs::read_to_string(file)
+                .ok()
+                .and_then(|text| {
+                    text.lines()
+                        .find(|l| l.starts_with(key))
+                        .and_then(|l| l.split_once(':'))
+                        .map(|(_, v)| v.trim().to_string())
+                })
+                .unwrap_or_else(|| "unknown".to_string())
+        };
+        let memory = proc_line("/proc/meminfo", "MemTotal")
+            .trim_end_matches(" kB")
+            .parse::<f64>()
+            .map_or_else(
+                |_| "unknown".to_string(),
+                |kb| format!("{:.1} GiB", kb / 1024.0 / 1024.0),
+            );
+        Machine {
+            date: output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+            cpu: proc_line("/proc/cpuinfo", "model name"),
+            cores: std::thread::available_parallelism()
+                .map_or_else(|_| "unknown".to_string(), |n| n.to_string()),
+            memory,
+            load: fs::read_to_string("/proc/loadavg")
+                .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+                .unwrap_or_else(|_| "unknown".to_string()),
+            rustc: output("rustc", &["-V"]),
+            cargo: output("cargo", &["-V"]),
+        }
+    }
+}
+
+/// `old` with the generated section replaced by `section` (or a new file around it).
+fn splice(old: &str, section: &str) -> String {
+    match (old.find(BEGIN), old.find(END)) {
+        (Some(begin), Some(end)) if begin < end => {
+            let rest = old[end + END.len()..].trim_start_matches('\n');
+            let gap = if rest.is_empty() { "" } else { "\n" };
+            format!("{}{section}{gap}{rest}", &old[..begin])
+        }
+        _ => format!(
+            "# Benchmarks\n\nThe performance budgets of the client and how they are measured. \
+             Run `cargo xtask bench` to refresh the numbers below.\n\n{section}"
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_generated_section_is_replaced_and_the_rest_kept() {
+        let old = format!("# B\n\nintro\n\n{BEGIN}\nold numbers\n{END}\n\n## Analysis\n");
+        let new = splice(&old, &format!("{BEGIN}\nnew numbers\n{END}\n"));
+        assert_eq!(
+            new,
+            format!("# B\n\nintro\n\n{BEGIN}\nnew numbers\n{END}\n\n## Analysis\n")
+        );
+        assert!(splice("", "S").ends_with("S"));
+    }
+
+    #[test]
+    fn the_spec_edit_changes_one_description_and_keeps_the_yaml_valid() {
+        let root = project_root();
+        let text = fs::read_to_string(root.join(codegen::TARGETS[0].spec)).unwrap();
+        let (line, edited) = edit_a_description(&text).unwrap();
+        assert!(edited.lines().nth(line - 1).unwrap().ends_with(SPEC_EDIT));
+        assert_eq!(edited.len(), text.len() + SPEC_EDIT.len());
+        let document: serde_json::Value = serde_norway::from_str(&edited).unwrap();
+        assert!(
+            document["components"]["schemas"]
+                .to_string()
+                .contains(SPEC_EDIT.trim())
+        );
+    }
+
+    #[test]
+    fn workspace_dependencies_become_inline_tables() {
+        let table: toml::Table = toml::from_str(
+            "a = { version = \"1\", features = [\"x\", \"y\"], default-features = false }",
+        )
+        .unwrap();
+        let inline = inline_toml(&table["a"]);
+        for part in [
+            "version = \"1\"",
+            "features = [\"x\", \"y\"]",
+            "default-features = false",
+        ] {
+            assert!(inline.contains(part), "{inline}");
+        }
+        let parsed: toml::Table = toml::from_str(&format!("a = {inline}")).unwrap();
+        assert_eq!(parsed, table);
+    }
+}
