@@ -387,3 +387,32 @@ impl Drop for Prism {
         let _ = std::fs::remove_file(&self.log);
     }
 }
+
+/// The default retry policy (3 attempts in all), with millisecond backoff so that tests that
+/// retry stay fast.
+pub fn fast_retries() -> enkash_customer_search::RetryPolicy {
+    enkash_customer_search::RetryPolicy::new()
+        .initial_backoff(std::time::Duration::from_millis(1))
+        .max_backoff(std::time::Duration::from_millis(5))
+}
+
+/// A client of `server` with no authentication and `retry`.
+pub fn client_with_retries(
+    server: &RecordingServer,
+    retry: enkash_customer_search::RetryPolicy,
+) -> enkash_customer_search::Client {
+    enkash_customer_search::Client::builder(server.base_url())
+        .retry_policy(retry)
+        .build()
+        .expect("a client for the test server")
+}
+
+/// A server answering the n-th request with `replies[n]`, and the last one from then on.
+pub async fn in_turn(replies: Vec<Reply>) -> RecordingServer {
+    let count = std::sync::atomic::AtomicUsize::new(0);
+    RecordingServer::with_handler(move |_| {
+        let n = count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        replies[n.min(replies.len() - 1)].clone()
+    })
+    .await
+}

@@ -12,11 +12,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use enkash_customer_search::{
-    AuthenticationFailure, Client, Credentials, Error, RetryPolicy, SearchQuery, USER_AGENT,
+    AuthenticationFailure, Client, Credentials, Error, SearchQuery, USER_AGENT,
 };
 use serde_json::json;
 use workspace_tests::{
-    RecordedRequest, RecordingServer, Reply, SEARCH_PATH, TOKEN_PATH, error_envelope,
+    RecordedRequest, RecordingServer, Reply, SEARCH_PATH, TOKEN_PATH, error_envelope, fast_retries,
     page_envelope, spec_example,
 };
 
@@ -30,13 +30,6 @@ const BASIC: &str = "Basic Q0VLMUEyQjNDNDpDUy03ZjNhOQ==";
 
 fn credentials() -> Credentials {
     Credentials::new(CLIENT_ID, CLIENT_SECRET, USERNAME, PASSWORD)
-}
-
-/// Fast retries, so that the tests that retry stay quick.
-fn fast_retries() -> RetryPolicy {
-    RetryPolicy::new()
-        .initial_backoff(Duration::from_millis(1))
-        .max_backoff(Duration::from_millis(5))
 }
 
 fn client_for(server: &RecordingServer) -> Client {

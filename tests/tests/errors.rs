@@ -6,7 +6,6 @@
 //! Each case asserts the variant, `status()` and the fields that matter, and how many requests
 //! the server saw, so that a failure that is retried (or not) by mistake shows too.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use enkash_customer_search::{
@@ -14,35 +13,14 @@ use enkash_customer_search::{
     types::ErrorType,
 };
 use serde_json::json;
-use workspace_tests::{RecordingServer, Reply, error_envelope, page_envelope, spec_example};
-
-/// Retries as the default policy makes them (3 attempts), but fast.
-fn fast_retries() -> RetryPolicy {
-    RetryPolicy::new()
-        .initial_backoff(Duration::from_millis(1))
-        .max_backoff(Duration::from_millis(5))
-}
-
-fn client(server: &RecordingServer, retry: RetryPolicy) -> Client {
-    Client::builder(server.base_url())
-        .retry_policy(retry)
-        .build()
-        .expect("a client for the test server")
-}
+use workspace_tests::{
+    RecordingServer, Reply, client_with_retries as client, error_envelope, fast_retries, in_turn,
+    page_envelope, spec_example,
+};
 
 /// A server answering every request with `reply`.
 async fn always(reply: Reply) -> RecordingServer {
     RecordingServer::with_handler(move |_| reply.clone()).await
-}
-
-/// A server answering the n-th request with `replies[n]`, and the last one from then on.
-async fn in_turn(replies: Vec<Reply>) -> RecordingServer {
-    let count = AtomicUsize::new(0);
-    RecordingServer::with_handler(move |_| {
-        let n = count.fetch_add(1, Ordering::SeqCst);
-        replies[n.min(replies.len() - 1)].clone()
-    })
-    .await
 }
 
 async fn search(client: &Client) -> Result<enkash_customer_search::SearchPage, Error> {

@@ -5,35 +5,12 @@
 //! The number of requests the server saw is the proof in every test; the backoff is cut to a
 //! few milliseconds so that the suite stays fast.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use enkash_customer_search::{Client, Error, RetryPolicy, SearchQuery};
-use workspace_tests::{RecordingServer, Reply, error_envelope, spec_example};
-
-/// The default policy (3 attempts), with millisecond backoff.
-fn fast_retries() -> RetryPolicy {
-    RetryPolicy::new()
-        .initial_backoff(Duration::from_millis(1))
-        .max_backoff(Duration::from_millis(5))
-}
-
-fn client(server: &RecordingServer, retry: RetryPolicy) -> Client {
-    Client::builder(server.base_url())
-        .retry_policy(retry)
-        .build()
-        .expect("a client for the test server")
-}
-
-/// A server answering the n-th request with `replies[n]`, and the last one from then on.
-async fn in_turn(replies: Vec<Reply>) -> RecordingServer {
-    let count = AtomicUsize::new(0);
-    RecordingServer::with_handler(move |_| {
-        let n = count.fetch_add(1, Ordering::SeqCst);
-        replies[n.min(replies.len() - 1)].clone()
-    })
-    .await
-}
+use workspace_tests::{
+    Reply, client_with_retries as client, error_envelope, fast_retries, in_turn, spec_example,
+};
 
 fn ok() -> Reply {
     Reply::json(200, &spec_example("CustomerSearchPage"))
