@@ -113,6 +113,15 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8(bytes).expect("UTF-8 form value")
 }
 
+/// The `Authorization` header of every search the server saw, in order.
+fn search_authorizations(server: &RecordingServer) -> Vec<Option<String>> {
+    server
+        .requests_to(SEARCH_PATH)
+        .iter()
+        .map(|s| s.header("authorization"))
+        .collect()
+}
+
 fn authentication(err: Error) -> enkash_customer_search::AuthenticationError {
     match err {
         Error::Authentication(e) => *e,
@@ -286,13 +295,8 @@ async fn the_token_is_refreshed_before_it_expires() {
     client.search(&SearchQuery::new()).await.expect("second");
 
     assert_eq!(server.requests_to(TOKEN_PATH).len(), 2);
-    let bearers: Vec<Option<String>> = server
-        .requests_to(SEARCH_PATH)
-        .iter()
-        .map(|s| s.header("authorization"))
-        .collect();
     assert_eq!(
-        bearers,
+        search_authorizations(&server),
         [
             Some("Bearer TK-0".to_string()),
             Some("Bearer TK-1".to_string())
@@ -417,13 +421,8 @@ async fn a_refused_token_is_replaced_once_and_the_search_retried() {
     assert_eq!(page.customers.len(), 1);
 
     assert_eq!(server.requests_to(TOKEN_PATH).len(), 2);
-    let bearers: Vec<Option<String>> = server
-        .requests_to(SEARCH_PATH)
-        .iter()
-        .map(|s| s.header("authorization"))
-        .collect();
     assert_eq!(
-        bearers,
+        search_authorizations(&server),
         [
             Some("Bearer TK-0".to_string()),
             Some("Bearer TK-1".to_string())

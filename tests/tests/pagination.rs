@@ -86,6 +86,14 @@ fn expected_ids(range: std::ops::Range<usize>) -> Vec<String> {
     range.map(id).collect()
 }
 
+/// The `offset` of every search request, in order.
+fn offsets(server: &RecordingServer) -> Vec<Option<usize>> {
+    offsets_and_limits(server)
+        .into_iter()
+        .map(|(offset, _)| offset)
+        .collect()
+}
+
 /// The `offset` and `limit` of every search request, in order.
 fn offsets_and_limits(server: &RecordingServer) -> Vec<(Option<usize>, Option<usize>)> {
     server
@@ -129,11 +137,7 @@ async fn without_records_count_a_short_page_ends_the_walk() {
     let items = drain(&mut stream, 20_000).await;
 
     assert_eq!(ids(&items), expected_ids(0..12_345));
-    let offsets: Vec<_> = offsets_and_limits(&server)
-        .into_iter()
-        .map(|r| r.0)
-        .collect();
-    assert_eq!(offsets, [Some(0), Some(5000), Some(10_000)]);
+    assert_eq!(offsets(&server), [Some(0), Some(5000), Some(10_000)]);
 }
 
 #[tokio::test]
@@ -145,11 +149,7 @@ async fn without_records_count_an_exact_multiple_ends_on_an_empty_page() {
 
     assert_eq!(ids(&items), expected_ids(0..10_000));
     // Two full pages say nothing about the end: the third, empty, page does.
-    let offsets: Vec<_> = offsets_and_limits(&server)
-        .into_iter()
-        .map(|r| r.0)
-        .collect();
-    assert_eq!(offsets, [Some(0), Some(5000), Some(10_000)]);
+    assert_eq!(offsets(&server), [Some(0), Some(5000), Some(10_000)]);
 }
 
 #[tokio::test]
