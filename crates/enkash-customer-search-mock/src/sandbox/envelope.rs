@@ -16,6 +16,7 @@ use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::Shared;
@@ -119,14 +120,30 @@ impl ApiError {
 }
 
 /// The success envelope around one page of customers.
-pub(crate) fn page(data: Vec<Value>, records_count: usize) -> Response {
+pub(crate) fn page<T: Serialize>(data: &[T], records_count: usize) -> Response {
+    /// The envelope's keys in sorted order, as everywhere else in the sandbox.
+    #[derive(Serialize)]
+    struct Envelope<'a, T> {
+        payload: Payload<'a, T>,
+        response_code: i32,
+        response_message: &'static str,
+    }
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Payload<'a, T> {
+        data: &'a [T],
+        records_count: usize,
+    }
     json_response(
         StatusCode::OK,
-        &json!({
-            "payload": { "data": data, "recordsCount": records_count },
-            "response_code": 0,
-            "response_message": "Success",
-        }),
+        &Envelope {
+            payload: Payload {
+                data,
+                records_count,
+            },
+            response_code: 0,
+            response_message: "Success",
+        },
     )
 }
 
@@ -138,8 +155,8 @@ pub(crate) fn timestamp(now: DateTime<Utc>) -> String {
 }
 
 /// `value` as an `application/json` response.
-pub(crate) fn json_response(status: StatusCode, value: &Value) -> Response {
-    let body = serde_json::to_vec(value).expect("a JSON value serialises");
+pub(crate) fn json_response<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response {
+    let body = serde_json::to_vec(value).expect("the sandbox's bodies serialise");
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
     response.headers_mut().insert(

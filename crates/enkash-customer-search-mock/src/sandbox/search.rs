@@ -110,9 +110,9 @@ pub(crate) fn search(
         .iter()
         .skip(paging.offset)
         .take(paging.limit)
-        .map(|c| c.to_json(render))
-        .collect();
-    envelope::page(page, matches.len())
+        .map(|c| c.wire(render))
+        .collect::<Vec<_>>();
+    envelope::page(&page, matches.len())
 }
 
 fn fault_response(shared: &Shared, fault: Fault) -> Response {
