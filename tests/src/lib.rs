@@ -99,6 +99,8 @@ pub struct Reply {
     pub body: Vec<u8>,
     /// How long to wait before answering.
     pub delay: std::time::Duration,
+    /// How long after the status and headers the body follows.
+    pub body_delay: std::time::Duration,
 }
 
 impl Reply {
@@ -109,6 +111,7 @@ impl Reply {
             headers: Vec::new(),
             body: serde_json::to_vec(body).expect("serialisable"),
             delay: std::time::Duration::ZERO,
+            body_delay: std::time::Duration::ZERO,
         }
     }
 
@@ -119,6 +122,7 @@ impl Reply {
             headers: vec![("content-type".into(), content_type.into())],
             body: body.into(),
             delay: std::time::Duration::ZERO,
+            body_delay: std::time::Duration::ZERO,
         }
     }
 
@@ -131,6 +135,13 @@ impl Reply {
     /// The same reply, sent after `delay`.
     pub fn delayed(mut self, delay: std::time::Duration) -> Self {
         self.delay = delay;
+        self
+    }
+
+    /// The same reply, its body sent `delay` after its status and headers, as from a server
+    /// that streams a large body.
+    pub fn body_after(mut self, delay: std::time::Duration) -> Self {
+        self.body_delay = delay;
         self
     }
 }
@@ -175,8 +186,16 @@ impl RecordingServer {
                     if !reply.delay.is_zero() {
                         tokio::time::sleep(reply.delay).await;
                     }
-                    let mut response =
-                        axum::response::Response::new(axum::body::Body::from(reply.body));
+                    let body = if reply.body_delay.is_zero() {
+                        axum::body::Body::from(reply.body)
+                    } else {
+                        let (delay, bytes) = (reply.body_delay, reply.body);
+                        axum::body::Body::from_stream(futures_util::stream::once(async move {
+                            tokio::time::sleep(delay).await;
+                            Ok::<_, std::convert::Infallible>(bytes)
+                        }))
+                    };
+                    let mut response = axum::response::Response::new(body);
                     *response.status_mut() =
                         StatusCode::from_u16(reply.status).expect("a valid status");
                     let headers = response.headers_mut();

@@ -283,6 +283,39 @@ async fn four_pages_in_flight_at_most_and_the_order_kept() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn once_the_total_is_known_the_next_page_is_requested_as_soon_as_a_page_is_answered() {
+    let arrivals: Arc<Mutex<Vec<Instant>>> = Arc::default();
+    let recorded = Arc::clone(&arrivals);
+    let serve = paging(40, Some(40));
+    // The server takes 200 ms to answer; each page's body comes 150 ms after its head (a
+    // large body, read and decoded).
+    let (answer, body) = (Duration::from_millis(200), Duration::from_millis(150));
+    let server = RecordingServer::with_handler(move |request: &RecordedRequest| {
+        recorded.lock().unwrap().push(Instant::now());
+        serve(request).delayed(answer).body_after(body)
+    })
+    .await;
+    let mut stream = client(&server).search_all(SearchQuery::new().limit(10));
+    let customers = drain(&mut stream, 41).await;
+
+    assert_eq!(ids(&customers), expected_ids(0..40));
+    assert_eq!(offsets(&server), [Some(0), Some(10), Some(20), Some(30)]);
+    let arrivals = arrivals.lock().unwrap().clone();
+    // The second request waits for the first page's body (its recordsCount says whether more
+    // pages follow). From then on, each request goes when the page before is answered, before
+    // its body is in: ~550 ms and ~750 ms in, where waiting for the bodies would be 700 and
+    // 1,050 ms. (Not sooner: then three pages would be held.)
+    assert!(arrivals[1] - arrivals[0] >= answer + body);
+    for i in 2..4 {
+        let gap = arrivals[i] - arrivals[i - 1];
+        assert!(
+            gap < answer + body,
+            "request {i} came {gap:?} after the one before, not when it was answered"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_next_page_is_requested_while_the_first_is_consumed() {
     let arrivals: Arc<Mutex<Vec<Instant>>> = Arc::default();
     let recorded = Arc::clone(&arrivals);

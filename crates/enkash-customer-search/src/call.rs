@@ -98,7 +98,7 @@ impl Client {
             username: credentials.username.clone(),
         };
         self.with_retries("get_token", || async {
-            let generated = self.generated(&self.shared.token_base_url, Some(basic.clone()));
+            let generated = self.generated(&self.shared.token_base_url, Some(basic.clone()), None);
             let result = generated.get_token().body(body.clone()).send().await;
             let observed = generated.inner.observed();
             token_outcome(result, observed).await

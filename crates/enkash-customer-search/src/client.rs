@@ -14,6 +14,7 @@ use reqwest::header::HeaderValue;
 
 use crate::auth::{Auth, Credentials, TokenCache, sensitive_header};
 use crate::hooks::CallContext;
+use crate::paginate::Answered;
 use crate::{RetryPolicy, Secret, generated};
 
 /// EnKash's UAT (sandbox) host. Documented for EnKash Payouts; assumed for Accounts
@@ -91,6 +92,7 @@ impl Client {
         &self,
         base_url: &str,
         authorization: Option<HeaderValue>,
+        answered: Option<&Answered>,
     ) -> generated::Client {
         generated::Client::new_with_client(
             base_url,
@@ -99,7 +101,8 @@ impl Client {
                 authorization,
                 self.shared.user_agent.clone(),
                 self.shared.request_timeout,
-            ),
+            )
+            .answering(answered.cloned()),
         )
     }
 }

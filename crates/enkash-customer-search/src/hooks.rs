@@ -5,7 +5,9 @@
 //! happen in between that the spec cannot say: the `Authorization` header (Bearer or Basic,
 //! marked sensitive so it never shows in logs) and the per-request timeout and user agent
 //! must go on, and the status, content type and `Retry-After` of the response must be noted,
-//! because progenitor drops them when a body does not decode. The xtask generates the client
+//! because progenitor drops them when a body does not decode. A search made by the pager also
+//! tells it when its response's head has arrived, so that the next page's request can go out
+//! while this one's body is read and decoded. The xtask generates the client
 //! with `HooksMode::Expected` and this [`CallContext`] as its inner type, so these hooks are
 //! the only ones.
 
@@ -17,6 +19,7 @@ use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER, USER_AGENT};
 
 use crate::generated;
+use crate::paginate::Answered;
 
 /// The settings of one attempt, and what its response looked like.
 #[derive(Debug)]
@@ -24,6 +27,8 @@ pub(crate) struct CallContext {
     pub authorization: Option<HeaderValue>,
     pub user_agent: Option<HeaderValue>,
     pub timeout: Option<Duration>,
+    /// Told when a success status arrives, before the body is read.
+    answered: Option<Answered>,
     observed: Mutex<Option<Observed>>,
 }
 
@@ -43,6 +48,7 @@ impl Clone for CallContext {
             authorization: self.authorization.clone(),
             user_agent: self.user_agent.clone(),
             timeout: self.timeout,
+            answered: self.answered.clone(),
             observed: Mutex::new(self.observed()),
         }
     }
@@ -58,8 +64,15 @@ impl CallContext {
             authorization,
             user_agent: Some(user_agent),
             timeout,
+            answered: None,
             observed: Mutex::new(None),
         }
+    }
+
+    /// Tells `answered` when the response's head arrives with a success status.
+    pub fn answering(mut self, answered: Option<Answered>) -> Self {
+        self.answered = answered;
+        self
     }
 
     /// What the response of this attempt looked like, once it has arrived.
@@ -97,6 +110,11 @@ impl ClientHooks<CallContext> for generated::Client {
         _info: &OperationInfo,
     ) -> Result<(), Error<E>> {
         if let Ok(response) = result {
+            if let Some(answered) = &self.inner().answered
+                && response.status().is_success()
+            {
+                answered.notify();
+            }
             let headers = response.headers();
             let text = |name| {
                 headers

@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 
 use crate::call::envelope_outcome;
 use crate::error::{AuthenticationError, AuthenticationFailure, Error, UndecodableResponse};
-use crate::paginate::{Page, PageRequest, Pager, PagerOptions, paginate};
+use crate::paginate::{Answered, Page, PageRequest, Pager, PagerOptions, paginate};
 use crate::{Client, Open, auth::Auth, types};
 
 /// The largest page EnKash serves (`limit` ≤ 5000, from the spec).
@@ -171,13 +171,23 @@ impl Client {
     /// fresh token and one more try. Transient failures are retried as the
     /// [`RetryPolicy`](crate::RetryPolicy) says.
     pub async fn search(&self, query: &SearchQuery) -> Result<SearchPage, Error> {
+        self.search_answering(query, None).await
+    }
+
+    /// [`search`](Self::search), telling `answered` when EnKash has answered with a success
+    /// status, before the page is read and decoded.
+    async fn search_answering(
+        &self,
+        query: &SearchQuery,
+        answered: Option<&Answered>,
+    ) -> Result<SearchPage, Error> {
         query.validate()?;
         let mut refreshed = false;
         loop {
             let authorization = self.authorization().await?;
             let result = self
                 .with_retries("search_customer", || {
-                    self.search_once(query, authorization.clone())
+                    self.search_once(query, authorization.clone(), answered)
                 })
                 .await;
             match result {
@@ -204,8 +214,9 @@ impl Client {
     /// Every customer matching `query`, page after page, as a stream.
     ///
     /// Pages have the query's `limit` as their size (5,000 if unset) and start at its
-    /// `offset`. The next page is fetched while you consume the current one, so at most two
-    /// pages are held at once. The stream ends after `recordsCount` customers, or on a short or
+    /// `offset`. The next page is fetched while you consume the current one (and, once
+    /// `recordsCount` is known, requested as soon as EnKash has answered for the current one,
+    /// while that is still being read and decoded), so at most two pages are held at once. The stream ends after `recordsCount` customers, or on a short or
     /// empty page; it fails (rather than looping) if the server repeats a page.
     pub fn search_all(&self, query: SearchQuery) -> CustomerStream {
         self.search_all_concurrently(query, 1)
@@ -234,7 +245,7 @@ impl Client {
             .page_size(i64::from(query.limit.unwrap_or(MAX_PAGE_SIZE)))
             .concurrency(pages_in_flight);
         let client = self.clone();
-        let fetch = move |request: PageRequest| {
+        let fetch = move |request: PageRequest, answered: Answered| {
             let client = client.clone();
             let query = query.clone();
             async move {
@@ -246,7 +257,9 @@ impl Client {
                 })?;
                 let limit = i32::try_from(request.limit)
                     .map_err(|_| Error::invalid_request("limit", "does not fit int32"))?;
-                let page = client.search(&query.offset(offset).limit(limit)).await?;
+                let page = client
+                    .search_answering(&query.offset(offset).limit(limit), Some(&answered))
+                    .await?;
                 check_not_capped(&page, request)?;
                 Ok(Page {
                     items: page.customers,
@@ -263,8 +276,9 @@ impl Client {
         &self,
         query: &SearchQuery,
         authorization: Option<reqwest::header::HeaderValue>,
+        answered: Option<&Answered>,
     ) -> Result<SearchPage, Error> {
-        let generated = self.generated(&self.shared.base_url, authorization);
+        let generated = self.generated(&self.shared.base_url, authorization, answered);
         let mut request = generated.search_customer();
         if let Some(Ok(filters)) = &query.filters {
             request = request.body(filters.clone());
