@@ -10,11 +10,16 @@
 //! other by plain reqwest, of the time to each response's head (the sandbox renders a whole
 //! page before it answers), median of three such walks.
 //!
-//! The sandbox spends far more CPU on a page than its 50 ms (it builds a `serde_json::Value`
-//! per customer), on the same two cores as the client. So the same 100,000 customers are also
-//! walked against a replay server (group `paging_replay`): the sandbox's 20 pages, recorded
-//! once, served as bytes after the same 50 ms, which costs next to no CPU, as a remote EnKash
-//! would cost the client's machine. Its own time is the 50 ms × the pages.
+//! The CPU time of this process (the client: its runtime's workers decoding, the consumer) is
+//! measured over the same walks (`client_cpu_<customers>_in_flight_<n>`), with the sandbox's
+//! (`server_cpu_…`): together they bound how fast any walk can be on the machine's cores.
+//!
+//! The sandbox spends CPU on each page (it filters, sorts and renders 5,000 customers) on the
+//! same two cores as the client. So the same 100,000 customers are also walked against a
+//! replay server (group `paging_replay`): the sandbox's 20 pages, recorded once, served as
+//! bytes after the same 50 ms, which costs next to no CPU, as a remote EnKash would cost the
+//! client's machine; and after 250 ms (`…_latency_250ms`), a server whose time, not the
+//! client's decoding, is what a walk waits for. Its own time is the latency × the pages.
 
 mod support;
 
@@ -28,6 +33,8 @@ use support::{Results, SandboxProcess};
 
 /// The sandbox's wait before every answer.
 const LATENCY: Duration = Duration::from_millis(50);
+/// The replay server's longer wait, for a walk that waits on the server.
+const SLOW_LATENCY: Duration = Duration::from_millis(250);
 /// The page size: the API's largest.
 const PAGE: usize = 5_000;
 
@@ -35,6 +42,8 @@ fn main() {
     support::serve_if_asked();
     let runtime = support::runtime();
     let mut results = Results::new("paging");
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    results.metric("cores", cores as f64);
     let mut criterion = support::criterion();
     let mut measured = Vec::new();
     let mut recorded = Vec::new();
@@ -70,11 +79,13 @@ fn main() {
             group.measurement_time(walk.mul_f64(8.0));
             let name = format!("{customers}_in_flight_{in_flight}");
             let mut server_cpu = Vec::new();
+            let mut client_cpu = Vec::new();
             group.bench_function(&name, |b| {
                 b.iter(|| {
-                    let before = server.cpu_time();
+                    let before = (server.cpu_time(), support::own_cpu_time());
                     runtime.block_on(walk_all(&client, customers, in_flight));
-                    server_cpu.push((server.cpu_time() - before).as_secs_f64());
+                    server_cpu.push((server.cpu_time() - before.0).as_secs_f64());
+                    client_cpu.push((support::own_cpu_time() - before.1).as_secs_f64());
                 })
             });
             measured.push(name.clone());
@@ -83,6 +94,8 @@ fn main() {
             }
             let cpu = support::median(&mut server_cpu);
             results.metric(format!("server_cpu_{name}"), cpu * 1e9);
+            let client = support::median(&mut client_cpu);
+            results.metric(format!("client_cpu_{name}"), client * 1e9);
             if in_flight == 1 {
                 let server_time = latency.as_secs_f64() + cpu;
                 eprintln!(
@@ -94,27 +107,44 @@ fn main() {
         group.finish();
     }
 
-    // The same walks against the replay server.
-    let customers = 100_000;
-    let replay = replay_server(recorded);
-    let client = Client::builder(&replay)
-        .bearer_token("replayed".to_string())
-        .build()
-        .expect("a client");
+    // The same walks against the replay server, after the same latency and a longer one.
+    let customers: usize = 100_000;
+    let recorded = Arc::new(recorded);
     let mut group = criterion.benchmark_group("paging_replay");
     group
         .sampling_mode(SamplingMode::Flat)
         .sample_size(10)
         .warm_up_time(Duration::from_millis(1));
     let mut replayed = Vec::new();
-    for in_flight in [1, 4] {
-        // About 2.5 s and 1.3 s a walk on the project's machine: one walk a sample.
-        group.measurement_time(Duration::from_secs(if in_flight == 1 { 20 } else { 10 }));
-        let name = format!("{customers}_in_flight_{in_flight}");
-        group.bench_function(&name, |b| {
-            b.iter(|| runtime.block_on(walk_all(&client, customers, in_flight)))
-        });
-        replayed.push(name);
+    for latency in [LATENCY, SLOW_LATENCY] {
+        let replay = replay_server(Arc::clone(&recorded), latency);
+        let client = Client::builder(&replay)
+            .bearer_token("replayed".to_string())
+            .build()
+            .expect("a client");
+        let pages = customers.div_ceil(PAGE) as u32;
+        results.metric(
+            format!("replay_latency_{}ms", latency.as_millis()),
+            (latency * pages).as_nanos() as f64,
+        );
+        for in_flight in [1, 4] {
+            // A little under ten walks of the least they can take (the latency of every
+            // page, or of every fourth): one walk a sample.
+            let least = latency * pages / if in_flight == 1 { 1 } else { 4 };
+            group.measurement_time(least.mul_f64(9.0));
+            let name = if latency == LATENCY {
+                format!("{customers}_in_flight_{in_flight}")
+            } else {
+                format!(
+                    "{customers}_in_flight_{in_flight}_latency_{}ms",
+                    latency.as_millis()
+                )
+            };
+            group.bench_function(&name, |b| {
+                b.iter(|| runtime.block_on(walk_all(&client, customers, in_flight)))
+            });
+            replayed.push(name);
+        }
     }
     group.finish();
 
@@ -129,13 +159,17 @@ fn main() {
 }
 
 /// Serves `pages` (the bodies for offsets 0, 5,000, …) on 127.0.0.1 from a thread of its own,
-/// each after [`LATENCY`], for as long as the process runs; returns the base URL.
-fn replay_server(pages: Vec<Vec<u8>>) -> String {
+/// each after `latency`, for as long as the process runs; returns the base URL.
+fn replay_server(pages: Arc<Vec<Vec<u8>>>, latency: Duration) -> String {
     use axum::http::{StatusCode, header};
     use axum::response::IntoResponse;
 
-    let pages: Arc<Vec<axum::body::Bytes>> =
-        Arc::new(pages.into_iter().map(axum::body::Bytes::from).collect());
+    let pages: Arc<Vec<axum::body::Bytes>> = Arc::new(
+        pages
+            .iter()
+            .map(|page| axum::body::Bytes::from(page.clone()))
+            .collect(),
+    );
     let (address_tx, address_rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -152,7 +186,7 @@ fn replay_server(pages: Vec<Vec<u8>>) -> String {
             let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
                 let pages = Arc::clone(&pages);
                 async move {
-                    tokio::time::sleep(LATENCY).await;
+                    tokio::time::sleep(latency).await;
                     let offset: usize = uri
                         .query()
                         .unwrap_or("")

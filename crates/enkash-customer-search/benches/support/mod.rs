@@ -101,21 +101,7 @@ impl SandboxProcess {
     /// The CPU time (user + system) the sandbox process has used so far: its processing, since
     /// waiting (its latency, the network) costs none. Zero where `/proc` is missing.
     pub fn cpu_time(&self) -> Duration {
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())) else {
-            return Duration::ZERO;
-        };
-        // `utime` and `stime` are fields 14 and 15; the fields after the parenthesised
-        // command name start at field 3.
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map_or("", |(_, rest)| rest)
-            .split_whitespace()
-            .collect();
-        let ticks: u64 = [11, 12]
-            .iter()
-            .filter_map(|&i| fields.get(i)?.parse::<u64>().ok())
-            .sum();
-        Duration::from_secs_f64(ticks as f64 / clock_ticks())
+        process_cpu_time(&self.child.id().to_string())
     }
 
     /// A client of this sandbox with its bearer token and the default settings otherwise.
@@ -133,6 +119,31 @@ impl Drop for SandboxProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The CPU time (user + system) this process, the client's side of a walk, has used so far, on
+/// all of its threads. Zero where `/proc` is missing.
+pub fn own_cpu_time() -> Duration {
+    process_cpu_time("self")
+}
+
+/// `utime` + `stime` of `/proc/<pid>/stat`.
+fn process_cpu_time(pid: &str) -> Duration {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return Duration::ZERO;
+    };
+    // `utime` and `stime` are fields 14 and 15; the fields after the parenthesised command
+    // name start at field 3.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i)?.parse::<u64>().ok())
+        .sum();
+    Duration::from_secs_f64(ticks as f64 / clock_ticks())
 }
 
 /// The kernel's clock ticks per second (`getconf CLK_TCK`, else 100).
