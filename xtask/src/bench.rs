@@ -387,9 +387,10 @@ fn budget_paging(m: &BTreeMap<String, f64>, report: &mut Report) -> Result<()> {
              sandbox's process over the walk (median); \"seen from outside\" is the sum, over \
              the same pages requested one after the other by plain reqwest, of the time to each \
              response's head (median of three walks). Peak live bytes come from a counting \
-             allocator, in a fresh process per walk, less the bytes live before it: the most \
-             of five walks (the least in brackets), since the peak depends on whether the next \
-             page's body arrives while the current one is still being decoded.\n\n{walks}\n\
+             allocator, in a fresh process per walk, less the bytes live before it, with a \
+             consumer slower than the server (20 ms every 500 customers), so that the most the \
+             pager may hold is reached on every page: the worst of five walks (the least in \
+             brackets).\n\n{walks}\n\
              CPU time over the same walks (medians), of the sandbox's process and of the \
              client's (the bench process: the runtime's workers reading and decoding, the \
              consumer). Client and server share the cores, so no walk can take less than their \

@@ -4,10 +4,16 @@
 //! A counting global allocator (`cap`) sees every allocation of this process. Each walk runs
 //! in a fresh child process of this binary (the counter's peak cannot be reset), against a
 //! sandbox in another (see `support`), so only the client's bytes are counted. A walk's peak is
-//! the most live during it less the bytes live just before it. It depends on timing (whether
-//! the next page's body arrives while the current one is still being decoded), so each walk
-//! is made [`WALKS`] times and the metric is the worst: `peak_bytes_<customers>_in_flight_<n>`
-//! (and the least, `least_peak_bytes_…`). No criterion here: this is a count, not a time.
+//! the most live during it less the bytes live just before it.
+//!
+//! The consumer is slower than the server ([`PAUSE`] every [`PAUSE_EVERY`] customers, ~200 ms
+//! a page against the sandbox's ~85 ms), so the pager always has the next page fetched and
+//! decoded before the current one is finished: the most it may hold is reached on every page,
+//! and the peak does not depend on the luck of the timing (with a consumer as fast as the
+//! server, whether the next body arrives during a decode decides it, and a walk of more pages
+//! simply has more chances). Each walk is made [`WALKS`] times; the metric is the worst,
+//! `peak_bytes_<customers>_in_flight_<n>` (the least is `least_peak_bytes_…`). No criterion
+//! here: this is a count, not a time.
 
 mod support;
 
@@ -28,6 +34,10 @@ const LATENCY: Duration = Duration::from_millis(50);
 const PAGE: usize = 5_000;
 /// How many times each walk is made.
 const WALKS: usize = 5;
+/// How long the consumer pauses, every [`PAUSE_EVERY`] customers.
+const PAUSE: Duration = Duration::from_millis(20);
+/// How many customers the consumer takes between pauses.
+const PAUSE_EVERY: usize = 500;
 
 fn main() {
     support::serve_if_asked();
@@ -105,6 +115,9 @@ fn walk_and_print_peak(walk: &str) {
         while let Some(customer) = stream.next().await {
             std::hint::black_box(customer.expect("every page arrives"));
             count += 1;
+            if count % PAUSE_EVERY == 0 {
+                tokio::time::sleep(PAUSE).await;
+            }
         }
         count
     });
