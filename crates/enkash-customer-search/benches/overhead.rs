@@ -25,7 +25,7 @@ const CUSTOMERS: usize = 20_000;
 const SEARCHES: usize = 200;
 const LIMIT: usize = 100;
 /// Rounds of the paired measurement.
-const PAIRED_ROUNDS: usize = 15;
+const PAIRED_ROUNDS: usize = 31;
 
 fn main() {
     support::serve_if_asked();
@@ -46,11 +46,12 @@ fn main() {
     results.metric("searches", SEARCHES as f64);
     let mut criterion = support::criterion();
     let mut group = criterion.benchmark_group("overhead");
+    // Shown beside the verdict, which the paired rounds below give.
     group
-        .sample_size(if support::quick() { 10 } else { 20 })
+        .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         // About one run of the 200 searches per sample (they take a second or so).
-        .measurement_time(Duration::from_secs(if support::quick() { 12 } else { 25 }));
+        .measurement_time(Duration::from_secs(10));
     group.bench_function("client", |b| {
         b.iter(|| runtime.block_on(with_client(&client)))
     });
@@ -63,7 +64,7 @@ fn main() {
         results.criterion_median("overhead", function);
     }
 
-    let rounds = if support::quick() { 5 } else { PAIRED_ROUNDS };
+    let rounds = if support::quick() { 11 } else { PAIRED_ROUNDS };
     let mut ratios = Vec::new();
     for round in 0..rounds {
         let time = |client_first: bool| {
