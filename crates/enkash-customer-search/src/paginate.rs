@@ -1027,6 +1027,29 @@ mod tests {
         assert_eq!(resumed.elapsed(), Duration::from_millis(100));
     }
 
+    /// A server of `len` records that answers after 50 ms, says so, and takes 40 ms more to
+    /// decode.
+    fn answering_after_50_ms(len: usize) -> Server {
+        Server {
+            delay: Duration::from_millis(50),
+            decode: Some(Duration::from_millis(40)),
+            ..Server::with_len(len)
+        }
+    }
+
+    /// Checks that whenever a page was requested, the items from the consumer's next one to
+    /// the end of the requested page were at most `pages` pages of 10, and the held-back last
+    /// item of the page before.
+    fn assert_pages_held_at_most(server: &Server, pages: usize) {
+        for (offset, consumed) in server.spawned_when.lock().unwrap().iter() {
+            let alive = usize::try_from(*offset).unwrap() + 10 - consumed;
+            assert!(
+                alive <= pages * 10 + 1,
+                "offset {offset} requested at {consumed}"
+            );
+        }
+    }
+
     /// Takes every item, `pause` after each, telling `server` how many were taken.
     async fn consume(
         server: &Server,
@@ -1046,11 +1069,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_next_request_goes_when_the_server_answers_not_after_the_decode() {
-        let server = Arc::new(Server {
-            delay: Duration::from_millis(50),
-            decode: Some(Duration::from_millis(40)),
-            ..Server::with_len(100).counting()
-        });
+        let server = Arc::new(answering_after_50_ms(100).counting());
         let started = Instant::now();
         let taken = consume(&server, pager(&server, options(10)), Duration::ZERO).await;
         assert_eq!(taken, range(0, 100));
@@ -1070,11 +1089,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn answering_early_keeps_at_most_two_pages_held() {
         // A consumer slower than the server: an early request would pile pages up.
-        let server = Arc::new(Server {
-            delay: Duration::from_millis(50),
-            decode: Some(Duration::from_millis(40)),
-            ..Server::with_len(100).counting()
-        });
+        let server = Arc::new(answering_after_50_ms(100).counting());
         let taken = consume(
             &server,
             pager(&server, options(10)),
@@ -1082,24 +1097,12 @@ mod tests {
         )
         .await;
         assert_eq!(taken, range(0, 100));
-        // When a page is requested, the items from the consumer's next one to the end of the
-        // requested one: two pages, and the held-back last item of the one before.
-        for (offset, consumed) in server.spawned_when.lock().unwrap().iter() {
-            let alive = usize::try_from(*offset).unwrap() + 10 - consumed;
-            assert!(
-                alive <= 2 * 10 + 1,
-                "offset {offset} requested at {consumed}"
-            );
-        }
+        assert_pages_held_at_most(&server, 2);
     }
 
     #[tokio::test(start_paused = true)]
     async fn without_a_count_answering_early_changes_nothing() {
-        let server = Arc::new(Server {
-            delay: Duration::from_millis(50),
-            decode: Some(Duration::from_millis(40)),
-            ..Server::with_len(95)
-        });
+        let server = Arc::new(answering_after_50_ms(95));
         let started = Instant::now();
         let taken = consume(&server, pager(&server, options(10)), Duration::ZERO).await;
         assert_eq!(taken, range(0, 95));
@@ -1111,11 +1114,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn answering_early_with_concurrency_adds_one_fetch() {
-        let server = Arc::new(Server {
-            delay: Duration::from_millis(50),
-            decode: Some(Duration::from_millis(40)),
-            ..Server::with_len(200).counting()
-        });
+        let server = Arc::new(answering_after_50_ms(200).counting());
         let taken = consume(
             &server,
             pager(&server, options(10).concurrency(4)),
@@ -1127,13 +1126,7 @@ mod tests {
         // Four at the server at most, and a fifth fetch while the oldest is decoded.
         assert_eq!(server.max_in_flight.load(Ordering::SeqCst), 4);
         assert_eq!(server.max_outstanding.load(Ordering::SeqCst), 5);
-        for (offset, consumed) in server.spawned_when.lock().unwrap().iter() {
-            let alive = usize::try_from(*offset).unwrap() + 10 - consumed;
-            assert!(
-                alive <= 5 * 10 + 1,
-                "offset {offset} requested at {consumed}"
-            );
-        }
+        assert_pages_held_at_most(&server, 5);
     }
 
     #[tokio::test(start_paused = true)]
