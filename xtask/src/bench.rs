@@ -404,7 +404,7 @@ fn budget_paging(m: &BTreeMap<String, f64>, report: &mut Report) -> Result<()> {
     Ok(())
 }
 
-/// "<most> MB (<least> MB)": the peak live bytes of the walks of `customers` with `in_flight`
+/// `"<most> MB (<least> MB)"`: the peak live bytes of the walks of `customers` with `in_flight`
 /// pages in flight.
 fn peak_range(m: &BTreeMap<String, f64>, customers: u32, in_flight: u32) -> Result<String> {
     let name = format!("{customers}_in_flight_{in_flight}");
