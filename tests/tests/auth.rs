@@ -368,38 +368,59 @@ async fn a_rejection_without_the_documented_body_is_still_a_rejection() {
 }
 
 #[tokio::test]
-async fn a_token_endpoint_that_is_briefly_unavailable_is_retried() {
-    let server = server_with(
-        |n| {
-            if n == 0 {
-                Reply::raw(503, "text/html", "<html>Service Unavailable</html>")
-            } else {
-                snake_token(TOKEN, 86_399)
-            }
-        },
-        |_| ok_page(),
-    )
-    .await;
-    let client = client_for(&server);
+async fn a_failing_token_endpoint_is_reported_as_such_not_retried_and_not_a_rejection() {
+    for status in [500, 502, 503, 504, 429] {
+        let server = server_with(
+            move |n| {
+                if n == 0 {
+                    Reply::raw(status, "text/html", "<html>Service Unavailable</html>")
+                } else {
+                    snake_token(TOKEN, 86_399)
+                }
+            },
+            |_| ok_page(),
+        )
+        .await;
+        let client = client_for(&server);
 
-    client
-        .search(&SearchQuery::new())
-        .await
-        .expect("success after one retry of the token request");
+        let err = client.search(&SearchQuery::new()).await.unwrap_err();
+        let Error::Authentication(e) = &err else {
+            panic!("{status}: expected an authentication error, got {err:?}");
+        };
+        assert_eq!(
+            e.reason,
+            AuthenticationFailure::TokenEndpointFailed,
+            "{status}"
+        );
+        assert_eq!(e.status.map(|s| s.as_u16()), Some(status));
+        assert!(err.to_string().contains(&format!("HTTP {status}")), "{err}");
+        assert!(
+            err.is_retryable(),
+            "{status}: the caller may try again later"
+        );
+        // Reached the server, so not retried: it may have counted as a login attempt.
+        assert_eq!(server.requests_to(TOKEN_PATH).len(), 1, "{status}");
+        assert!(server.requests_to(SEARCH_PATH).is_empty());
 
-    let tokens = server.requests_to(TOKEN_PATH);
-    assert_eq!(tokens.len(), 2);
-    assert!(
-        tokens
-            .iter()
-            .all(|t| t.header("authorization").as_deref() == Some(BASIC))
-    );
-    let searches = server.requests_to(SEARCH_PATH);
-    assert_eq!(searches.len(), 1);
-    assert_eq!(
-        searches[0].header("authorization").as_deref(),
-        Some("Bearer TK-55xz")
-    );
+        // Not a verdict on the credentials: the next call logs in again, and succeeds.
+        client
+            .search(&SearchQuery::new())
+            .await
+            .unwrap_or_else(|e| panic!("{status}: the credentials were marked rejected: {e}"));
+        let tokens = server.requests_to(TOKEN_PATH);
+        assert_eq!(tokens.len(), 2);
+        assert!(
+            tokens
+                .iter()
+                .all(|t| t.header("authorization").as_deref() == Some(BASIC))
+        );
+        assert_eq!(
+            server.requests_to(SEARCH_PATH)[0]
+                .header("authorization")
+                .as_deref(),
+            Some("Bearer TK-55xz")
+        );
+    }
 }
 
 #[tokio::test]

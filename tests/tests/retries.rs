@@ -76,8 +76,8 @@ async fn a_503_that_persists_fails_after_max_attempts() {
 }
 
 #[tokio::test]
-async fn other_client_errors_and_500_are_never_retried() {
-    for status in [400, 401, 403, 404, 422, 500] {
+async fn other_client_errors_are_never_retried() {
+    for status in [400, 401, 403, 404, 409, 422] {
         let server = in_turn(vec![status_reply(status), ok()]).await;
         let client = Client::builder(server.base_url())
             .bearer_token("static-token-1")
@@ -95,6 +95,34 @@ async fn other_client_errors_and_500_are_never_retried() {
         } else {
             assert!(matches!(err, Error::Api(_)), "{status}: {err:?}");
         }
+    }
+}
+
+#[tokio::test]
+async fn a_search_is_retried_on_408_429_500_502_503_and_504() {
+    for status in [408, 429, 500, 502, 503, 504] {
+        let server = in_turn(vec![status_reply(status), ok()]).await;
+        let page = search(&client(&server, fast_retries()))
+            .await
+            .unwrap_or_else(|e| panic!("{status} was not retried: {e}"));
+        assert_eq!(page.customers.len(), 1);
+        assert_eq!(server.requests().len(), 2, "{status}");
+    }
+}
+
+#[tokio::test]
+async fn after_the_last_attempt_a_retried_status_keeps_its_envelope() {
+    for status in [408, 500] {
+        let server = in_turn(vec![status_reply(status)]).await;
+        let err = search(&client(&server, fast_retries())).await.unwrap_err();
+        assert_eq!(server.requests().len(), 3, "{status}");
+        let Error::Api(e) = err else {
+            panic!("{status}: expected the envelope, got {err:?}");
+        };
+        assert_eq!(
+            (e.status.as_u16(), e.error_message.as_deref()),
+            (status, Some("No"))
+        );
     }
 }
 

@@ -6,8 +6,8 @@
 //! The substitution rules of `xtask/src/type_substitutions.rs` are restated here on their own,
 //! so a rule that stops applying (or starts applying to a request) fails too: in a schema a
 //! response reaches, a named enum is `Open<Enum>` and a `date-time` (or a string with
-//! `x-date-time-format`) is `LenientDateTime`;
-//! anywhere, `x-sensitive: true` is `Secret`.
+//! `x-date-time-format`) is `LenientDateTime`, and an integer with `x-integer-may-be-string`
+//! is `LenientInteger`; anywhere, `x-sensitive: true` is `Secret`.
 
 use std::collections::BTreeSet;
 
@@ -95,6 +95,9 @@ fn expected_rust_shape(spec: &Value, property: &Value, in_response: bool) -> Str
     }
     if shape == "string/date-time" || property.get("x-date-time-format").is_some() {
         return "ref LenientDateTime".into();
+    }
+    if property["x-integer-may-be-string"] == true {
+        return "ref LenientInteger".into();
     }
     match shape.strip_prefix("ref ") {
         Some(target) if spec["components"]["schemas"][target].get("enum").is_some() => {

@@ -10,6 +10,8 @@
 //!   is still generated and requests keep using it);
 //! - a `format: date-time` string inside a **response**, or one marked
 //!   `x-date-time-format: <the vendor's pattern>`, becomes `LenientDateTime`;
+//! - an `integer` marked `x-integer-may-be-string: true` inside a **response** becomes
+//!   `LenientInteger` (a number or a string of digits: OAuth servers disagree on `expires_in`);
 //! - a string marked `x-sensitive: true`, anywhere, becomes `Secret`.
 //!
 //! The pass works on a copy of the document handed to progenitor; the curated spec never
@@ -25,12 +27,16 @@ use crate::Result;
 pub const OPEN_ENUM: &str = "Open";
 pub const LENIENT_DATE_TIME: &str = "LenientDateTime";
 pub const SECRET: &str = "Secret";
+pub const LENIENT_INTEGER: &str = "LenientInteger";
 
 const SCHEMA_PREFIX: &str = "#/components/schemas/";
 
 /// Marks a string that is a date-time in a format other than RFC 3339 (EnKash's
 /// `yyyy-MM-dd HH:mm:ss`), which `format: date-time` would misdescribe.
 pub const DATE_TIME_FORMAT_EXTENSION: &str = "x-date-time-format";
+
+/// Marks an integer that a server may send as a string of digits.
+pub const INTEGER_MAY_BE_STRING_EXTENSION: &str = "x-integer-may-be-string";
 
 /// Rewrites `document` in place for the crate `crate_name` (as in its Cargo.toml).
 pub fn apply(document: &mut Value, crate_name: &str) -> Result<()> {
@@ -143,6 +149,13 @@ fn rewrite(
         {
             tolerant.push(format!("date-time at {at}"));
             object.insert("x-rust-type".into(), rust_type(LENIENT_DATE_TIME, vec![]));
+            return;
+        }
+        if object.get("type") == Some(&json!("integer"))
+            && object.get(INTEGER_MAY_BE_STRING_EXTENSION) == Some(&Value::Bool(true))
+        {
+            tolerant.push(format!("integer at {at}"));
+            object.insert("x-rust-type".into(), rust_type(LENIENT_INTEGER, vec![]));
             return;
         }
     }
@@ -292,7 +305,9 @@ mod tests {
                 "kinds": { "type": "array", "items": { "$ref": "#/components/schemas/Kind" } },
                 "at": { "type": "string", "format": "date-time", "nullable": true },
                 "stamp": { "type": "string", "x-date-time-format": "yyyy-MM-dd HH:mm:ss" },
-                "token": { "type": "string", "x-sensitive": true }
+                "token": { "type": "string", "x-sensitive": true },
+                "ttl": { "type": "integer", "x-integer-may-be-string": true },
+                "count": { "type": "integer" }
             } }
         })
     }
@@ -324,6 +339,11 @@ mod tests {
             rust_type_at(&document, &format!("{resp}/token")),
             Some("my_client::Secret")
         );
+        assert_eq!(
+            rust_type_at(&document, &format!("{resp}/ttl")),
+            Some("my_client::LenientInteger")
+        );
+        assert_eq!(rust_type_at(&document, &format!("{resp}/count")), None);
 
         let req = "/components/schemas/Req/properties";
         assert_eq!(rust_type_at(&document, &format!("{req}/kind")), None);

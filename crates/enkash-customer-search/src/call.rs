@@ -11,10 +11,10 @@ use tracing::{Instrument, field};
 
 use crate::auth::{Auth, FetchedToken};
 use crate::error::{
-    ApiError, AuthenticationError, AuthenticationFailure, Error, TransportError,
-    UndecodableResponse,
+    ApiError, AuthenticationError, AuthenticationFailure, Error, Refusal, TransportError,
+    UndecodableResponse, decode_error_without_data,
 };
-use crate::hooks::Observed;
+use crate::hooks::{BodyTooLarge, Observed};
 use crate::retry::parse_retry_after;
 use crate::{Client, types};
 
@@ -22,11 +22,14 @@ use crate::{Client, types};
 const UNEXPECTED_BODY_LIMIT: usize = 64 * 1024;
 
 impl Client {
-    /// Runs `attempt` until it succeeds, fails for good, or the retry policy says stop.
-    /// Each attempt runs in its own `enkash.request` span.
+    /// Runs `attempt` until it succeeds, fails for good, or the retry policy says stop;
+    /// `retryable` says which errors are worth another attempt of this operation. Each attempt
+    /// runs in its own `enkash.request` span. Every error is scrubbed of the client's secrets
+    /// before it is logged or returned.
     pub(crate) async fn with_retries<T, F, Fut>(
         &self,
         operation: &'static str,
+        retryable: fn(&Error) -> bool,
         mut attempt: F,
     ) -> Result<T, Error>
     where
@@ -53,9 +56,9 @@ impl Client {
                     tracing::debug!(parent: &span, "request succeeded");
                     return Ok(value);
                 }
-                Err(error) => error,
+                Err(error) => error.scrubbed(&self.shared.secrets),
             };
-            if error.is_retryable() && policy.should_retry(attempts) {
+            if retryable(&error) && policy.should_retry(attempts) {
                 let delay = policy.delay_before_retry(attempts, error.retry_after());
                 tracing::warn!(
                     parent: &span,
@@ -80,8 +83,9 @@ impl Client {
         }
     }
 
-    /// One token from the token endpoint, with retries for failures that are not a verdict
-    /// on the credentials (connection errors, 429, 502, 503, 504).
+    /// One token from the token endpoint. Retried only when the request cannot have reached
+    /// the server (a failed connect): an answer lost on the way back may still have counted as
+    /// a failed login, and EnKash locks an account after 3.
     async fn fetch_token(&self) -> Result<FetchedToken, Error> {
         let Auth::Credentials(cache) = &self.shared.auth else {
             return Err(Error::invalid_request(
@@ -97,13 +101,20 @@ impl Client {
             password: credentials.password.clone(),
             username: credentials.username.clone(),
         };
-        self.with_retries("get_token", || async {
-            let generated = self.generated(&self.shared.token_base_url, Some(basic.clone()), None);
-            let result = generated.get_token().body(body.clone()).send().await;
-            let observed = generated.inner.observed();
-            token_outcome(result, observed).await
-        })
-        .await
+        let token = self
+            .with_retries("get_token", Error::is_connect_failure, || async {
+                // Never follows a redirect: the form holds the password.
+                let context = self.call_context(Some(basic.clone()));
+                let generated = self.generated(&self.shared.token_base_url, context);
+                let result = generated.get_token().body(body.clone()).send().await;
+                let observed = generated.inner.observed();
+                token_outcome(result, observed).await
+            })
+            .await?;
+        self.shared
+            .secrets
+            .remember_token(token.access_token.expose_secret());
+        Ok(token)
     }
 }
 
@@ -179,6 +190,14 @@ pub(crate) async fn envelope_outcome(
             let status = response.status();
             Err(api_error(envelope_error(status, response.into_inner())))
         }
+        Err(GeneratedError::UnexpectedResponse(response)) if response.status().is_redirection() => {
+            Err(refused_redirect(
+                response.status(),
+                &observed,
+                "a search follows a redirect \
+                only within its own origin (scheme, host and port)",
+            ))
+        }
         Err(GeneratedError::UnexpectedResponse(response)) => {
             let (status, content_type, body) = read_bounded(response).await?;
             match serde_json::from_slice::<types::CustomerSearchResponse>(&body) {
@@ -221,21 +240,24 @@ pub(crate) async fn envelope_outcome(
     }
 }
 
-/// Translates the generated token call's result. Any 4xx but 429 is a verdict on the
-/// credentials, never retried.
+/// Translates the generated token call's result. A 4xx but 429 is a verdict on the
+/// credentials; a 5xx or 429 is the endpoint's own failure; a 3xx is refused.
 async fn token_outcome(
     result: Result<ResponseValue<types::TokenResponse>, GeneratedError<types::TokenError>>,
     observed: Option<Observed>,
 ) -> Result<FetchedToken, Error> {
     record_observed(&observed);
     let retry_after = retry_after(&observed);
-    let rejected = |status: StatusCode, message: Option<String>| {
+    let authentication = |reason, status: StatusCode, message: Option<String>| {
         Error::Authentication(Box::new(AuthenticationError {
-            reason: AuthenticationFailure::CredentialsRejected,
+            reason,
             status: Some(status),
             message,
             api_error: None,
         }))
+    };
+    let rejected = |status, message| {
+        authentication(AuthenticationFailure::CredentialsRejected, status, message)
     };
     match result {
         Ok(response) => {
@@ -244,16 +266,15 @@ async fn token_outcome(
                 types::TokenResponse::CamelCaseToken(t) => (t.access_token, t.expires_in),
             };
             if access_token.is_empty() {
-                return Err(Error::Authentication(Box::new(AuthenticationError {
-                    reason: AuthenticationFailure::NoTokenInResponse,
-                    status: Some(StatusCode::OK),
-                    message: Some("the access token is empty".into()),
-                    api_error: None,
-                })));
+                return Err(authentication(
+                    AuthenticationFailure::NoTokenInResponse,
+                    StatusCode::OK,
+                    Some("the access token is empty".into()),
+                ));
             }
             Ok(FetchedToken {
                 access_token,
-                expires_in,
+                expires_in: expires_in.map(|seconds| seconds.get()),
             })
         }
         Err(GeneratedError::ErrorResponse(response)) => {
@@ -261,35 +282,51 @@ async fn token_outcome(
             let body = response.into_inner();
             Err(rejected(status, body.error_description.or(body.error)))
         }
+        Err(GeneratedError::UnexpectedResponse(response)) if response.status().is_redirection() => {
+            let status = response.status();
+            let to = observed
+                .as_ref()
+                .and_then(|o| o.redirect_to.clone())
+                .unwrap_or_else(|| "no usable Location".into());
+            Err(authentication(
+                AuthenticationFailure::Redirected,
+                status,
+                Some(format!("HTTP {} to {to}", status.as_u16())),
+            ))
+        }
         Err(GeneratedError::UnexpectedResponse(response)) => {
             let (status, content_type, body) = read_bounded(response).await?;
             if status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS {
-                let message = token_error_message(&body);
-                return Err(rejected(status, message));
+                return Err(rejected(status, token_error_message(&body)));
             }
+            if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+                let message = token_error_message(&body)
+                    .or_else(|| content_type.map(|t| format!("a {} bytes {t} body", body.len())));
+                return Err(authentication(
+                    AuthenticationFailure::TokenEndpointFailed,
+                    status,
+                    message,
+                ));
+            }
+            // Not a token (a 204, say): its body may still be one, so none of it is kept.
             Err(Error::Undecodable(Box::new(UndecodableResponse::new(
                 status,
                 content_type,
-                &body,
+                b"",
                 retry_after,
                 None,
             ))))
         }
-        Err(GeneratedError::InvalidResponsePayload(body, decode_error))
+        Err(GeneratedError::InvalidResponsePayload(body, _))
             if observed
                 .as_ref()
                 .is_some_and(|o| o.status == StatusCode::OK) =>
         {
-            // A 200 whose body is not a token (no `access_token` nor `accessToken`).
-            Err(Error::Authentication(Box::new(AuthenticationError {
-                reason: AuthenticationFailure::NoTokenInResponse,
-                status: Some(StatusCode::OK),
-                message: Some(format!(
-                    "{} bytes that are not a token response: {decode_error}",
-                    body.len()
-                )),
-                api_error: None,
-            })))
+            Err(authentication(
+                AuthenticationFailure::NoTokenInResponse,
+                StatusCode::OK,
+                Some(why_no_token(&body)),
+            ))
         }
         Err(GeneratedError::InvalidResponsePayload(body, _))
             if observed
@@ -304,6 +341,35 @@ async fn token_outcome(
         }
         Err(other) => Err(common_error(other, &observed, retry_after)),
     }
+}
+
+/// Why a 200 from the token endpoint holds no token, in the generated shapes' own words
+/// (`missing field `access_token``), and never quoting a value: the body may hold a token.
+fn why_no_token(body: &[u8]) -> String {
+    let value = match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(value @ serde_json::Value::Object(_)) => value,
+        Ok(_) => return format!("the {} bytes are JSON but not an object", body.len()),
+        Err(e) => {
+            return format!(
+                "the {} bytes are not JSON: {}",
+                body.len(),
+                decode_error_without_data(&e)
+            );
+        }
+    };
+    let shape = |decoded: Result<(), serde_json::Error>, name: &str| match decoded {
+        Ok(()) => format!("the {name} shape decodes"),
+        Err(e) => format!("not the {name} shape: {}", decode_error_without_data(&e)),
+    };
+    let snake = shape(
+        serde_json::from_value::<types::SnakeCaseToken>(value.clone()).map(drop),
+        "snake_case",
+    );
+    let camel = shape(
+        serde_json::from_value::<types::CamelCaseToken>(value).map(drop),
+        "camelCase",
+    );
+    format!("{snake}; {camel}")
 }
 
 /// The explanation in a token endpoint's error body, whichever shape it has.
@@ -363,7 +429,32 @@ fn common_error<E>(
     }
 }
 
+/// A refused redirect, as an error naming the status and the origin it pointed to.
+fn refused_redirect(status: StatusCode, observed: &Option<Observed>, rule: &str) -> Error {
+    let to = observed
+        .as_ref()
+        .and_then(|o| o.redirect_to.as_deref())
+        .unwrap_or("no usable Location");
+    Error::Undecodable(Box::new(UndecodableResponse::refused(
+        status,
+        observed.as_ref().and_then(|o| o.content_type.clone()),
+        Refusal::Redirect,
+        format!(
+            "a redirect (HTTP {}) to {to} was not followed: {rule}",
+            status.as_u16()
+        ),
+    )))
+}
+
 fn transport(error: reqwest::Error, status: Option<StatusCode>) -> Error {
+    if let Some(too_large) = find_source::<BodyTooLarge>(&error) {
+        return Error::Undecodable(Box::new(UndecodableResponse::refused(
+            too_large.status,
+            None,
+            Refusal::TooLarge,
+            too_large.to_string(),
+        )));
+    }
     let timeout = error.is_timeout();
     let error = Box::new(TransportError::from_reqwest(error, status));
     if timeout {
@@ -371,6 +462,18 @@ fn transport(error: reqwest::Error, status: Option<StatusCode>) -> Error {
     } else {
         Error::Transport(error)
     }
+}
+
+/// The first error of type `T` in `error`'s chain of sources.
+fn find_source<T: std::error::Error + 'static>(error: &reqwest::Error) -> Option<&T> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(error) = source {
+        if let Some(found) = error.downcast_ref::<T>() {
+            return Some(found);
+        }
+        source = error.source();
+    }
+    None
 }
 
 /// The status, content type and at most [`UNEXPECTED_BODY_LIMIT`] bytes of the body.

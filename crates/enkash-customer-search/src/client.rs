@@ -14,7 +14,7 @@ use reqwest::header::HeaderValue;
 
 use crate::auth::{Auth, Credentials, TokenCache, sensitive_header};
 use crate::hooks::CallContext;
-use crate::paginate::Answered;
+use crate::redact::Secrets;
 use crate::{RetryPolicy, Secret, generated};
 
 /// EnKash's UAT (sandbox) host. Documented for EnKash Payouts; assumed for Accounts
@@ -30,6 +30,10 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long to wait for a whole response (a page of 5,000 customers included), unless told
 /// otherwise.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The largest response body read, unless told otherwise: 64 MiB, six times the largest real
+/// page (5,000 customers).
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The `User-Agent` sent with every request, unless told otherwise.
 pub const USER_AGENT: &str = concat!("enkash-customer-search/", env!("CARGO_PKG_VERSION"));
@@ -51,8 +55,11 @@ pub(crate) struct Shared {
     pub http: reqwest::Client,
     pub retry: RetryPolicy,
     pub request_timeout: Option<Duration>,
+    pub max_response_bytes: u64,
     pub user_agent: HeaderValue,
     pub auth: Auth,
+    /// Every secret above, and the tokens fetched, to hide in what servers send back.
+    pub secrets: Secrets,
 }
 
 impl Client {
@@ -65,6 +72,7 @@ impl Client {
             auth: AuthSetting::None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             request_timeout: Some(DEFAULT_REQUEST_TIMEOUT),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             retry: RetryPolicy::default(),
             user_agent: USER_AGENT.to_string(),
             http: None,
@@ -87,23 +95,19 @@ impl Client {
         &self.shared.retry
     }
 
-    /// The generated client for one attempt, with its own [`CallContext`].
-    pub(crate) fn generated(
-        &self,
-        base_url: &str,
-        authorization: Option<HeaderValue>,
-        answered: Option<&Answered>,
-    ) -> generated::Client {
-        generated::Client::new_with_client(
-            base_url,
-            self.shared.http.clone(),
-            CallContext::new(
-                authorization,
-                self.shared.user_agent.clone(),
-                self.shared.request_timeout,
-            )
-            .answering(answered.cloned()),
+    /// The settings of one attempt that sends `authorization`.
+    pub(crate) fn call_context(&self, authorization: Option<HeaderValue>) -> CallContext {
+        CallContext::new(
+            authorization,
+            self.shared.user_agent.clone(),
+            self.shared.request_timeout,
+            self.shared.max_response_bytes,
         )
+    }
+
+    /// The generated client for one attempt at `base_url`, with its own [`CallContext`].
+    pub(crate) fn generated(&self, base_url: &str, context: CallContext) -> generated::Client {
+        generated::Client::new_with_client(base_url, self.shared.http.clone(), context)
     }
 }
 
@@ -120,6 +124,7 @@ pub struct ClientBuilder {
     auth: AuthSetting,
     connect_timeout: Duration,
     request_timeout: Option<Duration>,
+    max_response_bytes: u64,
     retry: RetryPolicy,
     user_agent: String,
     http: Option<reqwest::Client>,
@@ -137,6 +142,7 @@ impl fmt::Debug for ClientBuilder {
             .field("auth", &auth)
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
             .field("retry", &self.retry)
             .field("user_agent", &self.user_agent)
             .finish_non_exhaustive()
@@ -173,10 +179,22 @@ impl ClientBuilder {
         self
     }
 
-    /// How long to wait for each response, body included ([`DEFAULT_REQUEST_TIMEOUT`]);
-    /// `None` waits as long as it takes. Applied per attempt, also to a given reqwest client.
+    /// How long to wait for each response, head and body, from sending the request to the
+    /// body's last byte ([`DEFAULT_REQUEST_TIMEOUT`]); `None` waits as long as it takes. Applied
+    /// per attempt, also to a given reqwest client: a server that drips its body, or never
+    /// ends it, is cut at this time.
     pub fn request_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.request_timeout = timeout;
+        self
+    }
+
+    /// The largest response body the client reads ([`DEFAULT_MAX_RESPONSE_BYTES`]). A longer
+    /// one is refused while it streams, before it is all read (at once, when its
+    /// `Content-Length` says so), with an [`Error::Undecodable`](crate::Error::Undecodable)
+    /// that names the limit and the status, and is not retried. Memory stays within a small
+    /// multiple of it whatever a server sends.
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.max_response_bytes = bytes;
         self
     }
 
@@ -195,7 +213,9 @@ impl ClientBuilder {
     }
 
     /// Send requests through this `reqwest::Client` (its proxies, pool and connect timeout).
-    /// For `https`, start it from [`reqwest_client_builder`](crate::reqwest_client_builder).
+    /// Start it from [`reqwest_client_builder`](crate::reqwest_client_builder): that gives it
+    /// TLS, and a redirect policy of `none`, which this client relies on to keep credentials
+    /// from following a redirect to another host.
     pub fn reqwest_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
@@ -211,6 +231,19 @@ impl ClientBuilder {
         let user_agent = HeaderValue::from_str(&self.user_agent).map_err(|_| {
             BuildError::InvalidUserAgent("it has characters an HTTP header cannot carry".into())
         })?;
+        let secrets = match &self.auth {
+            AuthSetting::None => Secrets::new([]),
+            AuthSetting::Bearer(token) => Secrets::new([token.expose_secret()]),
+            AuthSetting::Credentials(credentials) => {
+                let basic = credentials.basic_header();
+                let basic = basic.to_str().unwrap_or_default();
+                Secrets::new([
+                    credentials.password.expose_secret(),
+                    credentials.client_secret.expose_secret(),
+                    basic.strip_prefix("Basic ").unwrap_or(basic),
+                ])
+            }
+        };
         let auth = match self.auth {
             AuthSetting::None => Auth::None,
             AuthSetting::Bearer(token) => {
@@ -250,8 +283,10 @@ impl ClientBuilder {
                 http,
                 retry: self.retry,
                 request_timeout: self.request_timeout,
+                max_response_bytes: self.max_response_bytes,
                 user_agent,
                 auth,
+                secrets,
             }),
         })
     }

@@ -13,6 +13,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 
 use crate::Open;
+use crate::redact::Secrets;
 use crate::types;
 
 /// Everything that can go wrong in a call to EnKash.
@@ -34,22 +35,38 @@ pub enum Error {
     Timeout(Box<TransportError>),
     /// The connection failed or broke, after every retry.
     Transport(Box<TransportError>),
-    /// A response arrived that is not EnKash's envelope (for example a gateway's HTML page).
+    /// A response arrived that is not EnKash's envelope (for example a gateway's HTML page),
+    /// or one the client refuses (a body over its size limit, a redirect it does not follow).
     Undecodable(Box<UndecodableResponse>),
+    /// A walk over every page broke the paging contract: the result set changed under it.
+    Paging(Box<PagingError>),
 }
 
 impl Error {
-    /// Whether the same request may succeed if tried again later: connection failures,
-    /// timeouts, and HTTP 429, 502, 503 and 504. Never for a rejected credential (EnKash locks
-    /// the account after 3 failed logins) or any other 4xx.
+    /// Whether the same request may succeed if tried again later: connection failures and
+    /// broken reads, timeouts, HTTP 408, 429, 500, 502, 503 and 504, a token endpoint that
+    /// failed (5xx), and a result set that changed while paging. Never for a rejected
+    /// credential (EnKash locks the account after 3 failed logins), any other 4xx, or a body
+    /// over the size limit.
+    ///
+    /// This is what the client itself retries for a search. The token call is retried only
+    /// after a failed connect, since a request that reached the server may have counted as a
+    /// failed login.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api(e) => crate::retry::retryable_status(e.status),
-            Error::Undecodable(e) => crate::retry::retryable_status(e.status),
-            Error::Timeout(_) => true,
-            Error::Transport(e) => e.connect,
-            Error::Authentication(_) | Error::InvalidRequest(_) => false,
+            Error::Undecodable(e) => {
+                e.refusal.is_none() && crate::retry::retryable_status(e.status)
+            }
+            Error::Timeout(_) | Error::Transport(_) | Error::Paging(_) => true,
+            Error::Authentication(e) => e.reason == AuthenticationFailure::TokenEndpointFailed,
+            Error::InvalidRequest(_) => false,
         }
+    }
+
+    /// Whether the request cannot have reached the server: the connection was never made.
+    pub(crate) fn is_connect_failure(&self) -> bool {
+        matches!(self, Error::Transport(e) | Error::Timeout(e) if e.connect)
     }
 
     /// The HTTP status of the response this error came from, if there was one.
@@ -59,7 +76,7 @@ impl Error {
             Error::Undecodable(e) => Some(e.status),
             Error::Authentication(e) => e.status,
             Error::Transport(e) | Error::Timeout(e) => e.status,
-            Error::InvalidRequest(_) => None,
+            Error::InvalidRequest(_) | Error::Paging(_) => None,
         }
     }
 
@@ -89,13 +106,58 @@ impl fmt::Display for Error {
             Error::Timeout(e) => write!(f, "timed out: {e}"),
             Error::Transport(e) => write!(f, "transport error: {e}"),
             Error::Undecodable(e) => e.fmt(f),
+            Error::Paging(e) => e.fmt(f),
         }
+    }
+}
+
+impl Error {
+    /// The same error with every secret the client holds hidden in the text a server sent:
+    /// messages, ids, sub-errors, snippets, problems.
+    pub(crate) fn scrubbed(mut self, secrets: &Secrets) -> Self {
+        match &mut self {
+            Error::Api(e) => e.scrub(secrets),
+            Error::Authentication(e) => {
+                if let Some(message) = &mut e.message {
+                    secrets.scrub_in_place(message);
+                }
+                if let Some(api) = &mut e.api_error {
+                    api.scrub(secrets);
+                }
+            }
+            Error::Undecodable(e) => {
+                secrets.scrub_in_place(&mut e.snippet);
+                for text in [&mut e.content_type, &mut e.problem, &mut e.decode_error]
+                    .into_iter()
+                    .flatten()
+                {
+                    secrets.scrub_in_place(text);
+                }
+            }
+            Error::Timeout(e) | Error::Transport(e) => {
+                if let Some(detail) = &mut e.detail {
+                    secrets.scrub_in_place(detail);
+                }
+            }
+            Error::Paging(e) => secrets.scrub_in_place(&mut e.key),
+            Error::InvalidRequest(e) => secrets.scrub_in_place(&mut e.reason),
+        }
+        self
     }
 }
 
 impl From<crate::paginate::PaginationError> for Error {
     fn from(error: crate::paginate::PaginationError) -> Self {
         match error {
+            crate::paginate::PaginationError::SeenBefore {
+                key,
+                offset,
+                previous_offset,
+            } => Error::Paging(Box::new(PagingError {
+                key,
+                offset,
+                previous_offset,
+            })),
             crate::paginate::PaginationError::RepeatedPage {
                 offset,
                 previous_offset,
@@ -190,6 +252,31 @@ impl ApiError {
 }
 
 impl ApiError {
+    fn scrub(&mut self, secrets: &Secrets) {
+        for text in [
+            &mut self.error_message,
+            &mut self.request_id,
+            &mut self.response_message,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            secrets.scrub_in_place(text);
+        }
+        if let Some(Open::Unknown(value)) = &mut self.error_type {
+            secrets.scrub_in_place(value);
+        }
+        self.api_sub_errors
+            .iter_mut()
+            .for_each(|sub| secrets.scrub_json(sub));
+        if let Some(timestamp) = &self.timestamp {
+            let scrubbed = secrets.scrub(timestamp.original());
+            if scrubbed != timestamp.original() {
+                self.timestamp = Some(crate::LenientDateTime::parse(&scrubbed));
+            }
+        }
+    }
+
     /// The API error in a body that is an error envelope in spirit but not to the letter (a
     /// number where a string belongs, say), so that one odd field does not cost the caller
     /// EnKash's message. Only for an envelope with `errorResponse` set and no `payload`.
@@ -285,6 +372,14 @@ pub enum AuthenticationFailure {
     TokenRejected,
     /// The token endpoint answered 200 without a usable token.
     NoTokenInResponse,
+    /// The token endpoint failed (HTTP 5xx, or a 429): a server or gateway failure, not a
+    /// verdict on the credentials, which stay usable. Not retried by the client, since the
+    /// request reached the server and may have counted as a login attempt.
+    TokenEndpointFailed,
+    /// The token endpoint answered with a redirect (3xx), which the client never follows:
+    /// the credentials go to the configured token URL and nowhere else. The message names the
+    /// status and the origin the `Location` pointed to.
+    Redirected,
     /// The API wants authentication and the client has neither a token nor credentials.
     NotConfigured,
 }
@@ -305,6 +400,14 @@ impl fmt::Display for AuthenticationError {
             AuthenticationFailure::NoTokenInResponse => {
                 "the token endpoint answered without an access token"
             }
+            AuthenticationFailure::TokenEndpointFailed => {
+                "the token endpoint failed (a server or gateway failure, not a verdict on the \
+                 credentials)"
+            }
+            AuthenticationFailure::Redirected => {
+                "the token endpoint answered with a redirect, which is never followed (the \
+                 credentials go to the configured token URL only)"
+            }
             AuthenticationFailure::NotConfigured => {
                 "EnKash requires a token and the client has none (set a bearer token or \
                  credentials on the ClientBuilder)"
@@ -317,6 +420,35 @@ impl fmt::Display for AuthenticationError {
             write!(f, ": {}", bounded(message, 200))?;
         }
         Ok(())
+    }
+}
+
+/// A walk over every page ([`Client::search_all`](crate::Client::search_all)) found a customer
+/// that an earlier page had already given: the result set changed while paging (a customer
+/// inserted before the current offset shifts every later one), so going on would emit it
+/// twice. The stream ends here; nothing was emitted twice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PagingError {
+    /// The customer seen twice: `customerId KC…`, or `id 42` when it has no `customerId`.
+    pub key: String,
+    /// The offset of the page that repeated it.
+    pub offset: i64,
+    /// The offset of the page that gave it first.
+    pub previous_offset: i64,
+}
+
+impl fmt::Display for PagingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the result set changed while paging: customer {} in the page at offset {} was \
+             already seen in the page at offset {}; page in a stable order, e.g. by createdOn \
+             ascending, or retry",
+            bounded(&self.key, 80),
+            self.offset,
+            self.previous_offset
+        )
     }
 }
 
@@ -402,8 +534,18 @@ pub struct UndecodableResponse {
     pub body_len: usize,
     /// How long the server asked to wait before trying again (`Retry-After`), as it asked.
     pub retry_after: Option<Duration>,
-    pub(crate) decode_error: Option<serde_json::Error>,
+    /// What serde_json said, without the data it quotes.
+    decode_error: Option<String>,
     problem: Option<String>,
+    /// Why the client refused the response, when it did (a redirect, the size limit).
+    refusal: Option<Refusal>,
+}
+
+/// Why the client refused a response without decoding it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    Redirect,
+    TooLarge,
 }
 
 /// The most of an undecodable body an error keeps.
@@ -426,9 +568,29 @@ impl UndecodableResponse {
             ),
             body_len: body.len(),
             retry_after,
-            decode_error,
+            decode_error: decode_error.as_ref().map(decode_error_without_data),
             problem: None,
+            refusal: None,
         }
+    }
+
+    /// A response the client refused: `problem` says why.
+    pub(crate) fn refused(
+        status: StatusCode,
+        content_type: Option<String>,
+        refusal: Refusal,
+        problem: String,
+    ) -> Self {
+        UndecodableResponse {
+            refusal: Some(refusal),
+            ..UndecodableResponse::new(status, content_type, b"", None, None).with_problem(problem)
+        }
+    }
+
+    /// What was wrong with the response beyond its bytes, when something was: a redirect the
+    /// client does not follow, a body over the size limit, an envelope that makes no sense.
+    pub fn problem(&self) -> Option<&str> {
+        self.problem.as_deref()
     }
 
     /// The same, for a body that decoded but does not make sense.
@@ -460,7 +622,7 @@ impl fmt::Display for UndecodableResponse {
             write!(f, ": {problem}")?;
         }
         if let Some(e) = &self.decode_error {
-            write!(f, ": {}", decode_error_without_data(e))?;
+            write!(f, ": {e}")?;
         }
         if !self.looks_like_json() && !self.snippet.is_empty() {
             let one_line: String = self
@@ -480,7 +642,7 @@ impl fmt::Display for UndecodableResponse {
 /// the field; but a data error's message quotes the value that did not fit (`invalid type:
 /// string "…", expected f64`), which may be customer data, so only what was expected and
 /// where are kept.
-fn decode_error_without_data(e: &serde_json::Error) -> String {
+pub(crate) fn decode_error_without_data(e: &serde_json::Error) -> String {
     let message = e.to_string();
     if e.classify() != serde_json::error::Category::Data || message.starts_with("missing field `") {
         return message;

@@ -36,12 +36,12 @@ pub mod types {
         ///The bearer token.
         #[serde(rename = "accessToken")]
         pub access_token: ::enkash_customer_search::Secret,
-        ///Seconds until the token expires; see `SnakeCaseToken.expires_in`.
+        ///Seconds until the token expires; see `SnakeCaseToken.expires_in` (a string of digits is accepted too).
         #[serde(
             rename = "expiresIn",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub expires_in: ::std::option::Option<i64>,
+        pub expires_in: ::std::option::Option<::enkash_customer_search::LenientInteger>,
         ///A refresh token.
         #[serde(
             rename = "refreshToken",
@@ -846,9 +846,9 @@ pub mod types {
     pub struct SnakeCaseToken {
         ///The bearer token.
         pub access_token: ::enkash_customer_search::Secret,
-        ///Seconds until the token expires. The pages say "valid for 5 minutes" while their example shows 86399; this value is what counts.
+        ///Seconds until the token expires. The pages say "valid for 5 minutes" while their example shows 86399; this value is what counts. Assumed: it may come as a string of digits (`"86399"`), as some OAuth servers and gateways send it.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub expires_in: ::std::option::Option<i64>,
+        pub expires_in: ::std::option::Option<::enkash_customer_search::LenientInteger>,
         ///A refresh token; EnKash documents no refresh call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub refresh_token: ::std::option::Option<::enkash_customer_search::Secret>,
@@ -982,7 +982,7 @@ pub mod types {
                 ::std::string::String,
             >,
             expires_in: ::std::result::Result<
-                ::std::option::Option<i64>,
+                ::std::option::Option<::enkash_customer_search::LenientInteger>,
                 ::std::string::String,
             >,
             refresh_token: ::std::result::Result<
@@ -1019,7 +1019,9 @@ pub mod types {
             }
             pub fn expires_in<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::enkash_customer_search::LenientInteger>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.expires_in = value
@@ -2949,7 +2951,7 @@ pub mod types {
                 ::std::string::String,
             >,
             expires_in: ::std::result::Result<
-                ::std::option::Option<i64>,
+                ::std::option::Option<::enkash_customer_search::LenientInteger>,
                 ::std::string::String,
             >,
             refresh_token: ::std::result::Result<
@@ -2991,7 +2993,9 @@ pub mod types {
             }
             pub fn expires_in<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::enkash_customer_search::LenientInteger>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.expires_in = value

@@ -1,25 +1,37 @@
 //! What every generated request passes through: progenitor's `ClientHooks`, with a context
 //! made afresh for each attempt.
 //!
-//! The generated operations build, send and decode a request in one `send()`. Two things must
-//! happen in between that the spec cannot say: the `Authorization` header (Bearer or Basic,
-//! marked sensitive so it never shows in logs) and the per-request timeout and user agent
-//! must go on, and the status, content type and `Retry-After` of the response must be noted,
-//! because progenitor drops them when a body does not decode. A search made by the pager also
-//! tells it when its response's head has arrived, so that the next page's request can go out
-//! while this one's body is read and decoded. The xtask generates the client
-//! with `HooksMode::Expected` and this [`CallContext`] as its inner type, so these hooks are
-//! the only ones.
+//! The generated operations build, send and decode a request in one `send()`. Several things
+//! must happen in between that the spec cannot say:
+//! - the `Authorization` header (Bearer or Basic, marked sensitive so it never shows in logs),
+//!   the per-request timeout and the user agent go on;
+//! - redirects are decided here, not by reqwest (whose client follows none): a search follows
+//!   one only within its own origin, the token call never, because reqwest would re-post a
+//!   307's body (the password) to wherever the `Location` points;
+//! - the status, content type, `Retry-After`, request id and redirect target of the response
+//!   are noted, because progenitor drops them when a body does not decode;
+//! - the body is read through a limit, so that a response of any size costs bounded memory;
+//! - a search made by the pager tells it when its response's head has arrived, so that the
+//!   next page's request can go out while this one's body is read and decoded.
+//!
+//! The xtask generates the client with `HooksMode::Expected` and this [`CallContext`] as its
+//! inner type, so these hooks are the only ones.
 
 use std::sync::Mutex;
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
-use reqwest::StatusCode;
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER, USER_AGENT};
+use reqwest::header::{
+    AUTHORIZATION, CONTENT_TYPE, HeaderValue, LOCATION, RETRY_AFTER, USER_AGENT,
+};
+use reqwest::{StatusCode, Url};
 
 use crate::generated;
 use crate::paginate::Answered;
+
+/// The most redirects one attempt follows (reqwest's own default is 10).
+const MAX_REDIRECTS: usize = 10;
 
 /// The settings of one attempt, and what its response looked like.
 #[derive(Debug)]
@@ -27,6 +39,10 @@ pub(crate) struct CallContext {
     pub authorization: Option<HeaderValue>,
     pub user_agent: Option<HeaderValue>,
     pub timeout: Option<Duration>,
+    /// Whether a redirect within the request's origin is followed (never one to elsewhere).
+    pub follow_redirects: bool,
+    /// The most bytes of a response body read before it is refused.
+    pub body_limit: u64,
     /// Told when a success status arrives, before the body is read.
     answered: Option<Answered>,
     observed: Mutex<Option<Observed>>,
@@ -39,7 +55,39 @@ pub(crate) struct Observed {
     pub content_type: Option<String>,
     pub retry_after: Option<HeaderValue>,
     pub request_id: Option<String>,
+    /// For a redirect that was not followed: the origin (scheme, host, port) its `Location`
+    /// points to, never its path or query, or why it has none.
+    pub redirect_to: Option<String>,
 }
+
+/// A body larger than the client's limit: the error a body read fails with, found again in
+/// reqwest's error chain by the code that translates it.
+#[derive(Debug)]
+pub(crate) struct BodyTooLarge {
+    pub limit: u64,
+    pub status: StatusCode,
+    /// The length the server announced, when it announced one over the limit.
+    pub announced: Option<u64>,
+}
+
+impl std::fmt::Display for BodyTooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the response body (HTTP {}) is larger than the limit of {} bytes",
+            self.status.as_u16(),
+            self.limit
+        )?;
+        if let Some(announced) = self.announced {
+            write!(f, " (Content-Length {announced}); none of it was read")?;
+        } else {
+            f.write_str("; it was refused while it streamed")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for BodyTooLarge {}
 
 // The generated client derives `Clone`, so its inner type must be `Clone` too.
 impl Clone for CallContext {
@@ -48,6 +96,8 @@ impl Clone for CallContext {
             authorization: self.authorization.clone(),
             user_agent: self.user_agent.clone(),
             timeout: self.timeout,
+            follow_redirects: self.follow_redirects,
+            body_limit: self.body_limit,
             answered: self.answered.clone(),
             observed: Mutex::new(self.observed()),
         }
@@ -59,14 +109,23 @@ impl CallContext {
         authorization: Option<HeaderValue>,
         user_agent: HeaderValue,
         timeout: Option<Duration>,
+        body_limit: u64,
     ) -> Self {
         CallContext {
             authorization,
             user_agent: Some(user_agent),
             timeout,
+            follow_redirects: false,
+            body_limit,
             answered: None,
             observed: Mutex::new(None),
         }
+    }
+
+    /// Follows redirects that stay within the request's origin.
+    pub fn following_redirects(mut self) -> Self {
+        self.follow_redirects = true;
+        self
     }
 
     /// Tells `answered` when the response's head arrives with a success status.
@@ -81,6 +140,13 @@ impl CallContext {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clone()
+    }
+
+    fn observe(&self, observed: Observed) {
+        *self
+            .observed
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(observed);
     }
 }
 
@@ -104,36 +170,136 @@ impl ClientHooks<CallContext> for generated::Client {
         Ok(())
     }
 
-    async fn post<E>(
+    async fn exec(
         &self,
-        result: &reqwest::Result<reqwest::Response>,
+        request: reqwest::Request,
         _info: &OperationInfo,
-    ) -> Result<(), Error<E>> {
-        if let Ok(response) = result {
-            if let Some(answered) = &self.inner().answered
-                && response.status().is_success()
-            {
-                answered.notify();
+    ) -> reqwest::Result<reqwest::Response> {
+        let context = self.inner();
+        let mut request = request;
+        let mut hops = 0;
+        let response = loop {
+            // The body is bytes (JSON or a form), so a copy is always there to follow with.
+            let copy = if context.follow_redirects && hops < MAX_REDIRECTS {
+                request.try_clone()
+            } else {
+                None
+            };
+            let response = self.client().execute(request).await?;
+            match copy.and_then(|copy| same_origin_redirect(&response, copy)) {
+                Some(next) => {
+                    tracing::debug!(
+                        status = response.status().as_u16(),
+                        "following a redirect within the origin"
+                    );
+                    hops += 1;
+                    request = next;
+                }
+                None => break response,
             }
-            let headers = response.headers();
-            let text = |name| {
-                headers
-                    .get(name)
-                    .and_then(|v: &HeaderValue| v.to_str().ok())
-                    .map(str::to_string)
-            };
-            let observed = Observed {
-                status: response.status(),
-                content_type: text(CONTENT_TYPE.as_str()),
-                retry_after: headers.get(RETRY_AFTER).cloned(),
-                request_id: text("x-request-id"),
-            };
-            *self
-                .inner()
-                .observed
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(observed);
+        };
+        let status = response.status();
+        let headers = response.headers();
+        let text = |name| {
+            headers
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+                .map(str::to_string)
+        };
+        context.observe(Observed {
+            status,
+            content_type: text(CONTENT_TYPE.as_str()),
+            retry_after: headers.get(RETRY_AFTER).cloned(),
+            request_id: text("x-request-id"),
+            redirect_to: status.is_redirection().then(|| redirect_target(&response)),
+        });
+        if status.is_success()
+            && let Some(answered) = &context.answered
+        {
+            answered.notify();
         }
-        Ok(())
+        Ok(limited(response, context.body_limit))
     }
 }
+
+/// The request to send next if `response` is a redirect (301, 302, 307 or 308) to the same
+/// origin as the request, whose copy is `copy`: the same method, headers and body, to the new
+/// URL. A 303 (which would turn the search into a GET of something else) and any redirect to
+/// another origin are not followed.
+fn same_origin_redirect(
+    response: &reqwest::Response,
+    mut copy: reqwest::Request,
+) -> Option<reqwest::Request> {
+    if !matches!(response.status().as_u16(), 301 | 302 | 307 | 308) {
+        return None;
+    }
+    let target = location(response)?;
+    if target.origin() != response.url().origin() {
+        return None;
+    }
+    *copy.url_mut() = target;
+    Some(copy)
+}
+
+/// The redirect's `Location`, resolved against the URL that answered it.
+fn location(response: &reqwest::Response) -> Option<Url> {
+    let value = response.headers().get(LOCATION)?.to_str().ok()?;
+    response.url().join(value).ok()
+}
+
+/// Where a redirect points, for an error message: the origin alone, since the path or query
+/// of a `Location` may carry anything.
+fn redirect_target(response: &reqwest::Response) -> String {
+    match location(response) {
+        Some(target) if target.origin().is_tuple() => target.origin().ascii_serialization(),
+        Some(target) => format!("a `{}:` URL", target.scheme()),
+        None => "no usable Location".to_string(),
+    }
+}
+
+/// `response` with a body that fails with [`BodyTooLarge`] as soon as more than `limit` bytes
+/// have come (or at once, when `Content-Length` announces more), so that nothing reading it
+/// holds more than that. reqwest's own timeout still covers the body.
+fn limited(response: reqwest::Response, limit: u64) -> reqwest::Response {
+    let status = response.status();
+    let too_large = move |announced| -> BoxError {
+        Box::new(BodyTooLarge {
+            limit,
+            status,
+            announced,
+        })
+    };
+    let mut head = http::Response::new(());
+    *head.status_mut() = status;
+    *head.version_mut() = response.version();
+    *head.headers_mut() = response.headers().clone();
+    let body = match response.content_length().filter(|&length| length > limit) {
+        Some(announced) => {
+            futures_util::stream::once(std::future::ready(Err(too_large(Some(announced))))).boxed()
+        }
+        None => {
+            let mut seen = 0u64;
+            let mut refused = false;
+            response
+                .bytes_stream()
+                .map(move |chunk| -> Result<_, BoxError> {
+                    let chunk = chunk?;
+                    seen = seen.saturating_add(chunk.len() as u64);
+                    if seen > limit {
+                        return Err(too_large(None));
+                    }
+                    Ok(chunk)
+                })
+                // Nothing after the refusal: the reader stops there anyway.
+                .take_while(move |item| {
+                    let go = !refused;
+                    refused |= item.is_err();
+                    std::future::ready(go)
+                })
+                .boxed()
+        }
+    };
+    reqwest::Response::from(head.map(|()| reqwest::Body::wrap_stream(body)))
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;

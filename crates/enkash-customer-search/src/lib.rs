@@ -18,8 +18,10 @@ mod env;
 mod error;
 mod hooks;
 mod lenient_date_time;
+mod lenient_integer;
 mod open_enum;
 mod paginate;
+mod redact;
 mod retry;
 mod search;
 mod secret;
@@ -27,18 +29,19 @@ mod tls;
 
 pub use auth::Credentials;
 pub use client::{
-    BuildError, Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
-    LIVE_BASE_URL, UAT_BASE_URL, USER_AGENT,
+    BuildError, Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_REQUEST_TIMEOUT, LIVE_BASE_URL, UAT_BASE_URL, USER_AGENT,
 };
 pub use env::{
     BASE_URL_VAR, CLIENT_ID_VAR, CLIENT_SECRET_VAR, PASSWORD_VAR, TOKEN_VAR, USERNAME_VAR,
 };
 pub use error::{
-    ApiError, AuthenticationError, AuthenticationFailure, Error, InvalidRequest, SNIPPET_LEN,
-    TransportError, UndecodableResponse,
+    ApiError, AuthenticationError, AuthenticationFailure, Error, InvalidRequest, PagingError,
+    SNIPPET_LEN, TransportError, UndecodableResponse,
 };
 pub use generated::types;
 pub use lenient_date_time::{ASSUMED_OFFSET, DateTimeFormat, LenientDateTime};
+pub use lenient_integer::LenientInteger;
 pub use open_enum::Open;
 pub use retry::RetryPolicy;
 pub use search::{CustomerStream, MAX_PAGE_SIZE, MIN_PAGE_SIZE, SearchPage, SearchQuery};

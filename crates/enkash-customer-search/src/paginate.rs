@@ -5,8 +5,10 @@
 //! it fast: so the next page is fetched in the background while the current one is consumed
 //! (and, when the total is known, several pages at once), while items still come out in server
 //! order. The pager also guards against the ways such a loop goes wrong: a server that ignores
-//! `offset` (same page forever), an offset that would overflow, and fetches left running after
-//! the caller has lost interest.
+//! `offset` (same page forever), a result set that changes under the walk (an item inserted
+//! before the current offset shifts the next page by one, so its first item is the last one
+//! already given), an offset that would overflow, and fetches left running after the caller has
+//! lost interest.
 //!
 //! The pager is generic over the item and error types and knows nothing of HTTP: the caller
 //! passes a `fetch` function that turns a `PageRequest` into a `Page`, and that may say, with
@@ -14,7 +16,7 @@
 //! a page of 5,000 customers takes about as long as the server's latency, so the next request
 //! going out only after it would add the decode of every page to the walk.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -172,6 +174,16 @@ pub enum PaginationError {
         /// The offset of the page that was being fetched.
         offset: i64,
     },
+    /// The page at `offset` holds an item (by its key) that the page at `previous_offset`
+    /// already gave: the result set changed while paging.
+    SeenBefore {
+        /// The key of the item seen twice.
+        key: String,
+        /// The offset of the page that repeated it.
+        offset: i64,
+        /// The offset of the page that gave it first.
+        previous_offset: i64,
+    },
 }
 
 impl fmt::Display for PaginationError {
@@ -193,6 +205,15 @@ impl fmt::Display for PaginationError {
             Self::FetchCancelled { offset } => write!(
                 f,
                 "the fetch of the page at offset {offset} was cancelled (runtime shutting down?)"
+            ),
+            Self::SeenBefore {
+                key,
+                offset,
+                previous_offset,
+            } => write!(
+                f,
+                "the page at offset {offset} repeats {key} from the page at offset \
+                 {previous_offset}: the result set changed while paging"
             ),
         }
     }
@@ -228,6 +249,7 @@ impl Answered {
 
 type Fetched<T, E> = Result<Page<T>, E>;
 type Spawner<T, E> = Box<dyn Fn(PageRequest, Answered) -> JoinHandle<Fetched<T, E>> + Send + Sync>;
+type KeyOf<T> = Box<dyn Fn(&T) -> Option<String> + Send + Sync>;
 
 /// A spawned fetch.
 struct InFlight<T, E> {
@@ -243,25 +265,34 @@ struct InFlight<T, E> {
 /// Pages are requested at `start_offset`, `start_offset + page_size`, … with `limit =
 /// page_size`, and the stream ends after a page that is short (fewer than `page_size` items,
 /// empty included) or, when the first page gave `records_count`, once the next offset reaches
-/// it. Later pages' `records_count` is ignored, so a total that changes mid-walk cannot make
-/// the walk skip or repeat pages; a short page still ends it.
+/// it. A later page's `records_count` that differs is logged at warn level and followed (the
+/// walk ends on the latest total it saw); offsets only grow, so a changing total cannot make
+/// the walk loop, and a short page still ends it.
+///
+/// `key` names an item for the check against the page before (`None`: not checked): a page
+/// holding an item the previous page gave ends the stream with
+/// [`PaginationError::SeenBefore`], before any of its items is yielded.
 ///
 /// Errors come as `Err` items, after which the stream ends: a fetch's own error, or a
-/// [`PaginationError`] (invalid `options`, a repeated page, an offset overflow). See
+/// [`PaginationError`] (invalid `options`, a repeated page, an item seen before, an offset
+/// overflow). See
 /// [`Pager`] for how fetches are run and cancelled, and what [`Answered`] changes.
 ///
 /// The stream must be polled inside a Tokio runtime (multi-thread or current-thread), as
 /// fetches are run with `tokio::spawn`.
 // pub(crate) in the client crate
-pub fn paginate<T, E, F, Fut>(fetch: F, options: PagerOptions) -> Pager<T, E>
+pub fn paginate<T, E, F, Fut, K>(fetch: F, key: K, options: PagerOptions) -> Pager<T, E>
 where
     F: Fn(PageRequest, Answered) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<Page<T>, E>> + Send + 'static,
+    K: Fn(&T) -> Option<String> + Send + Sync + 'static,
     T: PartialEq + Send + 'static,
     E: From<PaginationError> + Send + 'static,
 {
     Pager {
         spawn: Box::new(move |request, answered| tokio::spawn(fetch(request, answered))),
+        key: Box::new(key),
+        previous_keys: HashSet::new(),
         page_size: options.page_size,
         concurrency: options.concurrency,
         invalid: options.validate().err(),
@@ -315,6 +346,9 @@ enum State {
 ///   Polling outside a Tokio runtime panics, as `tokio::spawn` does.
 pub struct Pager<T, E> {
     spawn: Spawner<T, E>,
+    key: KeyOf<T>,
+    /// The keys of the latest page taken, to find an item the next page gives again.
+    previous_keys: HashSet<String>,
     page_size: i64,
     concurrency: usize,
     /// Reported as the only item, if the options were out of range.
@@ -322,7 +356,7 @@ pub struct Pager<T, E> {
     state: State,
     /// The offset of the next page to spawn, if more pages may be spawned.
     next_offset: Option<i64>,
-    /// The first page's `records_count`.
+    /// The latest `records_count` a page gave.
     records_count: Option<i64>,
     /// Spawned fetches, oldest (lowest offset) first.
     in_flight: VecDeque<InFlight<T, E>>,
@@ -468,6 +502,14 @@ impl<T: PartialEq, E: From<PaginationError>> Pager<T, E> {
         } = page;
         if self.previous.is_none() {
             self.records_count = records_count;
+        } else if records_count.is_some() && records_count != self.records_count {
+            tracing::warn!(
+                offset,
+                was = self.records_count,
+                now = records_count,
+                "the total (recordsCount) changed while paging; following the latest"
+            );
+            self.records_count = records_count;
         }
         if let Some((previous_offset, previous_len)) = self.previous
             && !items.is_empty()
@@ -481,6 +523,19 @@ impl<T: PartialEq, E: From<PaginationError>> Pager<T, E> {
             }));
             return self.held.take();
         }
+        let keys: Vec<String> = items.iter().filter_map(&self.key).collect();
+        if let Some((previous_offset, _)) = self.previous
+            && let Some(key) = keys.iter().find(|key| self.previous_keys.contains(*key))
+        {
+            self.stop_fetching();
+            self.queued_error = Some(E::from(PaginationError::SeenBefore {
+                key: key.clone(),
+                offset,
+                previous_offset,
+            }));
+            return self.held.take();
+        }
+        self.previous_keys = keys.into_iter().collect();
         self.previous = Some((offset, items.len()));
 
         let full = usize::try_from(self.page_size).is_ok_and(|size| items.len() >= size);
@@ -617,6 +672,8 @@ mod tests {
         counts: Vec<i64>,
         /// Answer every request as if `offset` were 0.
         ignore_offset: bool,
+        /// From this call on (0 for the first), answer as if `offset` were one less.
+        shift_from_call: Option<usize>,
         /// Fail the request for this offset.
         fail_at: Option<i64>,
         /// Panic in the request for this offset.
@@ -697,6 +754,8 @@ mod tests {
             }
             let offset = if self.ignore_offset {
                 0
+            } else if self.shift_from_call.is_some_and(|from| call >= from) {
+                (request.offset - 1).max(0)
             } else {
                 request.offset
             };
@@ -718,6 +777,7 @@ mod tests {
                 let server = Arc::clone(&server);
                 async move { server.serve(request, answered).await }
             },
+            |item: &u32| Some(item.to_string()),
             options,
         )
     }
@@ -863,15 +923,67 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn only_the_first_pages_count_is_used() {
-        // The first page says 20 in all; later pages say 1,000: the walk stops at 20.
+    async fn a_changed_count_is_followed_to_the_latest() {
+        // The first page says 20 in all, later ones 1,000: the walk goes on to 1,000.
         let server = Arc::new(Server {
             counts: vec![20, 1000],
             ..Server::with_len(1000)
         });
         let items = drain(pager(&server, options(10))).await;
+        assert_eq!(oks(&items), range(0, 1000));
+        assert_eq!(server.calls.load(Ordering::SeqCst), 100);
+
+        // The first says 1,000, the second 20: it ends after the second page.
+        let server = Arc::new(Server {
+            counts: vec![1000, 20],
+            ..Server::with_len(1000)
+        });
+        let items = drain(pager(&server, options(10))).await;
         assert_eq!(oks(&items), range(0, 20));
         assert_eq!(server.calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn an_item_the_page_before_gave_ends_the_walk_before_it_repeats() {
+        // From the second request on, one record was inserted at the front: each page starts
+        // one earlier, with the last record of the page before.
+        let server = Arc::new(Server {
+            shift_from_call: Some(1),
+            ..Server::with_len(100).counting()
+        });
+        let items = drain(pager(&server, options(10))).await;
+        assert_eq!(oks(&items), range(0, 10), "every record once, none twice");
+        assert_eq!(
+            items.last(),
+            Some(&Err(TestError::Pagination(PaginationError::SeenBefore {
+                key: "9".into(),
+                offset: 10,
+                previous_offset: 0,
+            })))
+        );
+        assert_eq!(items.len(), 11);
+    }
+
+    #[tokio::test]
+    async fn items_without_a_key_are_not_compared() {
+        let server = Arc::new(Server {
+            shift_from_call: Some(1),
+            ..Server::with_len(30).counting()
+        });
+        let walk = {
+            let server = Arc::clone(&server);
+            paginate(
+                move |request, answered| {
+                    let server = Arc::clone(&server);
+                    async move { server.serve(request, answered).await }
+                },
+                |_: &u32| None,
+                options(10),
+            )
+        };
+        let items = drain(walk).await;
+        assert!(items.iter().all(Result::is_ok));
+        assert_eq!(oks(&items).iter().filter(|&&i| i == 9).count(), 2);
     }
 
     #[tokio::test]
@@ -1187,6 +1299,7 @@ mod tests {
                     })
                 }
             },
+            |item: &Tracked| Some(item.value.to_string()),
             options(10).concurrency(4),
         );
         let mut expected = 0;
@@ -1244,6 +1357,7 @@ mod tests {
                     })
                 }
             },
+            |item: &u32| Some(item.to_string()),
             options(10),
         );
         assert_eq!(next(&mut pager).await, Some(Ok(0)));
@@ -1299,6 +1413,7 @@ mod tests {
                     records_count: count,
                 })
             },
+            |item: &u32| Some(item.to_string()),
             options(10).start_offset(i64::MAX - 25),
         )
     }

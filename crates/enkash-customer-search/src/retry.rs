@@ -1,6 +1,6 @@
 //! When to try a failed request again, and how long to wait first.
 //!
-//! EnKash answers an overloaded or briefly unavailable service with 429/502/503/504, sometimes
+//! EnKash answers an overloaded or briefly unavailable service with 429/500/502/503/504, sometimes
 //! with a `Retry-After` header. Retrying those few statuses, with exponential backoff and full
 //! jitter (so that many clients that failed together do not retry together), rides out such
 //! blips without hammering the service; everything else is returned to the caller at once.
@@ -182,16 +182,16 @@ pub(crate) fn random_unit() -> f64 {
 }
 
 // pub(crate) in the client crate
-/// Whether a response with this status is worth trying again: 429 Too Many Requests,
-/// 502 Bad Gateway, 503 Service Unavailable and 504 Gateway Timeout, and nothing else.
+/// Whether a response with this status is worth trying again: 408 Request Timeout, 429 Too
+/// Many Requests, 500 Internal Server Error, 502 Bad Gateway, 503 Service Unavailable and 504
+/// Gateway Timeout, and nothing else.
 ///
-/// These say the service was overloaded or unreachable and, for 429/503, that the request was
-/// not processed. Other 4xx statuses are the request's own fault and would fail again.
-/// 500 is left out on purpose: it usually means a bug that a retry would only repeat, and
-/// from a POST it may mean the request was processed before the failure (EnKash's search is
-/// read-only, but the rule is kept simple and safe).
+/// These say the service was slow, overloaded, briefly broken or unreachable; a search is a
+/// read, so trying it again cannot do harm (aws-sdk-rust and the Stainless SDKs retry 5xx
+/// too). Other 4xx statuses are the request's own fault and would fail again. The token call
+/// retries none of them (see `Client::fetch_token`).
 pub(crate) fn retryable_status(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 429 | 502 | 503 | 504)
+    matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
 }
 
 // pub(crate) in the client crate
@@ -534,12 +534,12 @@ mod tests {
     }
 
     #[test]
-    fn retryable_statuses_are_exactly_429_502_503_504() {
+    fn retryable_statuses_are_exactly_408_429_500_502_503_504() {
         for code in 100..=599u16 {
             let status = StatusCode::from_u16(code).unwrap();
             assert_eq!(
                 retryable_status(status),
-                [429, 502, 503, 504].contains(&code),
+                [408, 429, 500, 502, 503, 504].contains(&code),
                 "status {code}"
             );
         }

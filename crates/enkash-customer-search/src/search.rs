@@ -186,7 +186,7 @@ impl Client {
         loop {
             let authorization = self.authorization().await?;
             let result = self
-                .with_retries("search_customer", || {
+                .with_retries("search_customer", Error::is_retryable, || {
                     self.search_once(query, authorization.clone(), answered)
                 })
                 .await;
@@ -268,7 +268,7 @@ impl Client {
             }
         };
         CustomerStream {
-            state: StreamState::Paging(Box::new(paginate(fetch, options))),
+            state: StreamState::Paging(Box::new(paginate(fetch, customer_key, options))),
         }
     }
 
@@ -278,7 +278,11 @@ impl Client {
         authorization: Option<reqwest::header::HeaderValue>,
         answered: Option<&Answered>,
     ) -> Result<SearchPage, Error> {
-        let generated = self.generated(&self.shared.base_url, authorization, answered);
+        let context = self
+            .call_context(authorization)
+            .following_redirects()
+            .answering(answered.cloned());
+        let generated = self.generated(&self.shared.base_url, context);
         let mut request = generated.search_customer();
         if let Some(Ok(filters)) = &query.filters {
             request = request.body(filters.clone());
@@ -322,6 +326,15 @@ impl Client {
             response_message: envelope.response_message,
             error_response: envelope.error_response,
         })
+    }
+}
+
+/// What tells two customers apart across pages: `customerId`, else `id`.
+fn customer_key(customer: &types::CustomerResponse) -> Option<String> {
+    match (&customer.customer_id, customer.id) {
+        (Some(customer_id), _) => Some(format!("customerId {customer_id}")),
+        (None, Some(id)) => Some(format!("id {id}")),
+        (None, None) => None,
     }
 }
 

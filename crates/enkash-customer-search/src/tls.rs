@@ -11,7 +11,13 @@ use std::sync::Arc;
 use rustls_platform_verifier::BuilderVerifierExt;
 
 /// A `reqwest::ClientBuilder` whose TLS uses rustls on `ring` with the platform's trusted
-/// roots, ready for more settings (timeouts, proxies, …) before `build()`.
+/// roots, and which follows no redirect, ready for more settings (timeouts, proxies, …) before
+/// `build()`.
+///
+/// Redirects are the [`Client`](crate::Client)'s to decide: a search follows one only within
+/// its origin, the token call none. reqwest's own policy would follow a 307 from the token
+/// endpoint to another host and post the password there, so keep `Policy::none()` if you
+/// change anything.
 ///
 /// Use it when you build your own `reqwest::Client` for
 /// [`ClientBuilder::reqwest_client`](crate::ClientBuilder::reqwest_client): a builder that does
@@ -25,5 +31,7 @@ pub fn reqwest_client_builder() -> Result<reqwest::ClientBuilder, rustls::Error>
     // reqwest is built without HTTP/2 (one request at a time per connection is all this API
     // needs, and h2 costs build time), so offer HTTP/1.1 alone.
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(reqwest::ClientBuilder::new().tls_backend_preconfigured(config))
+    Ok(reqwest::ClientBuilder::new()
+        .tls_backend_preconfigured(config)
+        .redirect(reqwest::redirect::Policy::none()))
 }

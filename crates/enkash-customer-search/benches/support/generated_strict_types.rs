@@ -28,7 +28,7 @@ pub struct CamelCaseToken {
     ///The bearer token.
     #[serde(rename = "accessToken")]
     pub access_token: ::std::string::String,
-    ///Seconds until the token expires; see `SnakeCaseToken.expires_in`.
+    ///Seconds until the token expires; see `SnakeCaseToken.expires_in` (a string of digits is accepted too).
     #[serde(
         rename = "expiresIn",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -806,7 +806,7 @@ impl ::std::convert::TryFrom<::std::string::String> for GrantType {
 pub struct SnakeCaseToken {
     ///The bearer token.
     pub access_token: ::std::string::String,
-    ///Seconds until the token expires. The pages say "valid for 5 minutes" while their example shows 86399; this value is what counts.
+    ///Seconds until the token expires. The pages say "valid for 5 minutes" while their example shows 86399; this value is what counts. Assumed: it may come as a string of digits (`"86399"`), as some OAuth servers and gateways send it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub expires_in: ::std::option::Option<i64>,
     ///A refresh token; EnKash documents no refresh call.

@@ -1,0 +1,180 @@
+//! Every secret the client holds, and the scrubbing of server text before an error keeps it.
+//!
+//! A server may echo what it was sent: "Bad credentials for ops@example.in / <password>", a
+//! gateway's page quoting the `Authorization` header. Whatever came from a server and reaches
+//! an error's `Display` or `Debug`, and so every log line and the CLI's stderr, passes through
+//! [`Secrets::scrub`] first, which replaces each secret with `***` in every spelling a server
+//! could have echoed it in (as sent, form-encoded, JSON-escaped).
+
+use std::sync::Mutex;
+
+/// What a secret becomes in scrubbed text.
+pub(crate) const REDACTED: &str = "***";
+
+/// How many fetched tokens are remembered for scrubbing (the current one and a few before it,
+/// which a slow response may still echo).
+const TOKENS_REMEMBERED: usize = 4;
+
+/// The secrets of one client: fixed at build time (password, client secret, the Basic
+/// header's base64, a static bearer token), and the tokens fetched since.
+#[derive(Default)]
+pub(crate) struct Secrets {
+    fixed: Vec<String>,
+    /// Each remembered token's spellings, oldest first.
+    tokens: Mutex<Vec<Vec<String>>>,
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Secrets")
+            .field("spellings", &(self.fixed.len() + self.tokens().len()))
+            .finish()
+    }
+}
+
+impl Secrets {
+    /// The secrets in `values`, each in every spelling it may come back in. Empty ones are
+    /// dropped.
+    pub fn new<'a>(values: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut fixed = Vec::new();
+        for value in values {
+            add_spellings(&mut fixed, value);
+        }
+        Secrets {
+            fixed,
+            tokens: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Remembers a token the client has just been given.
+    pub fn remember_token(&self, token: &str) {
+        let mut spellings = Vec::new();
+        add_spellings(&mut spellings, token);
+        let mut tokens = self.tokens();
+        tokens.retain(|known| *known != spellings);
+        tokens.push(spellings);
+        let excess = tokens.len().saturating_sub(TOKENS_REMEMBERED);
+        tokens.drain(..excess);
+    }
+
+    fn tokens(&self) -> std::sync::MutexGuard<'_, Vec<Vec<String>>> {
+        self.tokens
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// `text` with every secret replaced by `***`, longest first (so a secret that contains
+    /// another is hidden whole).
+    pub fn scrub(&self, text: &str) -> String {
+        let tokens = self.tokens();
+        let mut secrets: Vec<&str> = self
+            .fixed
+            .iter()
+            .chain(tokens.iter().flatten())
+            .map(String::as_str)
+            .filter(|secret| text.contains(secret))
+            .collect();
+        if secrets.is_empty() {
+            return text.to_string();
+        }
+        secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+        secrets.into_iter().fold(text.to_string(), |text, secret| {
+            text.replace(secret, REDACTED)
+        })
+    }
+
+    /// [`scrub`](Self::scrub) in place, allocating only when there is something to hide.
+    pub fn scrub_in_place(&self, text: &mut String) {
+        let scrubbed = self.scrub(text);
+        if scrubbed != *text {
+            *text = scrubbed;
+        }
+    }
+
+    /// Every string in a JSON value, keys included, scrubbed.
+    pub fn scrub_json(&self, value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::String(text) => self.scrub_in_place(text),
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| self.scrub_json(v)),
+            serde_json::Value::Object(object) => {
+                let entries = std::mem::take(object);
+                for (key, mut value) in entries {
+                    self.scrub_json(&mut value);
+                    object.insert(self.scrub(&key), value);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `value` as sent, form-encoded (`+` for space, `%40` for `@`) and JSON-escaped, each once.
+fn add_spellings(into: &mut Vec<String>, value: &str) {
+    if value.is_empty() {
+        return;
+    }
+    let form: String = form_urlencoded::byte_serialize(value.as_bytes()).collect();
+    let json = serde_json::to_string(value).unwrap_or_default();
+    let json = json
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or(value);
+    for spelling in [value, form.as_str(), json] {
+        if !into.iter().any(|known| known == spelling) {
+            into.push(spelling.to_string());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_spelling_of_every_secret_is_hidden() {
+        let secrets = Secrets::new(["pa ss@w\"rd", "", "client-secret"]);
+        let text = r#"Bad credentials: pa ss@w"rd, pa+ss%40w%22rd, "pa ss@w\"rd", client-secret"#;
+        assert_eq!(
+            secrets.scrub(text),
+            "Bad credentials: ***, ***, \"***\", ***"
+        );
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let secrets = Secrets::new(["hunter2"]);
+        secrets.remember_token("tok-1");
+        let shown = format!("{secrets:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("tok-1"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn the_longest_secret_is_hidden_whole() {
+        let secrets = Secrets::new(["abc", "abcdef"]);
+        assert_eq!(secrets.scrub("x abcdef y abc"), "x *** y ***");
+    }
+
+    #[test]
+    fn fetched_tokens_are_hidden_and_only_the_latest_few_kept() {
+        let secrets = Secrets::new([]);
+        for i in 0..10 {
+            secrets.remember_token(&format!("token-{i:02}"));
+        }
+        assert_eq!(secrets.scrub("token-09 token-06"), "*** ***");
+        assert_eq!(secrets.scrub("token-00"), "token-00");
+    }
+
+    #[test]
+    fn json_strings_and_keys_are_scrubbed() {
+        let secrets = Secrets::new(["hunter2"]);
+        let mut value = serde_json::json!({"hunter2": ["was hunter2", 7, {"x": "hunter2"}]});
+        secrets.scrub_json(&mut value);
+        assert_eq!(
+            value,
+            serde_json::json!({"***": ["was ***", 7, {"x": "***"}]})
+        );
+    }
+}
