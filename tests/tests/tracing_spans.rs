@@ -2,15 +2,14 @@
 //! attempt, status and latency, and never a secret or a customer's data, even at TRACE level
 //! with every dependency's events included.
 
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use enkash_customer_search::{Client, Credentials, RetryPolicy, SearchQuery};
 use serde_json::json;
-use tracing_subscriber::fmt::MakeWriter;
-use tracing_subscriber::fmt::format::FmtSpan;
-use workspace_tests::{RecordingServer, Reply, SEARCH_PATH, TOKEN_PATH, page_envelope};
+use workspace_tests::{
+    RecordingServer, Reply, SEARCH_PATH, TOKEN_PATH, capture_logs, page_envelope,
+};
 
 const CLIENT_SECRET: &str = "CS-tr4c3-secret";
 const PASSWORD: &str = "PW-tr4c3-password";
@@ -19,39 +18,9 @@ const STALE_TOKEN: &str = "TK-tr4c3-stale";
 const CUSTOMER: &str = "Tr4ce Private Customer Pvt Ltd";
 const GSTIN: &str = "27TRACE0939F1ZV";
 
-/// Every formatted log line, kept in memory.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 #[tokio::test]
 async fn spans_carry_operation_attempt_status_and_latency_but_no_secret_or_customer_data() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(FmtSpan::CLOSE)
-        .with_ansi(false)
-        .with_writer(captured.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = capture_logs();
 
     // The first token is refused by the search (401), the second works; the search also
     // answers one 503 first, so the log has a retry, a refresh and a success.
@@ -104,7 +73,7 @@ async fn spans_carry_operation_attempt_status_and_latency_but_no_secret_or_custo
     );
     assert_eq!(*searches.lock().unwrap(), 3, "401, then 503, then 200");
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     for needle in [
         "enkash.request",
         "operation=\"get_token\"",

@@ -10,10 +10,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use serde_json::json;
 
-use super::envelope::{ApiError, json_response, token_error};
+use super::envelope::{ApiError, gateway_html, json_response, token_error};
+use super::faults::TokenFault;
 use super::{
     SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_PASSWORD, SANDBOX_USERNAME, Shared,
-    urlencoded,
+    broken_bodies, urlencoded,
 };
 
 /// Consecutive failed attempts after which an account is locked.
@@ -111,6 +112,9 @@ impl Refusal {
 
 /// Answers one token request.
 pub(crate) fn token(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
+    if let Some(fault) = shared.faults.take_next_token() {
+        return token_fault(fault, headers, body);
+    }
     let form = match parse_form(headers, body) {
         Ok(form) => form,
         Err(description) => {
@@ -141,15 +145,47 @@ pub(crate) fn token(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Respon
     drop(state);
     let access_token = shared.rng.uuid();
     auth.register(access_token.clone(), false);
+    let expires_in = if shared.faults.string_numbers_in_token_on() {
+        json!(auth.expires_in().to_string())
+    } else {
+        json!(auth.expires_in())
+    };
     json_response(
         StatusCode::OK,
         &json!({
             "access_token": access_token,
             "token_type": "bearer",
-            "expires_in": auth.expires_in(),
+            "expires_in": expires_in,
             "scope": "read write",
         }),
     )
+}
+
+/// The answer a token fault gives instead of the token call's.
+fn token_fault(fault: TokenFault, headers: &HeaderMap, body: &[u8]) -> Response {
+    match fault {
+        TokenFault::Status(status) => gateway_html(status),
+        TokenFault::Redirect(status, location) => broken_bodies::redirect(status, &location),
+        TokenFault::EchoCredentials => {
+            let (username, password) = match parse_form(headers, body) {
+                Ok(form) => (form.username, form.password),
+                Err(_) => Default::default(),
+            };
+            let (id, secret) = basic_credentials(headers).unwrap_or_default();
+            let authorization = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            token_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_grant",
+                &format!(
+                    "Bad credentials for {username} / {password} (client {id}:{secret}, \
+                     Authorization: {authorization})"
+                ),
+            )
+        }
+    }
 }
 
 /// The token form's fields.

@@ -119,8 +119,8 @@ impl ApiError {
     }
 }
 
-/// The success envelope around one page of customers.
-pub(crate) fn page<T: Serialize>(data: &[T], records_count: usize) -> Response {
+/// The success envelope around one page of customers, as its bytes.
+pub(crate) fn page_body<T: Serialize>(data: &[T], records_count: usize) -> Vec<u8> {
     /// The envelope's keys in sorted order, as everywhere else in the sandbox.
     #[derive(Serialize)]
     struct Envelope<'a, T> {
@@ -134,17 +134,15 @@ pub(crate) fn page<T: Serialize>(data: &[T], records_count: usize) -> Response {
         data: &'a [T],
         records_count: usize,
     }
-    json_response(
-        StatusCode::OK,
-        &Envelope {
-            payload: Payload {
-                data,
-                records_count,
-            },
-            response_code: 0,
-            response_message: "Success",
+    serde_json::to_vec(&Envelope {
+        payload: Payload {
+            data,
+            records_count,
         },
-    )
+        response_code: 0,
+        response_message: "Success",
+    })
+    .expect("the sandbox's bodies serialise")
 }
 
 /// EnKash's documented error timestamp: `yyyy-MM-dd HH:mm:ss`, India Standard Time.
@@ -156,7 +154,14 @@ pub(crate) fn timestamp(now: DateTime<Utc>) -> String {
 
 /// `value` as an `application/json` response.
 pub(crate) fn json_response<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response {
-    let body = serde_json::to_vec(value).expect("the sandbox's bodies serialise");
+    json_bytes(
+        status,
+        serde_json::to_vec(value).expect("the sandbox's bodies serialise"),
+    )
+}
+
+/// JSON text as an `application/json` response.
+pub(crate) fn json_bytes(status: StatusCode, body: Vec<u8>) -> Response {
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
     response.headers_mut().insert(

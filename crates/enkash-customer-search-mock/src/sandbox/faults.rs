@@ -13,15 +13,23 @@ use super::data::Render;
 /// ([`Sandbox::faults`](super::Sandbox::faults)); each change applies to the requests that
 /// arrive after it.
 ///
-/// **Queued faults** (`fail_next`, `rate_limit_next`, `html_next`, `error_in_200_next`) answer
-/// the next search requests (`POST /api/v0/customer/search`) in the order they were queued:
-/// `fail_next(2, 503)` then `html_next(1, 502)` answers the next three searches 503, 503, 502,
-/// and the fourth normally. A queued fault answers before the bearer token or the request is
-/// looked at, as a gateway or an overloaded service would. Token requests are never faulted.
+/// **Queued faults** answer the next search requests (`POST /api/v0/customer/search`) in the
+/// order they were queued: `fail_next(2, 503)` then `html_next(1, 502)` answers the next three
+/// searches 503, 503, 502, and the fourth normally. Most (`fail_next`, `rate_limit_next`,
+/// `html_next`, `error_in_200_next`, `redirect_next`, `endless_body_next`) answer before the
+/// bearer token or the request is looked at, as a gateway or an overloaded service would. The
+/// others change how a search that is answered normally comes out: `cut_body_next` and
+/// `drip_body_next` break the way its body travels, `shift_next` answers it as if a customer
+/// had been inserted at the front of the result set.
 ///
-/// **Switches** (`null_fields`, `unknown_enum_values`, `offset_less_timestamps`) change how
-/// responses are written until switched off; filtering and ordering still use the stored
-/// values. **Latency** delays every response, token requests included.
+/// **Token faults** (`fail_token_next`, `redirect_token_next`, `echo_credentials_next`) answer
+/// the next token requests (`POST /oauth/token`) the same way, in their own queue, and never
+/// count as a failed login.
+///
+/// **Switches** (`null_fields`, `unknown_enum_values`, `offset_less_timestamps`,
+/// `string_numbers_in_token`) change how responses are written until switched off; filtering
+/// and ordering still use the stored values. **Latency** delays every response, token
+/// requests included.
 ///
 /// ```no_run
 /// # async fn demo() -> std::io::Result<()> {
@@ -32,6 +40,8 @@ use super::data::Render;
 /// sandbox.faults().fail_next(2, 503);
 /// sandbox.faults().rate_limit_next(1, Duration::from_secs(1));
 /// sandbox.faults().null_fields(true);
+/// sandbox.faults().cut_body_next(1);
+/// sandbox.faults().fail_token_next(1, 503);
 /// sandbox.faults().reset();
 /// # Ok(())
 /// # }
@@ -46,13 +56,15 @@ pub struct Faults {
 #[derive(Debug, Default)]
 struct FaultState {
     queue: VecDeque<(Fault, usize)>,
+    token_queue: VecDeque<(TokenFault, usize)>,
     latency: Duration,
     render: Render,
     unknown_error_type: bool,
+    string_numbers_in_token: bool,
 }
 
 /// One queued fault: how a search request is answered instead of normally.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Fault {
     /// This status with the error envelope.
     Status(StatusCode),
@@ -62,6 +74,27 @@ pub(crate) enum Fault {
     Html(StatusCode),
     /// The error envelope under HTTP 200 (`response_code` 117, "Token is invalid.").
     ErrorIn200,
+    /// A redirect with this status to this `Location`.
+    Redirect(StatusCode, String),
+    /// HTTP 200 and a body that never ends.
+    EndlessBody,
+    /// The normal answer, with its `Content-Length`, cut off halfway.
+    CutBody,
+    /// The normal answer, one byte every this long.
+    DripBody(Duration),
+    /// The normal answer, starting one customer earlier (offsets above 0 only).
+    Shift,
+}
+
+/// One queued token fault: how a token request is answered instead of normally.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum TokenFault {
+    /// This status with a gateway's HTML page.
+    Status(StatusCode),
+    /// A redirect with this status to this `Location`.
+    Redirect(StatusCode, String),
+    /// 401 `invalid_grant` whose `error_description` repeats the credentials sent.
+    EchoCredentials,
 }
 
 impl Faults {
@@ -83,6 +116,12 @@ impl Faults {
     fn queue(&self, count: usize, fault: Fault) {
         if count > 0 {
             self.state().queue.push_back((fault, count));
+        }
+    }
+
+    fn queue_token(&self, count: usize, fault: TokenFault) {
+        if count > 0 {
+            self.state().token_queue.push_back((fault, count));
         }
     }
 
@@ -132,6 +171,89 @@ impl Faults {
         self.queue(count, Fault::ErrorIn200);
     }
 
+    /// The next `count` searches get a redirect: `status` (300 to 399) with `Location:
+    /// location`, unchecked, so a test can point it at another origin (`http://localhost:…`
+    /// for the sandbox itself under another host name) or at the sandbox's own search path.
+    ///
+    /// # Panics
+    ///
+    /// If `status` is not 300 to 399.
+    pub fn redirect_next(&self, count: usize, status: u16, location: impl Into<String>) {
+        self.queue(
+            count,
+            Fault::Redirect(redirect_status(status), location.into()),
+        );
+    }
+
+    /// The next `count` searches get HTTP 200, `application/json`, and a body that never ends
+    /// (`{"payload":{"data":[` and then the first customer over and over), streamed as fast
+    /// as the client reads it. What a broken proxy or a runaway export looks like.
+    pub fn endless_body_next(&self, count: usize) {
+        self.queue(count, Fault::EndlessBody);
+    }
+
+    /// The next `count` searches are answered normally, but the body stops halfway and the
+    /// connection is closed, although `Content-Length` announced all of it.
+    pub fn cut_body_next(&self, count: usize) {
+        self.queue(count, Fault::CutBody);
+    }
+
+    /// The next `count` searches are answered normally, one byte of the body every
+    /// `interval`: a server that never stalls long enough for a read timeout, yet never
+    /// finishes.
+    pub fn drip_body_next(&self, count: usize, interval: Duration) {
+        self.queue(count, Fault::DripBody(interval));
+    }
+
+    /// The next `count` searches with an `offset` above 0 are answered from one customer
+    /// earlier, as if a customer had been inserted at the front of the result set since the
+    /// page before: the page begins with the last customer of the previous one. (A search at
+    /// offset 0 takes one of them and is answered normally.)
+    pub fn shift_next(&self, count: usize) {
+        self.queue(count, Fault::Shift);
+    }
+
+    /// The next `count` token requests get `status` (400 to 599) with a gateway's HTML page,
+    /// whatever they hold.
+    ///
+    /// # Panics
+    ///
+    /// If `status` is not 400 to 599.
+    pub fn fail_token_next(&self, count: usize, status: u16) {
+        assert!(
+            (400..=599).contains(&status),
+            "fail_token_next takes an error status (400-599), not {status}"
+        );
+        let status = StatusCode::from_u16(status).expect("400-599 are valid statuses");
+        self.queue_token(count, TokenFault::Status(status));
+    }
+
+    /// The next `count` token requests get a redirect, like
+    /// [`redirect_next`](Self::redirect_next) for searches.
+    ///
+    /// # Panics
+    ///
+    /// If `status` is not 300 to 399.
+    pub fn redirect_token_next(&self, count: usize, status: u16, location: impl Into<String>) {
+        self.queue_token(
+            count,
+            TokenFault::Redirect(redirect_status(status), location.into()),
+        );
+    }
+
+    /// The next `count` token requests get 401 `invalid_grant` with an `error_description`
+    /// that repeats what was sent: `Bad credentials for <username> / <password> (client
+    /// <id>:<secret>, Authorization: Basic <base64>)`. Not counted as failed logins.
+    pub fn echo_credentials_next(&self, count: usize) {
+        self.queue_token(count, TokenFault::EchoCredentials);
+    }
+
+    /// While on, the token response's `expires_in` is a string of digits (`"300"`), as some
+    /// OAuth servers and gateways write it.
+    pub fn string_numbers_in_token(&self, on: bool) {
+        self.state().string_numbers_in_token = on;
+    }
+
     /// Delays every response (searches and token requests) by `latency`, replacing the
     /// builder's [`latency`](super::SandboxBuilder::latency) until [`reset`](Self::reset).
     pub fn set_latency(&self, latency: Duration) {
@@ -172,14 +294,16 @@ impl Faults {
 
     /// Takes one unit of the first queued fault, if any.
     pub(crate) fn take_next(&self) -> Option<Fault> {
-        let mut state = self.state();
-        let (fault, remaining) = state.queue.front_mut()?;
-        let fault = *fault;
-        *remaining -= 1;
-        if *remaining == 0 {
-            state.queue.pop_front();
-        }
-        Some(fault)
+        take(&mut self.state().queue)
+    }
+
+    /// Takes one unit of the first queued token fault, if any.
+    pub(crate) fn take_next_token(&self) -> Option<TokenFault> {
+        take(&mut self.state().token_queue)
+    }
+
+    pub(crate) fn string_numbers_in_token_on(&self) -> bool {
+        self.state().string_numbers_in_token
     }
 
     pub(crate) fn latency(&self) -> Duration {
@@ -195,6 +319,24 @@ impl Faults {
     }
 }
 
+fn take<T: Clone>(queue: &mut VecDeque<(T, usize)>) -> Option<T> {
+    let (fault, remaining) = queue.front_mut()?;
+    let fault = fault.clone();
+    *remaining -= 1;
+    if *remaining == 0 {
+        queue.pop_front();
+    }
+    Some(fault)
+}
+
+fn redirect_status(status: u16) -> StatusCode {
+    assert!(
+        (300..=399).contains(&status),
+        "a redirect takes a status of 300-399, not {status}"
+    );
+    StatusCode::from_u16(status).expect("300-399 are valid statuses")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,6 +348,9 @@ mod tests {
         faults.html_next(1, 502);
         faults.fail_next(0, 500);
         faults.error_in_200_next(1);
+        faults.shift_next(1);
+        faults.fail_token_next(1, 503);
+        faults.echo_credentials_next(2);
         let taken: Vec<_> = std::iter::from_fn(|| faults.take_next()).collect();
         assert_eq!(
             taken,
@@ -214,6 +359,16 @@ mod tests {
                 Fault::Status(StatusCode::SERVICE_UNAVAILABLE),
                 Fault::Html(StatusCode::BAD_GATEWAY),
                 Fault::ErrorIn200,
+                Fault::Shift,
+            ]
+        );
+        let taken: Vec<_> = std::iter::from_fn(|| faults.take_next_token()).collect();
+        assert_eq!(
+            taken,
+            [
+                TokenFault::Status(StatusCode::SERVICE_UNAVAILABLE),
+                TokenFault::EchoCredentials,
+                TokenFault::EchoCredentials,
             ]
         );
     }
@@ -225,11 +380,21 @@ mod tests {
         faults.null_fields(true);
         faults.unknown_enum_values(true);
         faults.rate_limit_next(3, Duration::from_secs(1));
+        faults.redirect_token_next(1, 307, "http://localhost:1/oauth/token");
+        faults.string_numbers_in_token(true);
         faults.reset();
         assert_eq!(faults.latency(), Duration::from_millis(5));
         assert_eq!(faults.render(), Render::default());
         assert!(!faults.unknown_enum_values_on());
+        assert!(!faults.string_numbers_in_token_on());
         assert_eq!(faults.take_next(), None);
+        assert_eq!(faults.take_next_token(), None);
+    }
+
+    #[test]
+    #[should_panic(expected = "300-399")]
+    fn a_redirect_needs_a_redirect_status() {
+        Faults::new(Duration::ZERO).redirect_next(1, 200, "/");
     }
 
     #[test]

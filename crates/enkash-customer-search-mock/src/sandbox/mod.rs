@@ -132,6 +132,7 @@
 //! level (1–3) that only the `level` filter sees.
 
 mod auth;
+mod broken_bodies;
 mod data;
 mod envelope;
 mod faults;

@@ -9,6 +9,7 @@ use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Map, Value};
 
+use super::broken_bodies;
 use super::data::{Customer, ist};
 use super::envelope::{self, ApiError, sub_error};
 use super::faults::Fault;
@@ -76,8 +77,9 @@ pub(crate) fn search(
     query: Option<&str>,
     body: &[u8],
 ) -> Response {
-    if let Some(fault) = shared.faults.take_next() {
-        return fault_response(shared, fault);
+    let fault = shared.faults.take_next();
+    if let Some(response) = fault.as_ref().and_then(|f| fault_response(shared, f)) {
+        return response;
     }
     if let Err(refusal) = shared.auth.check_bearer(headers) {
         return refusal.into_error().into_response(shared);
@@ -106,17 +108,28 @@ pub(crate) fn search(
         }
     });
     let render = shared.faults.render();
+    let offset = match fault {
+        Some(Fault::Shift) => paging.offset.saturating_sub(1),
+        _ => paging.offset,
+    };
     let page = matches
         .iter()
-        .skip(paging.offset)
+        .skip(offset)
         .take(paging.limit)
         .map(|c| c.wire(render))
         .collect::<Vec<_>>();
-    envelope::page(&page, matches.len())
+    let body = envelope::page_body(&page, matches.len());
+    match fault {
+        Some(Fault::CutBody) => broken_bodies::cut_short(body),
+        Some(Fault::DripBody(interval)) => broken_bodies::dripping(body, interval),
+        _ => envelope::json_bytes(StatusCode::OK, body),
+    }
 }
 
-fn fault_response(shared: &Shared, fault: Fault) -> Response {
-    match fault {
+/// The answer a fault gives instead of the search's, or `None` for a fault that changes how
+/// the search's own answer comes out.
+fn fault_response(shared: &Shared, fault: &Fault) -> Option<Response> {
+    Some(match *fault {
         Fault::Status(status) => ApiError::new(
             status,
             format!(
@@ -140,7 +153,17 @@ fn fault_response(shared: &Shared, fault: Fault) -> Response {
             ..ApiError::new(StatusCode::OK, "Token is invalid.")
         }
         .into_response(shared),
-    }
+        Fault::Redirect(status, ref location) => broken_bodies::redirect(status, location),
+        Fault::EndlessBody => {
+            let customer = shared
+                .customers
+                .first()
+                .map(|c| c.to_json(shared.faults.render()))
+                .unwrap_or_default();
+            broken_bodies::endless(&customer)
+        }
+        Fault::CutBody | Fault::DripBody(_) | Fault::Shift => return None,
+    })
 }
 
 /// The query parameters.
