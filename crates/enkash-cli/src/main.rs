@@ -27,8 +27,10 @@ const EXIT_API: u8 = 3;
 const EXIT_AUTHENTICATION: u8 = 4;
 /// Exit code: transport failure or timeout.
 const EXIT_TRANSPORT: u8 = 5;
-/// Exit code: a response that is not EnKash's.
+/// Exit code: a response that is not EnKash's, or one the client refuses.
 const EXIT_UNDECODABLE: u8 = 6;
+/// Exit code: the result set changed while `--all` paged through it.
+const EXIT_PAGING: u8 = 7;
 
 /// Why `enkash` stopped short.
 #[derive(Debug)]
@@ -67,6 +69,7 @@ impl CliError {
                 Error::Authentication(_) => EXIT_AUTHENTICATION,
                 Error::Timeout(_) | Error::Transport(_) => EXIT_TRANSPORT,
                 Error::Undecodable(_) => EXIT_UNDECODABLE,
+                Error::Paging(_) => EXIT_PAGING,
                 _ => EXIT_OTHER,
             },
             // A closed pipe (`enkash … | head`) is the reader saying it has enough.

@@ -110,10 +110,12 @@ impl<W: Write> Output<W> {
                     self.out.write_all(b",")?;
                 }
                 self.out.write_all(b"\n")?;
-                serde_json::to_writer(&mut self.out, customer).map_err(io::Error::other)
+                serde_json::to_writer(&mut self.out, customer).map_err(io::Error::from)
             }
             Format::Ndjson => {
-                serde_json::to_writer(&mut self.out, customer).map_err(io::Error::other)?;
+                // `io::Error::from` hands back serde_json's own I/O error, so a closed pipe
+                // stays `BrokenPipe` (and exits 0).
+                serde_json::to_writer(&mut self.out, customer).map_err(io::Error::from)?;
                 self.out.write_all(b"\n")
             }
             Format::Csv => {

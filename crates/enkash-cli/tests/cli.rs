@@ -724,6 +724,82 @@ fn usage_errors_and_help_never_echo_the_token() {
     }
 }
 
+// ---- hostile servers ----
+
+#[test]
+fn a_reader_that_closes_stdout_early_is_not_an_error() {
+    let sandbox = TestSandbox::start(10_000);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_enkash"))
+        .args(["customers", "search", "--all", "--format", "ndjson"])
+        .args([
+            "--base-url",
+            sandbox.base_url(),
+            "--token",
+            &sandbox.token(),
+        ])
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // `| head -1`: one line, then the pipe is closed with megabytes still to come.
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    drop(stdout);
+    let output = child.wait_with_output().unwrap();
+
+    assert!(first.starts_with("{\"accountNumber\""), "{first}");
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+}
+
+#[test]
+fn a_result_set_that_changes_while_paging_exits_7() {
+    let sandbox = TestSandbox::start(40);
+    sandbox.faults().shift_next(2);
+    let assert = sandbox
+        .enkash_with_token()
+        .args(["customers", "search", "--all", "--page-size", "10"])
+        .args(["--format", "ndjson"])
+        .assert()
+        .code(7);
+    let output = assert.get_output();
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    assert!(
+        stderr.starts_with("enkash: the result set changed while paging: customer "),
+        "{stderr}"
+    );
+    let ids = ids_of_ndjson(&String::from_utf8_lossy(&output.stdout));
+    assert_eq!(
+        ids,
+        dataset_ids(&sandbox)[..10],
+        "the first page, once each"
+    );
+}
+
+#[test]
+fn credentials_echoed_by_the_token_endpoint_never_reach_stderr() {
+    let sandbox = TestSandbox::start(20);
+    sandbox.faults().echo_credentials_next(1);
+    let assert = sandbox
+        .enkash_with_credentials(SANDBOX_PASSWORD)
+        .env("RUST_LOG", "debug")
+        .args(["customers", "search"])
+        .assert()
+        .code(4);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("Bad credentials for"), "{stderr}");
+    // The password, the secret, and the Basic header's base64 of both.
+    for secret in [
+        SANDBOX_PASSWORD,
+        SANDBOX_CLIENT_SECRET,
+        "Q0VLU0FOREJPWDE6c2FuZGJveC1jbGllbnQtc2VjcmV0",
+    ] {
+        assert!(!stderr.contains(secret), "{secret} on stderr: {stderr}");
+    }
+}
+
 // ---- enkash sandbox ----
 
 #[test]
