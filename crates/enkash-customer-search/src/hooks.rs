@@ -222,23 +222,26 @@ impl ClientHooks<CallContext> for generated::Client {
     }
 }
 
-/// The request to send next if `response` is a redirect (301, 302, 307 or 308) to the same
-/// origin as the request, whose copy is `copy`: the same method, headers and body, to the new
-/// URL. A 303 (which would turn the search into a GET of something else) and any redirect to
-/// another origin are not followed.
+/// The request to send next if `response` is a redirect that [`followed`] allows: `copy` (the
+/// same method, headers and body) to the new URL.
 fn same_origin_redirect(
     response: &reqwest::Response,
     mut copy: reqwest::Request,
 ) -> Option<reqwest::Request> {
-    if !matches!(response.status().as_u16(), 301 | 302 | 307 | 308) {
-        return None;
-    }
-    let target = location(response)?;
-    if target.origin() != response.url().origin() {
-        return None;
-    }
-    *copy.url_mut() = target;
+    let location = response.headers().get(LOCATION)?.to_str().ok()?;
+    *copy.url_mut() = followed(response.url(), response.status(), location)?;
     Some(copy)
+}
+
+/// Where a search goes next after `status` with `location` from `from`: only for 301, 302, 307
+/// and 308, and only within `from`'s origin (scheme, host and port, so never from https to
+/// http). A 303 would turn the search into a GET of something else.
+fn followed(from: &Url, status: StatusCode, location: &str) -> Option<Url> {
+    if !matches!(status.as_u16(), 301 | 302 | 307 | 308) {
+        return None;
+    }
+    let target = from.join(location).ok()?;
+    (target.origin() == from.origin()).then_some(target)
 }
 
 /// The redirect's `Location`, resolved against the URL that answered it.
@@ -303,3 +306,40 @@ fn limited(response: reqwest::Response, limit: u64) -> reqwest::Response {
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_redirects_within_the_origin_are_followed() {
+        let from = Url::parse("https://api.enkash.in:443/api/v0/customer/search?limit=5").unwrap();
+        let follow = |status: u16, location: &str| {
+            followed(&from, StatusCode::from_u16(status).unwrap(), location).map(String::from)
+        };
+        for status in [301, 302, 307, 308] {
+            assert_eq!(
+                follow(status, "/v2/search?x=1").as_deref(),
+                Some("https://api.enkash.in/v2/search?x=1"),
+                "{status}"
+            );
+        }
+        assert_eq!(
+            follow(307, "https://api.enkash.in/elsewhere").as_deref(),
+            Some("https://api.enkash.in/elsewhere"),
+            "an explicit default port is the same origin"
+        );
+        for location in [
+            "http://api.enkash.in/api/v0/customer/search", // https to http
+            "https://api.enkash.in:8443/api/v0/customer/search", // another port
+            "https://evil.example/api/v0/customer/search",
+            "//evil.example/x", // scheme-relative, another host
+            "https://api.enkash.in.evil.example/",
+        ] {
+            assert_eq!(follow(307, location), None, "{location}");
+        }
+        for status in [300, 303, 304, 305, 306, 200] {
+            assert_eq!(follow(status, "/v2/search"), None, "{status}");
+        }
+    }
+}

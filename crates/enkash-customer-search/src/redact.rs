@@ -1,6 +1,6 @@
 //! Every secret the client holds, and the scrubbing of server text before an error keeps it.
 //!
-//! A server may echo what it was sent: "Bad credentials for ops@example.in / <password>", a
+//! A server may echo what it was sent: `Bad credentials for ops@example.in / <password>`, a
 //! gateway's page quoting the `Authorization` header. Whatever came from a server and reaches
 //! an error's `Display` or `Debug`, and so every log line and the CLI's stderr, passes through
 //! [`Secrets::scrub`] first, which replaces each secret with `***` in every spelling a server
