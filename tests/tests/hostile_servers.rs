@@ -526,19 +526,27 @@ async fn tokens_echoed_by_a_search_error_are_hidden() {
         );
         body["errorResponse"]["apiSubErrors"] = json!([{ "rejectedValue": authorization }]);
         body["errorResponse"]["requestId"] = json!(authorization);
-        Reply::json(400, &body).header("content-type", "text/plain")
+        Reply::json(400, &body)
+            .header(
+                "content-type",
+                &format!("application/json; echo={authorization}"),
+            )
+            .header("x-request-id", &authorization)
     };
     // A static bearer token, and one fetched with credentials.
+    let (logs, _guard) = capture_logs();
     let server = RecordingServer::with_handler(echo).await;
     let client = Client::builder(server.base_url())
         .bearer_token("TK-static-777")
         .build()
         .unwrap();
     let err = client.search(&SearchQuery::new()).await.unwrap_err();
-    for text in [err.to_string(), format!("{err:?}")] {
+    let logs = logs.text();
+    assert!(logs.contains("request_id=\"Bearer ***\""), "{logs}");
+    for text in [err.to_string(), format!("{err:?}"), logs] {
         assert!(!text.contains("TK-static-777"), "{text}");
-        assert!(text.contains("rejected Bearer ***"), "{text}");
     }
+    assert!(err.to_string().contains("rejected Bearer ***"), "{err}");
 
     let server = RecordingServer::with_handler(move |request| match request.uri.path() {
         TOKEN_PATH => Reply::json(200, &json!({"access_token": "TK-fetched-888"})),

@@ -58,6 +58,11 @@ impl Client {
                 }
                 Err(error) => error.scrubbed(&self.shared.secrets),
             };
+            if let Error::Api(e) = &error
+                && let Some(id) = &e.request_id
+            {
+                span.record("request_id", id.as_str());
+            }
             if retryable(&error) && policy.should_retry(attempts) {
                 let delay = policy.delay_before_retry(attempts, error.retry_after());
                 tracing::warn!(
@@ -170,12 +175,7 @@ pub(crate) async fn envelope_outcome(
             retry_after,
         })
     };
-    let api_error = |error: ApiError| {
-        if let Some(id) = &error.request_id {
-            tracing::Span::current().record("request_id", id.as_str());
-        }
-        Error::Api(Box::new(error))
-    };
+    let api_error = |error: ApiError| Error::Api(Box::new(error));
     match result {
         Ok(response) => {
             let status = response.status();
@@ -344,7 +344,7 @@ async fn token_outcome(
 }
 
 /// Why a 200 from the token endpoint holds no token, in the generated shapes' own words
-/// (`missing field `access_token``), and never quoting a value: the body may hold a token.
+/// (missing field `access_token`), never quoting a value: the body may hold a token.
 fn why_no_token(body: &[u8]) -> String {
     let value = match serde_json::from_slice::<serde_json::Value>(body) {
         Ok(value @ serde_json::Value::Object(_)) => value,

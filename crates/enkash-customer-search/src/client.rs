@@ -59,7 +59,7 @@ pub(crate) struct Shared {
     pub user_agent: HeaderValue,
     pub auth: Auth,
     /// Every secret above, and the tokens fetched, to hide in what servers send back.
-    pub secrets: Secrets,
+    pub secrets: Arc<Secrets>,
 }
 
 impl Client {
@@ -102,6 +102,7 @@ impl Client {
             self.shared.user_agent.clone(),
             self.shared.request_timeout,
             self.shared.max_response_bytes,
+            Arc::clone(&self.shared.secrets),
         )
     }
 
@@ -286,7 +287,7 @@ impl ClientBuilder {
                 max_response_bytes: self.max_response_bytes,
                 user_agent,
                 auth,
-                secrets,
+                secrets: Arc::new(secrets),
             }),
         })
     }

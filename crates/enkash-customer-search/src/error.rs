@@ -609,6 +609,14 @@ impl UndecodableResponse {
 
 impl fmt::Display for UndecodableResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.refusal.is_some() {
+            let problem = self.problem.as_deref().unwrap_or("refused");
+            return write!(
+                f,
+                "response refused (HTTP {}): {problem}",
+                self.status.as_u16()
+            );
+        }
         write!(
             f,
             "undecodable response (HTTP {}, content type {}, {} bytes)",

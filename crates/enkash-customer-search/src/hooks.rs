@@ -17,7 +17,7 @@
 //! The xtask generates the client with `HooksMode::Expected` and this [`CallContext`] as its
 //! inner type, so these hooks are the only ones.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -29,6 +29,7 @@ use reqwest::{StatusCode, Url};
 
 use crate::generated;
 use crate::paginate::Answered;
+use crate::redact::Secrets;
 
 /// The most redirects one attempt follows (reqwest's own default is 10).
 const MAX_REDIRECTS: usize = 10;
@@ -43,6 +44,8 @@ pub(crate) struct CallContext {
     pub follow_redirects: bool,
     /// The most bytes of a response body read before it is refused.
     pub body_limit: u64,
+    /// To hide in the response's headers before they are noted (and logged).
+    secrets: Arc<Secrets>,
     /// Told when a success status arrives, before the body is read.
     answered: Option<Answered>,
     observed: Mutex<Option<Observed>>,
@@ -78,6 +81,10 @@ impl std::fmt::Display for BodyTooLarge {
             self.status.as_u16(),
             self.limit
         )?;
+        const MIB: u64 = 1024 * 1024;
+        if self.limit >= MIB && self.limit % MIB == 0 {
+            write!(f, " ({} MiB)", self.limit / MIB)?;
+        }
         if let Some(announced) = self.announced {
             write!(f, " (Content-Length {announced}); none of it was read")?;
         } else {
@@ -98,6 +105,7 @@ impl Clone for CallContext {
             timeout: self.timeout,
             follow_redirects: self.follow_redirects,
             body_limit: self.body_limit,
+            secrets: Arc::clone(&self.secrets),
             answered: self.answered.clone(),
             observed: Mutex::new(self.observed()),
         }
@@ -110,6 +118,7 @@ impl CallContext {
         user_agent: HeaderValue,
         timeout: Option<Duration>,
         body_limit: u64,
+        secrets: Arc<Secrets>,
     ) -> Self {
         CallContext {
             authorization,
@@ -117,6 +126,7 @@ impl CallContext {
             timeout,
             follow_redirects: false,
             body_limit,
+            secrets,
             answered: None,
             observed: Mutex::new(None),
         }
@@ -200,11 +210,12 @@ impl ClientHooks<CallContext> for generated::Client {
         };
         let status = response.status();
         let headers = response.headers();
+        // A server may echo a secret in any header; these two reach errors and logs.
         let text = |name| {
             headers
                 .get(name)
                 .and_then(|v: &HeaderValue| v.to_str().ok())
-                .map(str::to_string)
+                .map(|text| context.secrets.scrub(text))
         };
         context.observe(Observed {
             status,
