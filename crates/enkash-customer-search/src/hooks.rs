@@ -82,7 +82,7 @@ impl std::fmt::Display for BodyTooLarge {
             self.limit
         )?;
         const MIB: u64 = 1024 * 1024;
-        if self.limit >= MIB && self.limit % MIB == 0 {
+        if self.limit >= MIB && self.limit.is_multiple_of(MIB) {
             write!(f, " ({} MiB)", self.limit / MIB)?;
         }
         if let Some(announced) = self.announced {
