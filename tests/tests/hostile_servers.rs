@@ -171,6 +171,26 @@ async fn a_search_is_never_redirected_to_another_origin() {
 }
 
 #[tokio::test]
+async fn a_redirect_loop_within_the_origin_ends_after_ten_hops() {
+    let server = RecordingServer::with_handler(|_| {
+        Reply::raw(308, "text/plain", "").header("location", SEARCH_PATH)
+    })
+    .await;
+    let client = Client::new(server.base_url()).unwrap();
+    let err = client.search(&SearchQuery::new()).await.unwrap_err();
+    let Error::Undecodable(e) = &err else {
+        panic!("{err:?}");
+    };
+    assert!(
+        e.problem()
+            .unwrap()
+            .contains("was not followed: a search follows at most 10 redirects"),
+        "{err}"
+    );
+    assert_eq!(server.requests().len(), 11);
+}
+
+#[tokio::test]
 async fn a_303_is_not_followed() {
     let server = RecordingServer::with_handler(|request| match request.uri.path() {
         SEARCH_PATH => Reply::raw(303, "text/plain", "").header("location", "/result/1"),

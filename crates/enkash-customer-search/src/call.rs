@@ -14,7 +14,7 @@ use crate::error::{
     ApiError, AuthenticationError, AuthenticationFailure, Error, Refusal, TransportError,
     UndecodableResponse, decode_error_without_data,
 };
-use crate::hooks::{BodyTooLarge, Observed};
+use crate::hooks::{BodyTooLarge, MAX_REDIRECTS, Observed};
 use crate::retry::parse_retry_after;
 use crate::{Client, types};
 
@@ -191,12 +191,16 @@ pub(crate) async fn envelope_outcome(
             Err(api_error(envelope_error(status, response.into_inner())))
         }
         Err(GeneratedError::UnexpectedResponse(response)) if response.status().is_redirection() => {
-            Err(refused_redirect(
-                response.status(),
-                &observed,
-                "a search follows a redirect \
-                only within its own origin (scheme, host and port)",
-            ))
+            let rule = if observed
+                .as_ref()
+                .is_some_and(|o| o.redirects_followed >= MAX_REDIRECTS)
+            {
+                format!("a search follows at most {MAX_REDIRECTS} redirects")
+            } else {
+                "a search follows a redirect only within its own origin (scheme, host and port)"
+                    .to_string()
+            };
+            Err(refused_redirect(response.status(), &observed, &rule))
         }
         Err(GeneratedError::UnexpectedResponse(response)) => {
             let (status, content_type, body) = read_bounded(response).await?;

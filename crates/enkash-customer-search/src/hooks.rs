@@ -32,7 +32,7 @@ use crate::paginate::Answered;
 use crate::redact::Secrets;
 
 /// The most redirects one attempt follows (reqwest's own default is 10).
-const MAX_REDIRECTS: usize = 10;
+pub(crate) const MAX_REDIRECTS: usize = 10;
 
 /// The settings of one attempt, and what its response looked like.
 #[derive(Debug)]
@@ -61,6 +61,8 @@ pub(crate) struct Observed {
     /// For a redirect that was not followed: the origin (scheme, host, port) its `Location`
     /// points to, never its path or query, or why it has none.
     pub redirect_to: Option<String>,
+    /// How many redirects were followed to get this response.
+    pub redirects_followed: usize,
 }
 
 /// A body larger than the client's limit: the error a body read fails with, found again in
@@ -223,6 +225,7 @@ impl ClientHooks<CallContext> for generated::Client {
             retry_after: headers.get(RETRY_AFTER).cloned(),
             request_id: text("x-request-id"),
             redirect_to: status.is_redirection().then(|| redirect_target(&response)),
+            redirects_followed: hops,
         });
         if status.is_success()
             && let Some(answered) = &context.answered
