@@ -2,7 +2,7 @@
 //! client's cold build, and writes the results, with the budgets, into BENCHMARKS.md.
 //!
 //! The criterion benches live in the client crate (`crates/enkash-customer-search/benches/`)
-//! and each writes `target/bench-results/<bench>.json`, which is read here; nothing parses
+//! and each writes `bench-results/<bench>.json` in cargo's target directory, which is read here; nothing parses
 //! criterion's tables. The codegen loop and the build cost are commands, timed here with
 //! `std::process::Command` and `Instant`, CPU time from `/proc/self/stat` (the children's
 //! user + system time, which the kernel adds up as they are waited for).
@@ -30,6 +30,22 @@ const QUICK_VAR: &str = "ENKASH_BENCH_QUICK";
 /// Appended to one description of the spec to time the edit → codegen → test loop.
 const SPEC_EDIT: &str = " Edited by cargo xtask bench.";
 
+/// Where cargo puts what it builds, and so where the benches write their results: the
+/// `target` directory cargo itself reports (honouring `CARGO_TARGET_DIR` and `build.target-dir`),
+/// else `<root>/target`.
+fn target_dir(root: &Path) -> PathBuf {
+    let reported = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .current_dir(root)
+        .stderr(Stdio::null())
+        .output()
+        .ok()
+        .filter(|output| output.status.success())
+        .and_then(|output| serde_json::from_slice::<serde_json::Value>(&output.stdout).ok())
+        .and_then(|metadata| Some(PathBuf::from(metadata["target_directory"].as_str()?)));
+    reported.unwrap_or_else(|| root.join("target"))
+}
+
 pub fn run(quick: bool) -> Result<()> {
     let root = project_root();
     let started = Instant::now();
@@ -37,7 +53,7 @@ pub fn run(quick: bool) -> Result<()> {
     let mut report = Report::default();
 
     step("criterion benches (cargo bench, release)");
-    let results_dir = root.join("target/bench-results");
+    let results_dir = target_dir(&root).join("bench-results");
     let _ = fs::remove_dir_all(&results_dir);
     let mut bench = cargo(&root);
     bench.args(["bench", "-p", CLIENT_PACKAGE]);
@@ -120,7 +136,7 @@ fn metric(metrics: &BTreeMap<String, f64>, name: &str) -> Result<f64> {
     metrics
         .get(name)
         .copied()
-        .ok_or_else(|| format!("no result `{name}` in target/bench-results").into())
+        .ok_or_else(|| format!("no result `{name}` in the target directory's bench-results").into())
 }
 
 /// One budget's line in the table.
@@ -704,7 +720,7 @@ fn median(values: &mut [Duration]) -> Duration {
 }
 
 fn budget_build(root: &Path, quick: bool, report: &mut Report) -> Result<()> {
-    let base = root.join("target/bench-build");
+    let base = target_dir(root).join("bench-build");
     let manifest: toml::Table = toml::from_str(
         &fs::read_to_string(root.join("Cargo.toml")).map_err(|e| format!("Cargo.toml: {e}"))?,
     )
@@ -937,6 +953,18 @@ fn splice(old: &str, section: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn results_are_read_from_the_target_directory_the_benches_are_built_in() {
+        // This test binary is `<target dir>/<profile>/deps/xtask-<hash>`, wherever
+        // CARGO_TARGET_DIR or build.target-dir put it.
+        let exe = std::env::current_exe().unwrap();
+        let built_in = exe.ancestors().nth(3).unwrap();
+        assert_eq!(
+            target_dir(&project_root()).canonicalize().unwrap(),
+            built_in.canonicalize().unwrap()
+        );
+    }
 
     #[test]
     fn the_generated_section_is_replaced_and_the_rest_kept() {
