@@ -86,31 +86,7 @@ async fn server_with(
 
 /// The form fields of a `application/x-www-form-urlencoded` body, decoded.
 fn form_fields(request: &RecordedRequest) -> BTreeMap<String, String> {
-    let body = std::str::from_utf8(&request.body).expect("a form body is ASCII");
-    body.split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(key), percent_decode(value))
-        })
-        .collect()
-}
-
-fn percent_decode(text: &str) -> String {
-    let mut bytes = Vec::with_capacity(text.len());
-    let mut input = text.bytes();
-    while let Some(byte) = input.next() {
-        match byte {
-            b'+' => bytes.push(b' '),
-            b'%' => {
-                let hex: Vec<u8> = input.by_ref().take(2).collect();
-                let hex = std::str::from_utf8(&hex).expect("hex digits");
-                bytes.push(u8::from_str_radix(hex, 16).expect("a %XX escape"));
-            }
-            other => bytes.push(other),
-        }
-    }
-    String::from_utf8(bytes).expect("UTF-8 form value")
+    form_urlencoded::parse(&request.body).into_owned().collect()
 }
 
 /// The `Authorization` header of every search the server saw, in order.
