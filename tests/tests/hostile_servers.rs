@@ -476,6 +476,28 @@ async fn a_token_response_without_a_token_says_which_field_in_which_shape() {
 }
 
 #[tokio::test]
+async fn an_oauth_error_under_http_200_is_a_rejection_and_never_sent_again() {
+    let server = token_server(json!({
+        "error": "invalid_grant",
+        "error_description": "Bad credentials"
+    }))
+    .await;
+    let client = credentials_client(&server);
+    for expected in [
+        AuthenticationFailure::CredentialsRejected,
+        AuthenticationFailure::CredentialsRejectedEarlier,
+    ] {
+        let err = client.search(&SearchQuery::new()).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::Authentication(e) if e.reason == expected
+                && e.message.as_deref() == Some("Bad credentials")),
+            "{err:?}"
+        );
+    }
+    assert_eq!(server.requests_to(TOKEN_PATH).len(), 1);
+}
+
+#[tokio::test]
 async fn a_5xx_from_the_sandboxs_token_endpoint_leaves_the_credentials_usable() {
     let sandbox = Sandbox::start().await.unwrap();
     sandbox.faults().fail_token_next(1, 502);

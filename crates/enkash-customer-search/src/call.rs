@@ -326,6 +326,11 @@ async fn token_outcome(
                 .as_ref()
                 .is_some_and(|o| o.status == StatusCode::OK) =>
         {
+            // An OAuth error under 200 (`{"error": "invalid_grant", …}`) is a rejection all
+            // the same: treating it as anything else would send the password again.
+            if is_oauth_error(&body) {
+                return Err(rejected(StatusCode::OK, token_error_message(&body)));
+            }
             Err(authentication(
                 AuthenticationFailure::NoTokenInResponse,
                 StatusCode::OK,
@@ -374,6 +379,17 @@ fn why_no_token(body: &[u8]) -> String {
         "camelCase",
     );
     format!("{snake}; {camel}")
+}
+
+/// Whether `body` is an OAuth error (`{"error": "invalid_grant", …}`) or EnKash's error
+/// envelope, rather than a token.
+fn is_oauth_error(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body).is_ok_and(|value| {
+        value.get("error").is_some_and(serde_json::Value::is_string)
+            || value
+                .pointer("/errorResponse")
+                .is_some_and(serde_json::Value::is_object)
+    })
 }
 
 /// The explanation in a token endpoint's error body, whichever shape it has.
