@@ -8,9 +8,10 @@
 
 use std::time::{Duration, Instant};
 
+use axum::http::StatusCode;
 use enkash_customer_search::{
-    ApiError, Client, Error, Open, RetryPolicy, SNIPPET_LEN, SearchQuery, UndecodableResponse,
-    types::ErrorType,
+    ApiError, Client, Error, Open, PagingError, RetryPolicy, SNIPPET_LEN, SearchQuery,
+    UndecodableResponse, types::ErrorType,
 };
 use serde_json::json;
 use workspace_tests::{
@@ -238,18 +239,24 @@ async fn a_200_json_body_that_is_not_the_envelope_is_undecodable() {
 }
 
 #[tokio::test]
-async fn an_empty_envelope_is_undecodable_not_an_empty_page() {
+async fn an_empty_envelope_is_a_broken_contract_not_an_empty_page() {
     let server = always(Reply::json(200, &json!({}))).await;
-    let err = search(&client(&server, RetryPolicy::none()))
-        .await
-        .unwrap_err();
+    let err = search(&client(&server, fast_retries())).await.unwrap_err();
 
     assert_eq!(err.status().map(|s| s.as_u16()), Some(200));
+    assert!(!err.is_retryable());
+    assert_eq!(server.requests().len(), 1);
     let shown = err.to_string();
     assert!(shown.contains("`payload`"), "{shown}");
-    let e = undecodable(err);
-    assert_eq!(e.status, 200);
-    assert_eq!(e.content_type.as_deref(), Some("application/json"));
+    let Error::Paging(e) = err else {
+        panic!("expected a paging error, got {err:?}");
+    };
+    assert_eq!(
+        *e,
+        PagingError::NoPayload {
+            status: StatusCode::OK
+        }
+    );
 }
 
 #[tokio::test]

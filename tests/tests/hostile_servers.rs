@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant};
 
 use enkash_customer_search::{
-    AuthenticationFailure, Client, Credentials, Error, RetryPolicy, SearchQuery,
+    AuthenticationFailure, Client, Credentials, Error, PagingError, RetryPolicy, SearchQuery,
 };
 use enkash_customer_search_mock::{
     SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox,
@@ -623,12 +623,19 @@ async fn a_shifted_page_ends_the_walk_before_a_customer_is_emitted_twice() {
         }
     };
     assert_eq!(seen.len(), 100, "every customer of the first page, once");
+    let last_of_first_page = sandbox.dataset()[99]["customerId"].as_str().unwrap();
     let Error::Paging(e) = &err else {
         panic!("expected a paging error, got {err:?}");
     };
-    let last_of_first_page = sandbox.dataset()[99]["customerId"].as_str().unwrap();
-    assert_eq!(e.key, format!("customerId {last_of_first_page}"));
-    assert_eq!((e.offset, e.previous_offset), (100, 0));
+    assert_eq!(
+        **e,
+        PagingError::ResultSetChanged {
+            key: format!("customerId {last_of_first_page}"),
+            offset: 100,
+            previous_offset: 0,
+        }
+    );
+    assert!(err.is_retryable());
     let shown = err.to_string();
     assert!(
         shown.contains("the result set changed while paging")
@@ -664,4 +671,37 @@ async fn a_changed_records_count_is_logged_and_the_walk_ends_on_the_latest() {
         logs.contains("WARN") && logs.contains("recordsCount) changed while paging"),
         "{logs}"
     );
+}
+
+#[tokio::test]
+async fn a_server_that_ignores_limit_is_an_error_before_anything_repeats() {
+    let customer = |i: usize| json!({ "customerId": format!("KC{i:014}") });
+    // Asked for 10, it sends all 25 every time.
+    let server = in_turn(vec![Reply::json(
+        200,
+        &page_envelope((0..25).map(customer).collect(), Some(25)),
+    )])
+    .await;
+    let client = Client::new(server.base_url()).unwrap();
+    let items: Vec<_> = client
+        .search_all(SearchQuery::new().limit(10))
+        .collect()
+        .await;
+    assert_eq!(
+        items.len(),
+        1,
+        "nothing of the oversized page is handed over"
+    );
+    let Some(Err(Error::Paging(e))) = items.last() else {
+        panic!("{items:?}");
+    };
+    assert_eq!(
+        **e,
+        PagingError::OversizedPage {
+            offset: 0,
+            received: 25,
+            asked: 10
+        }
+    );
+    assert_eq!(server.requests().len(), 1);
 }

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use enkash_customer_search::{
-    Client, CustomerStream, Error, RetryPolicy, SearchQuery, types::CustomerResponse,
+    Client, CustomerStream, Error, PagingError, RetryPolicy, SearchQuery, types::CustomerResponse,
 };
 use serde_json::{Value, json};
 use workspace_tests::{
@@ -176,9 +176,19 @@ async fn a_server_that_ignores_offset_is_an_error_not_an_endless_walk() {
         let mut items = drain(&mut stream, 20_000).await;
 
         let last = items.pop().expect("at least one item");
-        let Err(Error::Undecodable(error)) = &last else {
-            panic!("recordsCount {records_count:?}: expected Undecodable last, got {last:?}");
+        let Err(Error::Paging(error)) = &last else {
+            panic!("recordsCount {records_count:?}: expected a paging error last, got {last:?}");
         };
+        assert!(
+            matches!(
+                **error,
+                PagingError::RepeatedPage {
+                    offset: 5000,
+                    previous_offset: 0
+                }
+            ),
+            "{error:?}"
+        );
         let message = error.to_string();
         assert!(message.contains("`offset`"), "{message}");
         // The first page once, never its repetition.
@@ -222,7 +232,10 @@ async fn a_server_that_caps_the_page_size_is_an_error_not_a_short_result() {
         "the error comes last"
     );
     let message = errors[0].to_string();
-    assert!(matches!(errors[0], Error::Undecodable(_)), "{errors:?}");
+    assert!(
+        matches!(errors[0], Error::Paging(e) if matches!(**e, PagingError::ShortPage { .. })),
+        "{errors:?}"
+    );
     assert!(message.contains("page size"), "{message}");
     assert!(message.contains("5000"), "{message}");
     assert!(message.contains("12345"), "{message}");

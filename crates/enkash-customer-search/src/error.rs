@@ -58,7 +58,8 @@ impl Error {
             Error::Undecodable(e) => {
                 e.refusal.is_none() && crate::retry::retryable_status(e.status)
             }
-            Error::Timeout(_) | Error::Transport(_) | Error::Paging(_) => true,
+            Error::Timeout(_) | Error::Transport(_) => true,
+            Error::Paging(e) => e.is_retryable(),
             Error::Authentication(e) => e.reason == AuthenticationFailure::TokenEndpointFailed,
             Error::InvalidRequest(_) => false,
         }
@@ -76,7 +77,11 @@ impl Error {
             Error::Undecodable(e) => Some(e.status),
             Error::Authentication(e) => e.status,
             Error::Transport(e) | Error::Timeout(e) => e.status,
-            Error::InvalidRequest(_) | Error::Paging(_) => None,
+            Error::Paging(e) => match **e {
+                PagingError::NoPayload { status } => Some(status),
+                _ => None,
+            },
+            Error::InvalidRequest(_) => None,
         }
     }
 
@@ -139,7 +144,11 @@ impl Error {
                     secrets.scrub_in_place(detail);
                 }
             }
-            Error::Paging(e) => secrets.scrub_in_place(&mut e.key),
+            Error::Paging(e) => {
+                if let PagingError::ResultSetChanged { key, .. } = &mut **e {
+                    secrets.scrub_in_place(key);
+                }
+            }
             Error::InvalidRequest(e) => secrets.scrub_in_place(&mut e.reason),
         }
         self
@@ -148,32 +157,35 @@ impl Error {
 
 impl From<crate::paginate::PaginationError> for Error {
     fn from(error: crate::paginate::PaginationError) -> Self {
-        match error {
-            crate::paginate::PaginationError::SeenBefore {
+        use crate::paginate::PaginationError as Pager;
+        let paging = match error {
+            Pager::SeenBefore {
                 key,
                 offset,
                 previous_offset,
-            } => Error::Paging(Box::new(PagingError {
+            } => PagingError::ResultSetChanged {
                 key,
                 offset,
                 previous_offset,
-            })),
-            crate::paginate::PaginationError::RepeatedPage {
+            },
+            Pager::RepeatedPage {
                 offset,
                 previous_offset,
-            } => Error::Undecodable(Box::new(
-                UndecodableResponse::new(StatusCode::OK, None, b"", None, None).with_problem(
-                    format!(
-                        "the page at offset {offset} repeats the page at offset \
-                             {previous_offset}: the server seems to ignore `offset`"
-                    ),
-                ),
-            )),
-            other => Error::InvalidRequest(InvalidRequest {
-                field: "offset",
-                reason: other.to_string(),
-            }),
-        }
+            } => PagingError::RepeatedPage {
+                offset,
+                previous_offset,
+            },
+            Pager::OffsetOverflow { offset } => PagingError::OffsetOutOfRange { offset },
+            Pager::FetchCancelled { offset } => PagingError::FetchCancelled { offset },
+            // The only error found before anything is sent.
+            Pager::InvalidOptions { reason } => {
+                return Error::InvalidRequest(InvalidRequest {
+                    field: "pages_in_flight",
+                    reason,
+                });
+            }
+        };
+        Error::Paging(Box::new(paging))
     }
 }
 
@@ -423,32 +435,138 @@ impl fmt::Display for AuthenticationError {
     }
 }
 
-/// A walk over every page ([`Client::search_all`](crate::Client::search_all)) found a customer
-/// that an earlier page had already given: the result set changed while paging (a customer
-/// inserted before the current offset shifts every later one), so going on would emit it
-/// twice. The stream ends here; nothing was emitted twice.
+/// The server broke the contract that paging rests on, so a walk over every page
+/// ([`Client::search_all`](crate::Client::search_all)) cannot go on without emitting a customer
+/// twice, skipping some, or never ending. Nothing was emitted twice; the stream ends here.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct PagingError {
-    /// The customer seen twice: `customerId KC…`, or `id 42` when it has no `customerId`.
-    pub key: String,
-    /// The offset of the page that repeated it.
-    pub offset: i64,
-    /// The offset of the page that gave it first.
-    pub previous_offset: i64,
+pub enum PagingError {
+    /// A page holds a customer that the page before gave: the result set changed while paging
+    /// (a customer inserted before the current offset shifts every later one). Trying again,
+    /// in a stable order, may succeed.
+    ResultSetChanged {
+        /// The customer seen twice: `customerId KC…`, or `id 42` when it has no `customerId`.
+        key: String,
+        /// The offset of the page that repeated it.
+        offset: i64,
+        /// The offset of the page that gave it first.
+        previous_offset: i64,
+    },
+    /// A page is the page before it again: the server seems to ignore `offset`.
+    RepeatedPage {
+        /// The offset asked for.
+        offset: i64,
+        /// The offset of the page it repeats.
+        previous_offset: i64,
+    },
+    /// A page has fewer customers than asked for while `recordsCount` says more follow: the
+    /// server may cap the page size, and paging on would skip customers.
+    ShortPage {
+        /// The page's offset.
+        offset: i64,
+        /// How many customers it has.
+        received: i64,
+        /// How many were asked for (`limit`).
+        asked: i64,
+        /// The total the page gave.
+        records_count: i64,
+    },
+    /// A page has more customers than asked for: the server seems to ignore `limit`, and
+    /// paging on would repeat customers.
+    OversizedPage {
+        /// The page's offset.
+        offset: i64,
+        /// How many customers it has.
+        received: i64,
+        /// How many were asked for at most (`limit`).
+        asked: i64,
+    },
+    /// An envelope with neither `payload` nor `errorResponse`: there is no page to read, and
+    /// taking it for an empty one would end a walk early without a word.
+    NoPayload {
+        /// The HTTP status it came with.
+        status: StatusCode,
+    },
+    /// The next page would start past the largest offset the API takes (int32).
+    OffsetOutOfRange {
+        /// The offset that does not fit.
+        offset: i64,
+    },
+    /// The fetch of a page was cancelled before it finished (its Tokio runtime shut down).
+    FetchCancelled {
+        /// The page's offset.
+        offset: i64,
+    },
+}
+
+impl PagingError {
+    fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            PagingError::ResultSetChanged { .. } | PagingError::FetchCancelled { .. }
+        )
+    }
 }
 
 impl fmt::Display for PagingError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "the result set changed while paging: customer {} in the page at offset {} was \
-             already seen in the page at offset {}; page in a stable order, e.g. by createdOn \
-             ascending, or retry",
-            bounded(&self.key, 80),
-            self.offset,
-            self.previous_offset
-        )
+        match self {
+            PagingError::ResultSetChanged {
+                key,
+                offset,
+                previous_offset,
+            } => write!(
+                f,
+                "the result set changed while paging: customer {} in the page at offset \
+                 {offset} was already seen in the page at offset {previous_offset}; page in a \
+                 stable order, e.g. by createdOn ascending, or retry",
+                bounded(key, 80)
+            ),
+            PagingError::RepeatedPage {
+                offset,
+                previous_offset,
+            } => write!(
+                f,
+                "the page at offset {offset} repeats the page at offset {previous_offset}: the \
+                 server seems to ignore `offset`"
+            ),
+            PagingError::ShortPage {
+                offset,
+                received,
+                asked,
+                records_count,
+            } => write!(
+                f,
+                "the page at offset {offset} has {received} customers where {asked} were asked \
+                 for, yet recordsCount is {records_count}: the server may cap the page size, so \
+                 paging on would skip customers; use a smaller `limit`"
+            ),
+            PagingError::OversizedPage {
+                offset,
+                received,
+                asked,
+            } => write!(
+                f,
+                "the page at offset {offset} has {received} customers where at most {asked} \
+                 were asked for: the server seems to ignore `limit`, so paging on would repeat \
+                 customers"
+            ),
+            PagingError::NoPayload { status } => write!(
+                f,
+                "the envelope (HTTP {}) has neither `payload` nor `errorResponse`: there is no \
+                 page to read",
+                status.as_u16()
+            ),
+            PagingError::OffsetOutOfRange { offset } => write!(
+                f,
+                "the next page would start at offset {offset}, past what the API takes (int32)"
+            ),
+            PagingError::FetchCancelled { offset } => write!(
+                f,
+                "the fetch of the page at offset {offset} was cancelled (is the Tokio runtime \
+                 shutting down?)"
+            ),
+        }
     }
 }
 

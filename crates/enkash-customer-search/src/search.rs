@@ -11,7 +11,7 @@ use std::fmt;
 use reqwest::StatusCode;
 
 use crate::call::envelope_outcome;
-use crate::error::{AuthenticationError, AuthenticationFailure, Error, UndecodableResponse};
+use crate::error::{AuthenticationError, AuthenticationFailure, Error, PagingError};
 use crate::paginate::{Answered, Page, PageRequest, Pager, PagerOptions, paginate};
 use crate::{Client, Open, auth::Auth, types};
 
@@ -250,17 +250,16 @@ impl Client {
             let query = query.clone();
             async move {
                 let offset = i32::try_from(request.offset).map_err(|_| {
-                    Error::invalid_request(
-                        "offset",
-                        format!("{} is past what the API takes (int32)", request.offset),
-                    )
+                    Error::Paging(Box::new(PagingError::OffsetOutOfRange {
+                        offset: request.offset,
+                    }))
                 })?;
-                let limit = i32::try_from(request.limit)
-                    .map_err(|_| Error::invalid_request("limit", "does not fit int32"))?;
+                // The page size came from the query's own `limit`, an i32.
+                let limit = i32::try_from(request.limit).unwrap_or(MAX_PAGE_SIZE);
                 let page = client
                     .search_answering(&query.offset(offset).limit(limit), Some(&answered))
                     .await?;
-                check_not_capped(&page, request)?;
+                check_page_size(&page, request)?;
                 Ok(Page {
                     items: page.customers,
                     records_count: page.records_count,
@@ -307,16 +306,7 @@ impl Client {
         let Some(payload) = envelope.payload else {
             // Neither a page nor an error: treating it as an empty page would end a paging
             // loop early and silently.
-            return Err(Error::Undecodable(Box::new(
-                UndecodableResponse::new(
-                    status,
-                    observed.and_then(|o| o.content_type),
-                    b"",
-                    None,
-                    None,
-                )
-                .with_problem("the envelope has neither `payload` nor `errorResponse`"),
-            )));
+            return Err(Error::Paging(Box::new(PagingError::NoPayload { status })));
         };
         Ok(SearchPage {
             customers: payload.data.unwrap_or_default(),
@@ -351,29 +341,34 @@ fn check_pages_in_flight(pages_in_flight: usize) -> Result<(), Error> {
     }
 }
 
-/// A short page before `recordsCount` is reached means the server sent fewer records than
-/// asked for, and going on by the page size would skip the rest without a word (a server that
-/// caps `limit` below what was asked does exactly this). An empty page is taken as the end
-/// (customers removed while paging).
-fn check_not_capped(page: &SearchPage, request: PageRequest) -> Result<(), Error> {
+/// A page must hold what was asked for. A short page before `recordsCount` is reached means
+/// the server sent fewer records than asked for, and going on by the page size would skip the
+/// rest without a word (a server that caps `limit` below what was asked does exactly this); a
+/// page longer than asked means the server ignores `limit`, and going on would repeat records.
+/// An empty page is taken as the end (customers removed while paging).
+fn check_page_size(page: &SearchPage, request: PageRequest) -> Result<(), Error> {
     let received = page.customers.len() as i64;
-    match page.records_count {
+    let problem = match page.records_count {
+        _ if received > request.limit => PagingError::OversizedPage {
+            offset: request.offset,
+            received,
+            asked: request.limit,
+        },
         Some(total)
             if received > 0
                 && received < request.limit
                 && request.offset.saturating_add(received) < total =>
         {
-            Err(Error::Undecodable(Box::new(
-                UndecodableResponse::new(page.status, None, b"", None, None).with_problem(format!(
-                    "the page at offset {} has {received} customers where {} were asked for, \
-                     yet recordsCount is {total}: the server may cap the page size, so \
-                     paging on would skip customers; use a smaller `limit`",
-                    request.offset, request.limit
-                )),
-            )))
+            PagingError::ShortPage {
+                offset: request.offset,
+                received,
+                asked: request.limit,
+                records_count: total,
+            }
         }
-        _ => Ok(()),
-    }
+        _ => return Ok(()),
+    };
+    Err(Error::Paging(Box::new(problem)))
 }
 
 /// Whether the API refused the request for want of a valid token: HTTP 401, or an envelope
