@@ -12,7 +12,7 @@ use tracing::{Instrument, field};
 use crate::auth::{Auth, FetchedToken};
 use crate::error::{
     ApiError, AuthenticationError, AuthenticationFailure, Error, Refusal, TransportError,
-    UndecodableResponse, decode_error_without_data,
+    UndecodableResponse, why_undecodable,
 };
 use crate::hooks::{BodyTooLarge, MAX_REDIRECTS, Observed};
 use crate::retry::parse_retry_after;
@@ -215,7 +215,7 @@ pub(crate) async fn envelope_outcome(
                     retry_after,
                     None,
                 )))),
-                Err(decode_error) => Err(
+                Err(_) => Err(
                     match ApiError::from_json_leniently(status, &body, retry_after) {
                         Some(error) => api_error(error),
                         None => Error::Undecodable(Box::new(UndecodableResponse::new(
@@ -223,21 +223,23 @@ pub(crate) async fn envelope_outcome(
                             content_type,
                             &body,
                             retry_after,
-                            Some(decode_error),
+                            why_undecodable::<types::CustomerSearchResponse>(&body),
                         ))),
                     },
                 ),
             }
         }
-        Err(GeneratedError::InvalidResponsePayload(body, decode_error)) => {
+        Err(GeneratedError::InvalidResponsePayload(body, _)) => {
             let status = observed.as_ref().map_or(StatusCode::OK, |o| o.status);
             match ApiError::from_json_leniently(status, &body, retry_after) {
                 Some(error) => Err(api_error(error)),
-                None => Err(common_error(
-                    GeneratedError::<()>::InvalidResponsePayload(body, decode_error),
-                    &observed,
+                None => Err(Error::Undecodable(Box::new(UndecodableResponse::new(
+                    status,
+                    observed.as_ref().and_then(|o| o.content_type.clone()),
+                    &body,
                     retry_after,
-                )),
+                    why_undecodable::<types::CustomerSearchResponse>(&body),
+                )))),
             }
         }
         Err(other) => Err(common_error(other, &observed, retry_after)),
@@ -355,29 +357,23 @@ async fn token_outcome(
 /// Why a 200 from the token endpoint holds no token, in the generated shapes' own words
 /// (missing field `access_token`), never quoting a value: the body may hold a token.
 fn why_no_token(body: &[u8]) -> String {
-    let value = match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(value @ serde_json::Value::Object(_)) => value,
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(_)) => {}
         Ok(_) => return format!("the {} bytes are JSON but not an object", body.len()),
-        Err(e) => {
+        Err(_) => {
             return format!(
                 "the {} bytes are not JSON: {}",
                 body.len(),
-                decode_error_without_data(&e)
+                why_undecodable::<serde_json::Value>(body).unwrap_or_default()
             );
         }
+    }
+    let shape = |why: Option<String>, name: &str| match why {
+        None => format!("the {name} shape decodes"),
+        Some(why) => format!("not the {name} shape: {why}"),
     };
-    let shape = |decoded: Result<(), serde_json::Error>, name: &str| match decoded {
-        Ok(()) => format!("the {name} shape decodes"),
-        Err(e) => format!("not the {name} shape: {}", decode_error_without_data(&e)),
-    };
-    let snake = shape(
-        serde_json::from_value::<types::SnakeCaseToken>(value.clone()).map(drop),
-        "snake_case",
-    );
-    let camel = shape(
-        serde_json::from_value::<types::CamelCaseToken>(value).map(drop),
-        "camelCase",
-    );
+    let snake = shape(why_undecodable::<types::SnakeCaseToken>(body), "snake_case");
+    let camel = shape(why_undecodable::<types::CamelCaseToken>(body), "camelCase");
     format!("{snake}; {camel}")
 }
 
@@ -417,13 +413,13 @@ fn common_error<E>(
         GeneratedError::CommunicationError(e) | GeneratedError::ResponseBodyError(e) => {
             transport(e, status)
         }
-        GeneratedError::InvalidResponsePayload(body, decode_error) => {
+        GeneratedError::InvalidResponsePayload(body, _) => {
             Error::Undecodable(Box::new(UndecodableResponse::new(
                 status.unwrap_or(StatusCode::OK),
                 observed.as_ref().and_then(|o| o.content_type.clone()),
                 &body,
                 retry_after,
-                Some(decode_error),
+                why_undecodable::<serde_json::Value>(&body),
             )))
         }
         GeneratedError::ErrorResponse(response) => {

@@ -670,12 +670,14 @@ pub(crate) enum Refusal {
 pub const SNIPPET_LEN: usize = 256;
 
 impl UndecodableResponse {
+    /// `decode_error` says why the body did not decode, without data in it (see
+    /// [`why_undecodable`]).
     pub(crate) fn new(
         status: StatusCode,
         content_type: Option<String>,
         body: &[u8],
         retry_after: Option<Duration>,
-        decode_error: Option<serde_json::Error>,
+        decode_error: Option<String>,
     ) -> Self {
         UndecodableResponse {
             status,
@@ -686,7 +688,7 @@ impl UndecodableResponse {
             ),
             body_len: body.len(),
             retry_after,
-            decode_error: decode_error.as_ref().map(decode_error_without_data),
+            decode_error,
             problem: None,
             refusal: None,
         }
@@ -763,25 +765,30 @@ impl fmt::Display for UndecodableResponse {
     }
 }
 
-/// serde_json's message for `e`, without the data in it. A syntax error's message says only
-/// what was wrong and where (`expected value at line 1 column 1`), and a missing field's names
-/// the field; but a data error's message quotes the value that did not fit (`invalid type:
-/// string "…", expected f64`), which may be customer data, so only what was expected and
-/// where are kept.
-pub(crate) fn decode_error_without_data(e: &serde_json::Error) -> String {
+/// Why `body` does not decode as a `T`, naming the JSON path of the value at fault
+/// (`payload.data[4711].createdOn`, found by `serde_path_to_error`) and never quoting a value:
+/// it may be customer data, or a token. `None` if it decodes.
+pub(crate) fn why_undecodable<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<String> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Ok(_) => deserializer.end().err().map(|e| without_data(&e, None)),
+        Err(e) => {
+            let path = e.path().to_string();
+            Some(without_data(e.inner(), Some(&path).filter(|p| *p != ".")))
+        }
+    }
+}
+
+/// serde_json's message for `e` if it holds no data (a syntax error's, a missing field's),
+/// else only where it happened: a data error's message quotes the value that did not fit.
+fn without_data(e: &serde_json::Error, path: Option<&String>) -> String {
+    let at = path.map(|path| format!(" at `{path}`")).unwrap_or_default();
     let message = e.to_string();
     if e.classify() != serde_json::error::Category::Data || message.starts_with("missing field `") {
-        return message;
+        return format!("{message}{at}");
     }
-    let message = message
-        .rsplit_once(" at line ")
-        .map_or(message.as_str(), |(message, _)| message);
-    let expected = match message.split_once(", expected ") {
-        Some((_, expected)) => format!(", expected {}", bounded(expected, 80)),
-        None => String::new(),
-    };
     format!(
-        "a value does not fit{expected} at line {} column {}",
+        "a value of the wrong type or form{at} (line {}, column {})",
         e.line(),
         e.column()
     )
@@ -813,23 +820,39 @@ mod tests {
     use super::*;
 
     fn display_of(body: &str) -> String {
-        let decode_error = serde_json::from_str::<types::CustomerSearchResponse>(body).err();
+        let decode_error = why_undecodable::<types::CustomerSearchResponse>(body.as_bytes());
         assert!(decode_error.is_some(), "{body} decodes");
         UndecodableResponse::new(StatusCode::OK, None, body.as_bytes(), None, decode_error)
             .to_string()
     }
 
     #[test]
-    fn a_value_that_does_not_fit_is_not_shown_but_what_was_expected_is() {
-        let shown = display_of(r#"{"payload":{"data":[{"dsoMedian":"SECRET-1"}]}}"#);
+    fn a_value_that_does_not_fit_is_not_shown_but_where_it_is() {
+        let shown = display_of(r#"{"payload":{"data":[{}, {"dsoMedian":"SECRET-1"}]}}"#);
         assert!(!shown.contains("SECRET-1"), "{shown}");
         assert!(
-            shown.contains("a value does not fit, expected f64 at line 1 column"),
+            shown.contains(
+                "a value of the wrong type or form at `payload.data[1].dsoMedian` (line 1, column"
+            ),
             "{shown}"
         );
         let shown = display_of(r#"{"payload":{"data":[{"pinCode":400069}]}}"#);
         assert!(!shown.contains("400069"), "{shown}");
-        assert!(shown.contains("expected a string"), "{shown}");
+        assert!(shown.contains("at `payload.data[0].pinCode`"), "{shown}");
+    }
+
+    #[test]
+    fn a_missing_field_and_trailing_bytes_are_named() {
+        assert_eq!(
+            why_undecodable::<types::SnakeCaseToken>(br#"{"expires_in": 5}"#).as_deref(),
+            Some("missing field `access_token` at line 1 column 17")
+        );
+        let trailing = why_undecodable::<types::CustomerSearchResponse>(b"{} x").unwrap();
+        assert!(trailing.starts_with("trailing characters"), "{trailing}");
+        assert_eq!(
+            why_undecodable::<types::CustomerSearchResponse>(b"{}"),
+            None
+        );
     }
 
     #[test]
