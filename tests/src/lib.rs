@@ -1,8 +1,8 @@
 //! Helpers shared by the workspace's tests: the spec as data, the JSON Schema of every
 //! generated type, and a recording HTTP server on 127.0.0.1.
 //!
-//! The tests themselves live in `tests/tests/`, one file per concern; their snapshots are in
-//! `tests/tests/snapshots/` and are reviewed with `cargo insta review`.
+//! The tests themselves are one binary, `tests/tests/it/`, one module per concern; their
+//! snapshots are in `tests/tests/it/snapshots/` and are reviewed with `cargo insta review`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -3,7 +3,7 @@
 //! parses, Prism accepts every request, and the client-side exit code for an invalid request
 //! holds there too.
 
-mod common;
+use crate::common;
 
 use assert_cmd::Command;
 use serde_json::Value;

@@ -1,6 +1,6 @@
 //! The `enkash` binary end to end, against a sandbox started by each test on 127.0.0.1.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
