@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use enkash_customer_search::env::{BASE_URL_VAR, CLIENT_ID_VAR, TOKEN_VAR, USERNAME_VAR};
 use enkash_customer_search::types::{CustomerLevel, CustomerStatusFilter, SortDirection};
-use enkash_customer_search::{BASE_URL_VAR, CLIENT_ID_VAR, TOKEN_VAR, USERNAME_VAR};
 
 /// The exit codes, shown at the end of `--help` (and in the README).
 pub const EXIT_CODES_HELP: &str = "\

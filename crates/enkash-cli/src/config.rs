@@ -1,10 +1,8 @@
 //! From the connection flags and the environment to a [`Client`], or to the usage error that
 //! says what is missing. No secret appears in any message.
 
-use enkash_customer_search::{
-    CLIENT_ID_VAR, CLIENT_SECRET_VAR, Client, ClientBuilder, Credentials, PASSWORD_VAR,
-    RetryPolicy, USERNAME_VAR,
-};
+use enkash_customer_search::env::{CLIENT_ID_VAR, CLIENT_SECRET_VAR, PASSWORD_VAR, USERNAME_VAR};
+use enkash_customer_search::{Client, ClientBuilder, Credentials, RetryPolicy};
 use enkash_customer_search_mock::Sandbox;
 
 use crate::CliError;

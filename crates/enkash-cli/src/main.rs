@@ -5,7 +5,8 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use enkash_customer_search::{BuildError, CLIENT_SECRET_VAR, Error, PASSWORD_VAR, TOKEN_VAR};
+use enkash_customer_search::env::{CLIENT_SECRET_VAR, PASSWORD_VAR, TOKEN_VAR};
+use enkash_customer_search::{BuildError, Error};
 
 mod cli;
 mod config;

@@ -1,6 +1,6 @@
 //! Budget 2: every customer of 100,000 (and of 20,000), in pages of 5,000, from a sandbox that
 //! waits 50 ms before each answer, with one page in flight (`search_all`) and with four
-//! (`search_all_concurrently(…, 4)`).
+//! (`search_all(…).pages_in_flight(4)`).
 //!
 //! Criterion times whole walks (group `paging`, `<customers>_in_flight_<n>`). The server's own
 //! time is measured on the server side, during those very walks: its 50 ms × the pages, plus
@@ -218,7 +218,7 @@ pub async fn walk_all(client: &Client, customers: usize, in_flight: usize) {
     let mut stream = if in_flight == 1 {
         client.search_all(query)
     } else {
-        client.search_all_concurrently(query, in_flight)
+        client.search_all(query).pages_in_flight(in_flight)
     };
     let mut count = 0;
     while let Some(customer) = stream.next().await {

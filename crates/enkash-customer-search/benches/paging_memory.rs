@@ -110,7 +110,7 @@ fn walk_and_print_peak(walk: &str) {
     let before = ALLOCATOR.allocated();
     let count = runtime.block_on(async {
         let query = SearchQuery::new().limit(PAGE as i32);
-        let mut stream = client.search_all_concurrently(query, in_flight);
+        let mut stream = client.search_all(query).pages_in_flight(in_flight);
         let mut count = 0;
         while let Some(customer) = stream.next().await {
             std::hint::black_box(customer.expect("every page arrives"));

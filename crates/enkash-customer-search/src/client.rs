@@ -271,8 +271,7 @@ impl ClientBuilder {
         };
         let http = match self.http {
             Some(http) => http,
-            None => crate::tls::reqwest_client_builder()
-                .map_err(|e| BuildError::Tls(e.to_string()))?
+            None => crate::tls::reqwest_client_builder()?
                 .connect_timeout(self.connect_timeout)
                 .build()
                 .map_err(|e| BuildError::Http(e.to_string()))?,

@@ -14,7 +14,7 @@ extern crate self as enkash_customer_search;
 mod auth;
 mod call;
 mod client;
-mod env;
+pub mod env;
 mod error;
 mod hooks;
 mod lenient_date_time;
@@ -31,9 +31,6 @@ pub use auth::Credentials;
 pub use client::{
     BuildError, Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_REQUEST_TIMEOUT, LIVE_BASE_URL, UAT_BASE_URL, USER_AGENT,
-};
-pub use env::{
-    BASE_URL_VAR, CLIENT_ID_VAR, CLIENT_SECRET_VAR, PASSWORD_VAR, TOKEN_VAR, USERNAME_VAR,
 };
 pub use error::{
     ApiError, AuthenticationError, AuthenticationFailure, Error, InvalidRequest, PagingError,

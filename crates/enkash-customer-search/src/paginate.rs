@@ -92,6 +92,8 @@ impl PagerOptions {
         self
     }
 
+    // The client sets it on the pager itself (`Pager::set_concurrency`).
+    #[cfg(test)]
     /// Sets how many page fetches may be in flight at once; must be in
     /// `1..=`[`MAX_CONCURRENCY`](Self::MAX_CONCURRENCY). `1` still prefetches the next page
     /// while the current one is consumed; more than one is used only when the first page gave
@@ -406,9 +408,15 @@ impl<T, E> fmt::Debug for Pager<T, E> {
 }
 
 impl<T, E> Pager<T, E> {
-    /// The total the first page reported (`records_count`), once it has arrived.
+    /// The total the latest page reported (`records_count`), once one has arrived.
     pub fn records_count(&self) -> Option<i64> {
         self.records_count
+    }
+
+    /// How many page fetches may be in flight at once from now on; the caller has checked it
+    /// against [`PagerOptions::MAX_CONCURRENCY`].
+    pub fn set_concurrency(&mut self, concurrency: usize) {
+        self.concurrency = concurrency;
     }
 
     fn abort_in_flight(&mut self) {

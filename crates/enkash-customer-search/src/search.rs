@@ -6,6 +6,7 @@
 //! envelope, because an envelope can report an error under HTTP 200, which must not look like
 //! an empty page.
 
+use std::borrow::Borrow;
 use std::fmt;
 
 use reqwest::StatusCode;
@@ -170,8 +171,8 @@ impl Client {
     /// With credentials, a token is fetched first if there is none; a 401 then causes one
     /// fresh token and one more try. Transient failures are retried as the
     /// [`RetryPolicy`](crate::RetryPolicy) says.
-    pub async fn search(&self, query: &SearchQuery) -> Result<SearchPage, Error> {
-        self.search_answering(query, None).await
+    pub async fn search(&self, query: impl Borrow<SearchQuery>) -> Result<SearchPage, Error> {
+        self.search_answering(query.borrow(), None).await
     }
 
     /// [`search`](Self::search), telling `answered` when EnKash has answered with a success
@@ -216,34 +217,23 @@ impl Client {
     /// Pages have the query's `limit` as their size (5,000 if unset) and start at its
     /// `offset`. The next page is fetched while you consume the current one (and, once
     /// `recordsCount` is known, requested as soon as EnKash has answered for the current one,
-    /// while that is still being read and decoded), so at most two pages are held at once. The stream ends after `recordsCount` customers, or on a short or
-    /// empty page; it fails (rather than looping) if the server repeats a page.
-    pub fn search_all(&self, query: SearchQuery) -> CustomerStream {
-        self.search_all_concurrently(query, 1)
-    }
-
-    /// Like [`search_all`](Self::search_all), with up to `pages_in_flight` pages fetched at once
-    /// once `recordsCount` is known (customers still come in order). Holds up to
-    /// `pages_in_flight + 1` pages. `pages_in_flight` is 1 to 16; anything else, like an
-    /// invalid query, makes the stream's only item an [`Error::InvalidRequest`].
-    pub fn search_all_concurrently(
-        &self,
-        query: SearchQuery,
-        pages_in_flight: usize,
-    ) -> CustomerStream {
+    /// while that is still being read and decoded), so at most two pages are held at once;
+    /// [`CustomerStream::pages_in_flight`] fetches more at once. The stream ends after
+    /// `recordsCount` customers, or on a short or empty page; it fails with
+    /// [`Error::Paging`] (rather than looping, skipping or repeating) if the server breaks the
+    /// paging contract. An invalid query is the stream's only item, an
+    /// [`Error::InvalidRequest`], and nothing is sent.
+    pub fn search_all(&self, query: impl Borrow<SearchQuery>) -> CustomerStream {
+        let query = query.borrow().clone();
         // An invalid query is the stream's only item, naming its own field; nothing is sent.
-        if let Err(error) = query
-            .validate()
-            .and_then(|()| check_pages_in_flight(pages_in_flight))
-        {
+        if let Err(error) = query.validate() {
             return CustomerStream {
                 state: StreamState::Invalid(Some(error)),
             };
         }
         let options = PagerOptions::new()
             .start_offset(i64::from(query.offset.unwrap_or(0)))
-            .page_size(i64::from(query.limit.unwrap_or(MAX_PAGE_SIZE)))
-            .concurrency(pages_in_flight);
+            .page_size(i64::from(query.limit.unwrap_or(MAX_PAGE_SIZE)));
         let client = self.clone();
         let fetch = move |request: PageRequest, answered: Answered| {
             let client = client.clone();
@@ -412,6 +402,20 @@ enum StreamState {
 }
 
 impl CustomerStream {
+    /// Fetches up to `pages` pages at once once `recordsCount` is known (customers still come
+    /// in order), holding up to `pages + 1` pages; 1 (the default) to 16. Anything else makes
+    /// the stream's only item an [`Error::InvalidRequest`], and nothing is sent. Set it before
+    /// the first item; it applies from the next page fetched.
+    pub fn pages_in_flight(mut self, pages: usize) -> Self {
+        if let StreamState::Paging(pager) = &mut self.state {
+            match check_pages_in_flight(pages) {
+                Ok(()) => pager.set_concurrency(pages),
+                Err(error) => self.state = StreamState::Invalid(Some(error)),
+            }
+        }
+        self
+    }
+
     /// How many customers match in all (`recordsCount`), once the first page has arrived
     /// (that is, after the first item); `None` before, or if EnKash did not say.
     pub fn records_count(&self) -> Option<i64> {

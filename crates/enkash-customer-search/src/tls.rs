@@ -10,6 +10,8 @@ use std::sync::Arc;
 
 use rustls_platform_verifier::BuilderVerifierExt;
 
+use crate::BuildError;
+
 /// A `reqwest::ClientBuilder` whose TLS uses rustls on `ring` with the platform's trusted
 /// roots, and which follows no redirect, ready for more settings (timeouts, proxies, …) before
 /// `build()`.
@@ -22,11 +24,14 @@ use rustls_platform_verifier::BuilderVerifierExt;
 /// Use it when you build your own `reqwest::Client` for
 /// [`ClientBuilder::reqwest_client`](crate::ClientBuilder::reqwest_client): a builder that does
 /// not start here has no TLS provider and fails to build.
-pub fn reqwest_client_builder() -> Result<reqwest::ClientBuilder, rustls::Error> {
+pub fn reqwest_client_builder() -> Result<reqwest::ClientBuilder, BuildError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let tls = |e: rustls::Error| BuildError::Tls(e.to_string());
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()?
-        .with_platform_verifier()?
+        .with_safe_default_protocol_versions()
+        .map_err(tls)?
+        .with_platform_verifier()
+        .map_err(tls)?
         .with_no_client_auth();
     // reqwest is built without HTTP/2 (one request at a time per connection is all this API
     // needs, and h2 costs build time), so offer HTTP/1.1 alone.

@@ -1,4 +1,4 @@
-//! `search_all` and `search_all_concurrently` against a server on 127.0.0.1 that pages a
+//! `search_all`, with one page in flight and with several against a server on 127.0.0.1 that pages a
 //! synthetic list of customers by the `offset` and `limit` it is sent.
 //!
 //! The pager's own unit tests use an in-memory fetch; these check the same promises through
@@ -270,7 +270,9 @@ async fn four_pages_in_flight_at_most_and_the_order_kept() {
     })
     .await;
     let started = Instant::now();
-    let mut stream = client(&server).search_all_concurrently(SearchQuery::new().limit(100), 4);
+    let mut stream = client(&server)
+        .search_all(SearchQuery::new().limit(100))
+        .pages_in_flight(4);
 
     let items = drain(&mut stream, 3000).await;
     let elapsed = started.elapsed();

@@ -188,9 +188,11 @@ async fn search_all_refuses_an_invalid_query_with_one_error_and_sends_nothing() 
 }
 
 #[tokio::test]
-async fn search_all_concurrently_refuses_an_invalid_query_too() {
+async fn several_pages_in_flight_refuse_an_invalid_query_too() {
     let server = server().await;
-    let mut stream = client(&server).search_all_concurrently(SearchQuery::new().limit(5001), 4);
+    let mut stream = client(&server)
+        .search_all(SearchQuery::new().limit(5001))
+        .pages_in_flight(4);
 
     let first = stream.next().await;
 
@@ -203,11 +205,12 @@ async fn search_all_concurrently_refuses_an_invalid_query_too() {
 }
 
 #[tokio::test]
-async fn search_all_concurrently_refuses_pages_in_flight_out_of_range() {
+async fn pages_in_flight_out_of_range_is_refused() {
     for pages_in_flight in [0, 17] {
         let server = server().await;
-        let mut stream =
-            client(&server).search_all_concurrently(SearchQuery::new().limit(100), pages_in_flight);
+        let mut stream = client(&server)
+            .search_all(SearchQuery::new().limit(100))
+            .pages_in_flight(pages_in_flight);
 
         let first = stream.next().await;
 
@@ -220,8 +223,9 @@ async fn search_all_concurrently_refuses_pages_in_flight_out_of_range() {
     }
     for pages_in_flight in [1, 16] {
         let server = server().await;
-        let mut stream =
-            client(&server).search_all_concurrently(SearchQuery::new().limit(100), pages_in_flight);
+        let mut stream = client(&server)
+            .search_all(SearchQuery::new().limit(100))
+            .pages_in_flight(pages_in_flight);
         assert!(stream.next().await.is_none(), "no matches, no error");
         assert_eq!(server.requests().len(), 1);
     }
