@@ -1,126 +1,161 @@
-//! How one operation becomes attempts: retries with backoff, a tracing span per attempt, the
-//! bearer token, and the translation of progenitor's result into this crate's [`Error`].
+//! How one operation becomes attempts: progenitor's hooks, retries with backoff, a tracing
+//! span per attempt, the bearer token, and the translation of progenitor's result into this
+//! crate's [`Error`]: sending one attempt and classifying its outcome happen here and nowhere
+//! else.
 
 use std::future::Future;
 use std::time::{Instant, SystemTime};
 
-use progenitor_client::{Error as GeneratedError, ResponseValue};
+use progenitor_client::{
+    ClientHooks, ClientInfo, Error as GeneratedError, OperationInfo, ResponseValue,
+};
 use reqwest::StatusCode;
 use reqwest::header::HeaderValue;
 use tracing::{Instrument, field};
 
 use crate::auth::{Auth, FetchedToken};
+use crate::client::Client;
 use crate::error::{
     ApiError, AuthenticationError, AuthenticationFailure, Error, Refusal, TransportError,
     UndecodableResponse, why_undecodable,
 };
-use crate::hooks::{BodyTooLarge, MAX_REDIRECTS, Observed};
+use crate::hooks::{BodyTooLarge, CallContext, MAX_REDIRECTS, Observed};
+use crate::redact::Secrets;
 use crate::retry::parse_retry_after;
-use crate::{Client, types};
+use crate::{generated, types};
 
 /// The most of an unexpected response's body read to look for an error envelope in it.
 const UNEXPECTED_BODY_LIMIT: usize = 64 * 1024;
 
-impl Client {
-    /// Runs `attempt` until it succeeds, fails for good, or the retry policy says stop;
-    /// `retryable` says which errors are worth another attempt of this operation. Each attempt
-    /// runs in its own `enkash.request` span. Every error is scrubbed of the client's secrets
-    /// before it is logged or returned.
-    pub(crate) async fn with_retries<T, F, Fut>(
+impl ClientHooks<CallContext> for generated::Client {
+    async fn pre<E>(
         &self,
-        operation: &'static str,
-        retryable: fn(&Error) -> bool,
-        mut attempt: F,
-    ) -> Result<T, Error>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, Error>>,
+        request: &mut reqwest::Request,
+        _info: &OperationInfo,
+    ) -> Result<(), GeneratedError<E>> {
+        self.inner().prepare(request);
+        Ok(())
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        self.inner().send(self.client(), request).await
+    }
+}
+
+/// What the response of `generated`'s attempt looked like, its headers' text scrubbed of
+/// `secrets` (a server may echo one in any header, and these reach errors and logs).
+pub(crate) fn observed(generated: &generated::Client, secrets: &Secrets) -> Option<Observed> {
+    let mut observed = generated.inner.observed()?;
+    for text in [&mut observed.content_type, &mut observed.request_id]
+        .into_iter()
+        .flatten()
     {
-        let policy = &self.shared.retry;
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            let span = tracing::info_span!(
-                "enkash.request",
-                operation,
-                attempt = attempts,
-                status = field::Empty,
-                request_id = field::Empty,
-                latency_ms = field::Empty,
+        secrets.scrub_in_place(text);
+    }
+    Some(observed)
+}
+
+/// Runs `attempt` until it succeeds, fails for good, or the retry policy says stop;
+/// `retryable` says which errors are worth another attempt of this operation. Each attempt
+/// runs in its own `enkash.request` span. Every error is scrubbed of the client's secrets
+/// before it is logged or returned.
+pub(crate) async fn with_retries<T, F, Fut>(
+    client: &Client,
+    operation: &'static str,
+    retryable: fn(&Error) -> bool,
+    mut attempt: F,
+) -> Result<T, Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, Error>>,
+{
+    let policy = &client.shared.retry;
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let span = tracing::info_span!(
+            "enkash.request",
+            operation,
+            attempt = attempts,
+            status = field::Empty,
+            request_id = field::Empty,
+            latency_ms = field::Empty,
+        );
+        let started = Instant::now();
+        let result = attempt().instrument(span.clone()).await;
+        span.record("latency_ms", started.elapsed().as_millis() as u64);
+        let error = match result {
+            Ok(value) => {
+                tracing::debug!(parent: &span, "request succeeded");
+                return Ok(value);
+            }
+            Err(error) => error.scrubbed(&client.shared.secrets),
+        };
+        if let Error::Api(e) = &error
+            && let Some(id) = &e.request_id
+        {
+            span.record("request_id", id.as_str());
+        }
+        if retryable(&error) && policy.should_retry(attempts) {
+            let delay = policy.delay_before_retry(attempts, error.retry_after());
+            tracing::warn!(
+                parent: &span,
+                delay_ms = delay.as_millis() as u64,
+                error = %error,
+                "request failed, retrying"
             );
-            let started = Instant::now();
-            let result = attempt().instrument(span.clone()).await;
-            span.record("latency_ms", started.elapsed().as_millis() as u64);
-            let error = match result {
-                Ok(value) => {
-                    tracing::debug!(parent: &span, "request succeeded");
-                    return Ok(value);
-                }
-                Err(error) => error.scrubbed(&self.shared.secrets),
-            };
-            if let Error::Api(e) = &error
-                && let Some(id) = &e.request_id
-            {
-                span.record("request_id", id.as_str());
-            }
-            if retryable(&error) && policy.should_retry(attempts) {
-                let delay = policy.delay_before_retry(attempts, error.retry_after());
-                tracing::warn!(
-                    parent: &span,
-                    delay_ms = delay.as_millis() as u64,
-                    error = %error,
-                    "request failed, retrying"
-                );
-                tokio::time::sleep(delay).await;
-                continue;
-            }
-            tracing::debug!(parent: &span, error = %error, "request failed");
-            return Err(with_attempts(error, attempts));
+            tokio::time::sleep(delay).await;
+            continue;
         }
+        tracing::debug!(parent: &span, error = %error, "request failed");
+        return Err(with_attempts(error, attempts));
     }
+}
 
-    /// The `Authorization` header for an API request, fetching a token first if needed.
-    pub(crate) async fn authorization(&self) -> Result<Option<HeaderValue>, Error> {
-        match &self.shared.auth {
-            Auth::None => Ok(None),
-            Auth::Bearer(header) => Ok(Some(header.clone())),
-            Auth::Credentials(cache) => cache.authorization(|| self.fetch_token()).await.map(Some),
-        }
+/// The `Authorization` header for an API request, fetching a token first if needed.
+pub(crate) async fn authorization(client: &Client) -> Result<Option<HeaderValue>, Error> {
+    match &client.shared.auth {
+        Auth::None => Ok(None),
+        Auth::Bearer(header) => Ok(Some(header.clone())),
+        Auth::Credentials(cache) => cache.authorization(|| fetch_token(client)).await.map(Some),
     }
+}
 
-    /// One token from the token endpoint. Retried only when the request cannot have reached
-    /// the server (a failed connect): an answer lost on the way back may still have counted as
-    /// a failed login, and EnKash locks an account after 3.
-    async fn fetch_token(&self) -> Result<FetchedToken, Error> {
-        let Auth::Credentials(cache) = &self.shared.auth else {
-            return Err(Error::invalid_request(
-                "credentials",
-                "none were configured",
-            ));
-        };
-        let credentials = &cache.credentials;
-        let basic = credentials.basic_header();
-        let body = types::TokenRequest {
-            client_id: credentials.form_client_id().to_string(),
-            grant_type: types::GrantType::Password,
-            password: credentials.password.clone(),
-            username: credentials.username.clone(),
-        };
-        let token = self
-            .with_retries("get_token", Error::is_connect_failure, || async {
-                // Never follows a redirect: the form holds the password.
-                let context = self.call_context(Some(basic.clone()));
-                let generated = self.generated(&self.shared.token_base_url, context);
-                let result = generated.get_token().body(body.clone()).send().await;
-                let observed = generated.inner.observed();
-                token_outcome(result, observed).await
-            })
-            .await?;
-        self.shared
-            .secrets
-            .remember_token(token.access_token.expose_secret());
-        Ok(token)
-    }
+/// One token from the token endpoint. Retried only when the request cannot have reached
+/// the server (a failed connect): an answer lost on the way back may still have counted as
+/// a failed login, and EnKash locks an account after 3.
+async fn fetch_token(client: &Client) -> Result<FetchedToken, Error> {
+    let Auth::Credentials(cache) = &client.shared.auth else {
+        return Err(Error::invalid_request(
+            "credentials",
+            "none were configured",
+        ));
+    };
+    let credentials = &cache.credentials;
+    let basic = credentials.basic_header();
+    let body = types::TokenRequest {
+        client_id: credentials.form_client_id().to_string(),
+        grant_type: types::GrantType::Password,
+        password: credentials.password.clone(),
+        username: credentials.username.clone(),
+    };
+    let token = with_retries(client, "get_token", Error::is_connect_failure, || async {
+        // Never follows a redirect: the form holds the password.
+        let context = client.call_context(Some(basic.clone()));
+        let generated = client.generated(&client.shared.token_base_url, context);
+        let result = generated.get_token().body(body.clone()).send().await;
+        token_outcome(result, observed(&generated, &client.shared.secrets)).await
+    })
+    .await?;
+    client
+        .shared
+        .secrets
+        .remember_token(token.access_token.expose_secret());
+    Ok(token)
 }
 
 /// Adds the attempt count to the errors that report it.

@@ -13,6 +13,7 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 
 use crate::auth::{Auth, Credentials, TokenCache, sensitive_header};
+use crate::error::BuildError;
 use crate::hooks::CallContext;
 use crate::redact::Secrets;
 use crate::{RetryPolicy, Secret, generated};
@@ -59,7 +60,7 @@ pub(crate) struct Shared {
     pub user_agent: HeaderValue,
     pub auth: Auth,
     /// Every secret above, and the tokens fetched, to hide in what servers send back.
-    pub secrets: Arc<Secrets>,
+    pub secrets: Secrets,
 }
 
 impl Client {
@@ -77,6 +78,22 @@ impl Client {
             user_agent: USER_AGENT.to_string(),
             http: None,
         }
+    }
+
+    /// A builder configured from the environment: [`BASE_URL_VAR`](crate::env::BASE_URL_VAR)
+    /// (required), then either [`TOKEN_VAR`](crate::env::TOKEN_VAR), or all four credential
+    /// variables of [`env`](crate::env); with none of them, no authentication. Only the names
+    /// of missing variables appear in errors, never a value.
+    pub fn builder_from_env() -> Result<ClientBuilder, BuildError> {
+        let settings =
+            crate::env::settings_from(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))?;
+        Ok(ClientBuilder::from_settings(settings))
+    }
+
+    /// A client configured from the environment with every other setting at its default:
+    /// `Client::builder_from_env()?.build()`.
+    pub fn from_env() -> Result<Client, BuildError> {
+        Client::builder_from_env()?.build()
     }
 
     /// A client for `base_url` with the defaults and no authentication (for a test server, or
@@ -102,7 +119,6 @@ impl Client {
             self.shared.user_agent.clone(),
             self.shared.request_timeout,
             self.shared.max_response_bytes,
-            Arc::clone(&self.shared.secrets),
         )
     }
 
@@ -151,6 +167,16 @@ impl fmt::Debug for ClientBuilder {
 }
 
 impl ClientBuilder {
+    /// The builder the environment's settings describe.
+    pub(crate) fn from_settings(settings: crate::env::Settings) -> Self {
+        let builder = Client::builder(settings.base_url);
+        match settings.auth {
+            crate::env::Auth::None => builder,
+            crate::env::Auth::Token(token) => builder.bearer_token(token),
+            crate::env::Auth::Credentials(credentials) => builder.credentials(credentials),
+        }
+    }
+
     /// Send this bearer token with every request (`Authorization: Bearer …`). A 401 is then
     /// an [`Error::Authentication`](crate::Error::Authentication) at once.
     pub fn bearer_token(mut self, token: impl Into<Secret>) -> Self {
@@ -286,7 +312,7 @@ impl ClientBuilder {
                 max_response_bytes: self.max_response_bytes,
                 user_agent,
                 auth,
-                secrets: Arc::new(secrets),
+                secrets,
             }),
         })
     }
@@ -351,43 +377,6 @@ fn without_userinfo(url: &str) -> String {
         None => url.to_string(),
     }
 }
-
-/// Why a [`Client`] could not be built.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum BuildError {
-    /// The base URL is not an absolute `http(s)` URL without query, fragment or credentials.
-    InvalidBaseUrl {
-        /// The URL as given, with any credentials in it replaced by `***`.
-        url: String,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// The bearer token or the credentials cannot be used (the reason never shows them).
-    InvalidCredentials(String),
-    /// The user agent cannot be sent.
-    InvalidUserAgent(String),
-    /// The TLS configuration could not be built.
-    Tls(String),
-    /// The HTTP client could not be built.
-    Http(String),
-}
-
-impl fmt::Display for BuildError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            BuildError::InvalidBaseUrl { url, reason } => {
-                write!(f, "invalid base URL {url:?}: {reason}")
-            }
-            BuildError::InvalidCredentials(reason) => write!(f, "invalid credentials: {reason}"),
-            BuildError::InvalidUserAgent(reason) => write!(f, "invalid user agent: {reason}"),
-            BuildError::Tls(reason) => write!(f, "cannot set up TLS: {reason}"),
-            BuildError::Http(reason) => write!(f, "cannot build the HTTP client: {reason}"),
-        }
-    }
-}
-
-impl std::error::Error for BuildError {}
 
 #[cfg(test)]
 mod tests {

@@ -1,7 +1,8 @@
 //! One set of environment variable names for every program built on this crate (its examples,
 //! the `enkash` CLI, a downstream service), so that a deployment configures them all alike.
 
-use crate::{BuildError, Client, ClientBuilder, Credentials};
+use crate::auth::Credentials;
+use crate::error::BuildError;
 
 /// The base URL (`ENKASH_BASE_URL`).
 pub const BASE_URL_VAR: &str = "ENKASH_BASE_URL";
@@ -16,43 +17,46 @@ pub const USERNAME_VAR: &str = "ENKASH_USERNAME";
 /// The user's password (`ENKASH_PASSWORD`).
 pub const PASSWORD_VAR: &str = "ENKASH_PASSWORD";
 
-impl Client {
-    /// A builder configured from the environment: [`BASE_URL_VAR`] (required), then either
-    /// [`TOKEN_VAR`], or all four of [`CLIENT_ID_VAR`], [`CLIENT_SECRET_VAR`],
-    /// [`USERNAME_VAR`] and [`PASSWORD_VAR`]; with none of them, no authentication. Only the
-    /// names of missing variables appear in errors, never a value.
-    pub fn builder_from_env() -> Result<ClientBuilder, BuildError> {
-        builder_from(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
-    }
-
-    /// A client configured from the environment with every other setting at its default:
-    /// `Client::builder_from_env()?.build()`.
-    pub fn from_env() -> Result<Client, BuildError> {
-        Client::builder_from_env()?.build()
-    }
+/// What the environment configures.
+#[derive(Debug)]
+pub(crate) struct Settings {
+    pub base_url: String,
+    pub auth: Auth,
 }
 
-fn builder_from(var: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder, BuildError> {
+/// How the environment says to authenticate.
+#[derive(Debug)]
+pub(crate) enum Auth {
+    None,
+    Token(String),
+    Credentials(Credentials),
+}
+
+/// The settings that `var` (the environment, or a test's map) holds: [`BASE_URL_VAR`]
+/// (required), then either [`TOKEN_VAR`], or all four of [`CLIENT_ID_VAR`],
+/// [`CLIENT_SECRET_VAR`], [`USERNAME_VAR`] and [`PASSWORD_VAR`]; with none of them, no
+/// authentication. Only the names of missing variables appear in errors, never a value.
+pub(crate) fn settings_from(var: impl Fn(&str) -> Option<String>) -> Result<Settings, BuildError> {
     let base_url = var(BASE_URL_VAR).ok_or_else(|| BuildError::InvalidBaseUrl {
         url: String::new(),
         reason: format!("{BASE_URL_VAR} is not set"),
     })?;
-    let builder = Client::builder(base_url);
+    let settings = |auth| Ok(Settings { base_url, auth });
     if let Some(token) = var(TOKEN_VAR) {
-        return Ok(builder.bearer_token(token));
+        return settings(Auth::Token(token));
     }
     let names = [CLIENT_ID_VAR, CLIENT_SECRET_VAR, USERNAME_VAR, PASSWORD_VAR];
     let values: Vec<Option<String>> = names.iter().map(|name| var(name)).collect();
     match values.as_slice() {
         [Some(id), Some(secret), Some(username), Some(password)] => {
-            Ok(builder.credentials(Credentials::new(
+            settings(Auth::Credentials(Credentials::new(
                 id.clone(),
                 secret.clone(),
                 username.clone(),
                 password.clone(),
             )))
         }
-        [None, None, None, None] => Ok(builder),
+        [None, None, None, None] => settings(Auth::None),
         _ => {
             let missing: Vec<&str> = names
                 .iter()
@@ -74,12 +78,12 @@ mod tests {
 
     use super::*;
 
-    fn build(vars: &[(&str, &str)]) -> Result<Client, BuildError> {
+    fn build(vars: &[(&str, &str)]) -> Result<crate::Client, BuildError> {
         let vars: HashMap<String, String> = vars
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        builder_from(|name| vars.get(name).cloned())?.build()
+        crate::ClientBuilder::from_settings(settings_from(|name| vars.get(name).cloned())?).build()
     }
 
     #[test]

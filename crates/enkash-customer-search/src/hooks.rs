@@ -15,27 +15,27 @@
 //!   next page's request can go out while this one's body is read and decoded.
 //!
 //! The xtask generates the client with `HooksMode::Expected` and this [`CallContext`] as its
-//! inner type, so these hooks are the only ones.
+//! inner type; `call.rs` implements progenitor's hooks with [`CallContext::prepare`] and
+//! [`CallContext::send`]. This module imports nothing of the crate: it is the leaf the
+//! generated code names.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
 use reqwest::header::{
     AUTHORIZATION, CONTENT_TYPE, HeaderValue, LOCATION, RETRY_AFTER, USER_AGENT,
 };
 use reqwest::{StatusCode, Url};
 
-use crate::generated;
-use crate::paginate::Answered;
-use crate::redact::Secrets;
+/// What a caller is told when the response's head has arrived with a success status: the
+/// pager's signal that the next page's request may go.
+pub(crate) type Answered = Arc<dyn Fn() + Send + Sync>;
 
 /// The most redirects one attempt follows (reqwest's own default is 10).
 pub(crate) const MAX_REDIRECTS: usize = 10;
 
 /// The settings of one attempt, and what its response looked like.
-#[derive(Debug)]
 pub(crate) struct CallContext {
     pub authorization: Option<HeaderValue>,
     pub user_agent: Option<HeaderValue>,
@@ -44,9 +44,7 @@ pub(crate) struct CallContext {
     pub follow_redirects: bool,
     /// The most bytes of a response body read before it is refused.
     pub body_limit: u64,
-    /// To hide in the response's headers before they are noted (and logged).
-    secrets: Arc<Secrets>,
-    /// Told when a success status arrives, before the body is read.
+    /// Called when a success status arrives, before the body is read.
     answered: Option<Answered>,
     observed: Mutex<Option<Observed>>,
 }
@@ -98,6 +96,19 @@ impl std::fmt::Display for BodyTooLarge {
 
 impl std::error::Error for BodyTooLarge {}
 
+// The generated client derives `Debug`, so its inner type must be `Debug` too.
+impl std::fmt::Debug for CallContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallContext")
+            .field("authorization", &self.authorization)
+            .field("timeout", &self.timeout)
+            .field("follow_redirects", &self.follow_redirects)
+            .field("body_limit", &self.body_limit)
+            .field("answered", &self.answered.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
 // The generated client derives `Clone`, so its inner type must be `Clone` too.
 impl Clone for CallContext {
     fn clone(&self) -> Self {
@@ -107,7 +118,6 @@ impl Clone for CallContext {
             timeout: self.timeout,
             follow_redirects: self.follow_redirects,
             body_limit: self.body_limit,
-            secrets: Arc::clone(&self.secrets),
             answered: self.answered.clone(),
             observed: Mutex::new(self.observed()),
         }
@@ -120,7 +130,6 @@ impl CallContext {
         user_agent: HeaderValue,
         timeout: Option<Duration>,
         body_limit: u64,
-        secrets: Arc<Secrets>,
     ) -> Self {
         CallContext {
             authorization,
@@ -128,7 +137,6 @@ impl CallContext {
             timeout,
             follow_redirects: false,
             body_limit,
-            secrets,
             answered: None,
             observed: Mutex::new(None),
         }
@@ -140,7 +148,7 @@ impl CallContext {
         self
     }
 
-    /// Tells `answered` when the response's head arrives with a success status.
+    /// Calls `answered` when the response's head arrives with a success status.
     pub fn answering(mut self, answered: Option<Answered>) -> Self {
         self.answered = answered;
         self
@@ -162,42 +170,39 @@ impl CallContext {
     }
 }
 
-impl ClientHooks<CallContext> for generated::Client {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        _info: &OperationInfo,
-    ) -> Result<(), Error<E>> {
-        let context = self.inner();
+impl CallContext {
+    /// Puts this attempt's headers and timeout on `request` (progenitor's `pre` hook).
+    pub fn prepare(&self, request: &mut reqwest::Request) {
         let headers = request.headers_mut();
-        if let Some(authorization) = &context.authorization {
+        if let Some(authorization) = &self.authorization {
             headers.insert(AUTHORIZATION, authorization.clone());
         }
-        if let Some(user_agent) = &context.user_agent {
+        if let Some(user_agent) = &self.user_agent {
             headers.insert(USER_AGENT, user_agent.clone());
         }
-        if let Some(timeout) = context.timeout {
+        if let Some(timeout) = self.timeout {
             *request.timeout_mut() = Some(timeout);
         }
-        Ok(())
     }
 
-    async fn exec(
+    /// Sends `request` with `http`, following the redirects this attempt may follow, notes what
+    /// the response looked like, and hands it back with its body under the limit
+    /// (progenitor's `exec` hook).
+    pub async fn send(
         &self,
+        http: &reqwest::Client,
         request: reqwest::Request,
-        _info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let context = self.inner();
         let mut request = request;
         let mut hops = 0;
         let response = loop {
             // The body is bytes (JSON or a form), so a copy is always there to follow with.
-            let copy = if context.follow_redirects && hops < MAX_REDIRECTS {
+            let copy = if self.follow_redirects && hops < MAX_REDIRECTS {
                 request.try_clone()
             } else {
                 None
             };
-            let response = self.client().execute(request).await?;
+            let response = http.execute(request).await?;
             match copy.and_then(|copy| same_origin_redirect(&response, copy)) {
                 Some(next) => {
                     tracing::debug!(
@@ -212,14 +217,13 @@ impl ClientHooks<CallContext> for generated::Client {
         };
         let status = response.status();
         let headers = response.headers();
-        // A server may echo a secret in any header; these two reach errors and logs.
         let text = |name| {
             headers
                 .get(name)
                 .and_then(|v: &HeaderValue| v.to_str().ok())
-                .map(|text| context.secrets.scrub(text))
+                .map(str::to_string)
         };
-        context.observe(Observed {
+        self.observe(Observed {
             status,
             content_type: text(CONTENT_TYPE.as_str()),
             retry_after: headers.get(RETRY_AFTER).cloned(),
@@ -228,11 +232,11 @@ impl ClientHooks<CallContext> for generated::Client {
             redirects_followed: hops,
         });
         if status.is_success()
-            && let Some(answered) = &context.answered
+            && let Some(answered) = &self.answered
         {
-            answered.notify();
+            answered();
         }
-        Ok(limited(response, context.body_limit))
+        Ok(limited(response, self.body_limit))
     }
 }
 

@@ -29,12 +29,12 @@ mod tls;
 
 pub use auth::Credentials;
 pub use client::{
-    BuildError, Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_REQUEST_TIMEOUT, LIVE_BASE_URL, UAT_BASE_URL, USER_AGENT,
 };
 pub use error::{
-    ApiError, AuthenticationError, AuthenticationFailure, Error, InvalidRequest, PagingError,
-    SNIPPET_LEN, TransportError, UndecodableResponse,
+    ApiError, AuthenticationError, AuthenticationFailure, BuildError, Error, InvalidRequest,
+    PagingError, SNIPPET_LEN, TransportError, UndecodableResponse,
 };
 pub use generated::types;
 pub use lenient_date_time::{ASSUMED_OFFSET, DateTimeFormat, LenientDateTime};

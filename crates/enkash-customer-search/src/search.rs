@@ -8,12 +8,16 @@
 
 use std::borrow::Borrow;
 use std::fmt;
+use std::sync::Arc;
 
 use reqwest::StatusCode;
 
-use crate::call::envelope_outcome;
+use crate::call::{self, envelope_outcome};
 use crate::error::{AuthenticationError, AuthenticationFailure, Error, PagingError};
-use crate::paginate::{Answered, Page, PageRequest, Pager, PagerOptions, paginate};
+use crate::hooks;
+use crate::paginate::{
+    Answered, Page, PageRequest, Pager, PagerOptions, PaginationError, paginate,
+};
 use crate::{Client, Open, auth::Auth, types};
 
 /// The largest page EnKash serves (`limit` ≤ 5000, from the spec).
@@ -185,12 +189,11 @@ impl Client {
         query.validate()?;
         let mut refreshed = false;
         loop {
-            let authorization = self.authorization().await?;
-            let result = self
-                .with_retries("search_customer", Error::is_retryable, || {
-                    self.search_once(query, authorization.clone(), answered)
-                })
-                .await;
+            let authorization = call::authorization(self).await?;
+            let result = call::with_retries(self, "search_customer", Error::is_retryable, || {
+                self.search_once(query, authorization.clone(), answered)
+            })
+            .await;
             match result {
                 Err(error) if is_unauthenticated(&error) => {
                     if let (Auth::Credentials(cache), Some(stale), false) =
@@ -270,7 +273,10 @@ impl Client {
         let context = self
             .call_context(authorization)
             .following_redirects()
-            .answering(answered.cloned());
+            .answering(answered.map(|answered| {
+                let answered = answered.clone();
+                Arc::new(move || answered.notify()) as hooks::Answered
+            }));
         let generated = self.generated(&self.shared.base_url, context);
         let mut request = generated.search_customer();
         if let Some(Ok(filters)) = &query.filters {
@@ -291,8 +297,8 @@ impl Client {
             request = request.offset(offset);
         }
         let result = request.send().await;
-        let observed = generated.inner.observed();
-        let (status, envelope) = envelope_outcome(result, observed.clone()).await?;
+        let observed = call::observed(&generated, &self.shared.secrets);
+        let (status, envelope) = envelope_outcome(result, observed).await?;
         let Some(payload) = envelope.payload else {
             // Neither a page nor an error: treating it as an empty page would end a paging
             // loop early and silently.
@@ -306,6 +312,38 @@ impl Client {
             response_message: envelope.response_message,
             error_response: envelope.error_response,
         })
+    }
+}
+
+/// The pager's own errors, as the client's.
+impl From<PaginationError> for Error {
+    fn from(error: PaginationError) -> Self {
+        use PaginationError as Pager;
+        let paging = match error {
+            Pager::SeenBefore {
+                key,
+                offset,
+                previous_offset,
+            } => PagingError::ResultSetChanged {
+                key,
+                offset,
+                previous_offset,
+            },
+            Pager::RepeatedPage {
+                offset,
+                previous_offset,
+            } => PagingError::RepeatedPage {
+                offset,
+                previous_offset,
+            },
+            Pager::OffsetOverflow { offset } => PagingError::OffsetOutOfRange { offset },
+            Pager::FetchCancelled { offset } => PagingError::FetchCancelled { offset },
+            // The only error found before anything is sent.
+            Pager::InvalidOptions { reason } => {
+                return Error::invalid_request("pages_in_flight", reason);
+            }
+        };
+        Error::Paging(Box::new(paging))
     }
 }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use rustls_platform_verifier::BuilderVerifierExt;
 
-use crate::BuildError;
+use crate::error::BuildError;
 
 /// A `reqwest::ClientBuilder` whose TLS uses rustls on `ring` with the platform's trusted
 /// roots, and which follows no redirect, ready for more settings (timeouts, proxies, …) before

@@ -7,6 +7,7 @@
 //! allocation of its process.
 
 mod arbitrary_bodies;
+mod architecture;
 mod auth;
 mod errors;
 mod hostile_servers;
