@@ -256,10 +256,10 @@ impl Drop for RecordingServer {
 }
 
 /// The path of the search operation.
-pub const SEARCH_PATH: &str = "/api/v0/customer/search";
+pub const SEARCH_PATH: &str = enkash_customer_search::spec::SEARCH_CUSTOMER_PATH;
 
 /// The path of the token operation.
-pub const TOKEN_PATH: &str = "/oauth/token";
+pub const TOKEN_PATH: &str = enkash_customer_search::spec::GET_TOKEN_PATH;
 
 impl RecordedRequest {
     /// The value of a query parameter, if sent.

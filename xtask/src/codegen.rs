@@ -1,4 +1,5 @@
-//! `cargo xtask codegen [--check]`: spec → progenitor → prettyplease → `generated.rs`.
+//! `cargo xtask codegen [--check]`: spec → progenitor → prettyplease → `generated.rs`, and the
+//! spec's constants (`spec_constants.rs`) → `generated_spec.rs`.
 //!
 //! One row of [`TARGETS`] per spec. Generation is pure (same spec, same bytes, on any machine),
 //! so the committed file can be compared with a fresh one: `--check`, CI and the
@@ -12,8 +13,7 @@ use std::path::Path;
 use progenitor::{CrateVers, GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 
 use crate::spec_checks::{self, RuntimeCrate};
-use crate::type_substitutions;
-use crate::{Result, project_root};
+use crate::{Result, project_root, spec_constants, type_substitutions};
 
 /// A spec and the crate generated from it. Paths are relative to the workspace root.
 pub struct Target {
@@ -87,7 +87,8 @@ pub fn run(mode: Mode) -> Result<()> {
 }
 
 /// The formatted source of every file generated for `target`, preambles included: the
-/// client's `generated.rs`, and the mock crate's `generated_httpmock.rs`.
+/// client's `generated.rs` and `generated_spec.rs`, the mock crate's `generated_httpmock.rs`,
+/// and the strict types of the decode benchmark.
 pub fn generate(root: &Path, target: &Target) -> Result<Vec<GeneratedFile>> {
     let spec_path = root.join(target.spec);
     let text =
@@ -96,6 +97,8 @@ pub fn generate(root: &Path, target: &Target) -> Result<Vec<GeneratedFile>> {
     let mut document: serde_json::Value = serde_norway::from_str(&text)
         .map_err(|e| format!("{} is not valid YAML: {e}", target.spec))?;
     spec_checks::check_spec(target.spec, &document)?;
+    // What the types cannot carry, read off the curated document itself.
+    let constants = parse_text(&spec_constants::generate(&document)?)?;
     // The spec as typify would read it with no substitutions, for the strict types.
     let strict_document = target.strict_types.map(|_| document.clone());
     type_substitutions::apply(&mut document, target.crate_name)
@@ -131,10 +134,16 @@ pub fn generate(root: &Path, target: &Target) -> Result<Vec<GeneratedFile>> {
     )?;
     let mut client = parse(tokens)?;
     gate_derive(&mut client.items, JSON_SCHEMA_DERIVE, SCHEMARS_FEATURE);
-    let mut files = vec![GeneratedFile {
-        path: format!("{}/src/generated.rs", target.crate_dir),
-        contents: formatted(&preamble(target), &client),
-    }];
+    let mut files = vec![
+        GeneratedFile {
+            path: format!("{}/src/generated.rs", target.crate_dir),
+            contents: formatted(&preamble(target), &client),
+        },
+        GeneratedFile {
+            path: format!("{}/src/generated_spec.rs", target.crate_dir),
+            contents: formatted(&preamble(target), &constants),
+        },
+    ];
 
     if let Some(mock_crate_dir) = target.mock_crate_dir {
         let client_crate = target.crate_name.replace('-', "_");
@@ -233,6 +242,11 @@ fn generate_tokens(
             )
             .into()
         })
+}
+
+fn parse_text(source: &str) -> Result<syn::File> {
+    syn::parse_file(source)
+        .map_err(|e| format!("the spec's constants do not parse as Rust: {e}").into())
 }
 
 fn parse(tokens: proc_macro2::TokenStream) -> Result<syn::File> {
@@ -441,9 +455,10 @@ mod tests {
         let root = project_root();
         for target in TARGETS {
             let files = generate(&root, target).unwrap_or_else(|e| panic!("{e}"));
+            // generated.rs and generated_spec.rs, and the optional two.
             assert_eq!(
                 files.len(),
-                1 + usize::from(target.mock_crate_dir.is_some())
+                2 + usize::from(target.mock_crate_dir.is_some())
                     + usize::from(target.strict_types.is_some())
             );
             for file in files {

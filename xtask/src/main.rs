@@ -9,6 +9,7 @@ mod bench;
 mod codegen;
 mod lint;
 mod spec_checks;
+mod spec_constants;
 mod type_substitutions;
 
 use std::path::{Path, PathBuf};

@@ -172,7 +172,7 @@ pub struct SearchArgs {
     #[arg(
         long,
         value_name = "N",
-        default_value_t = 5000,
+        default_value_t = enkash_customer_search::MAX_PAGE_SIZE,
         allow_negative_numbers = true,
         requires = "all",
         help_heading = "Paging and sorting"

@@ -9,7 +9,7 @@ use crate::CliError;
 use crate::cli::ConnectionArgs;
 
 /// The token endpoint's path, which the client appends to the token base URL.
-const TOKEN_PATH: &str = "/oauth/token";
+use enkash_customer_search::spec::GET_TOKEN_PATH as TOKEN_PATH;
 
 /// A client to search with, and the sandbox it talks to if `--sandbox` started one (it
 /// serves only while it is kept).

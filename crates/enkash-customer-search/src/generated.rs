@@ -3345,7 +3345,7 @@ Arguments:
 - `direction`: Sort direction applied to `orderBy`.
 - `limit`: Page size: the most customers returned in one response. The page documents the maximum of 5000. Assumed: the minimum is 1.
 - `offset`: Where the page starts. Assumed: the number of matching records skipped (not a page index), so the next page starts at `offset + limit`; the vendor page does not say.
-- `order_by`: Name of the field to sort by. Assumed: a `CustomerResponse` property name such as `legalName` or `createdOn`, and a name the server does not sort by is a 400 `VALIDATION_ERROR`; the page lists neither.
+- `order_by`: Name of the field to sort by. Assumed: a `CustomerResponse` property name such as `legalName` or `createdOn` (one that is not an array), and a name the server does not sort by is a 400 `VALIDATION_ERROR`; the page lists neither.
 - `body`: Filters; every field is optional and the set fields are combined with AND.
 ```ignore
 let response = client.search_customer()

@@ -7,6 +7,13 @@
 #[allow(missing_docs, unused_imports, dead_code, clippy::all)]
 mod generated;
 
+/// What the spec says that the generated types cannot carry: each operation's path, the
+/// bounds of its integer parameters, the names `orderBy` takes. Written by `cargo xtask codegen`
+/// from the spec, for the client, the sandbox, the CLI and the tests alike.
+#[rustfmt::skip]
+#[path = "generated_spec.rs"]
+pub mod spec;
+
 // The generated types name the hand-written ones by this crate's own name (typify's
 // `x-rust-type` always writes an absolute path), so the crate must know itself by it.
 extern crate self as enkash_customer_search;

@@ -18,13 +18,13 @@ use crate::hooks;
 use crate::paginate::{
     Answered, Page, PageRequest, Pager, PagerOptions, PaginationError, paginate,
 };
-use crate::{Client, Open, auth::Auth, types};
+use crate::{Client, Open, auth::Auth, spec, types};
 
-/// The largest page EnKash serves (`limit` ≤ 5000, from the spec).
-pub const MAX_PAGE_SIZE: i32 = 5000;
+/// The largest page EnKash serves (the spec's `maximum` of `limit`).
+pub const MAX_PAGE_SIZE: i32 = spec::SEARCH_CUSTOMER_LIMIT_MAX;
 
-/// The smallest page size (`limit` ≥ 1; assumed in the spec).
-pub const MIN_PAGE_SIZE: i32 = 1;
+/// The smallest page size (the spec's `minimum` of `limit`, assumed).
+pub const MIN_PAGE_SIZE: i32 = spec::SEARCH_CUSTOMER_LIMIT_MIN;
 
 /// One search: the filters (the request body) and the query parameters.
 ///
@@ -119,12 +119,13 @@ impl SearchQuery {
                 format!("must be between {MIN_PAGE_SIZE} and {MAX_PAGE_SIZE}, not {limit}"),
             ));
         }
+        let min_offset = spec::SEARCH_CUSTOMER_OFFSET_MIN;
         if let Some(offset) = self.offset
-            && offset < 0
+            && offset < min_offset
         {
             return Err(Error::invalid_request(
                 "offset",
-                format!("must be 0 or more, not {offset}"),
+                format!("must be {min_offset} or more, not {offset}"),
             ));
         }
         let Some(filters) = filters else {

@@ -63,11 +63,8 @@
 //! | `orderBy` | a scalar `CustomerResponse` property (see below) | `id` | 400 |
 //! | `direction` | `ASC` or `DESC` (upper case) | `ASC` | 400 |
 //!
-//! `orderBy` takes `accountNumber`, `active`, `address`, `assignedAgent`, `bankName`,
-//! `companyId`, `contactEmail`, `contactNumber`, `createdBy`, `createdByName`, `createdOn`,
-//! `customerId`, `customerLogo`, `dsoMedian`, `id`, `ifsc`, `legalName`, `modifiedBy`,
-//! `modifiedByName`, `modifiedOn`, `netAmount`, `panOrGstin`, `parentCompanyId`,
-//! `parentLegalName`, `pinCode`, `state`, `uniqueRefNo`. Strings sort by their bytes (so
+//! `orderBy` takes every name of [`SEARCH_CUSTOMER_ORDER_BY_VALUES`](enkash_customer_search::spec::SEARCH_CUSTOMER_ORDER_BY_VALUES)
+//! (the scalar properties of `CustomerResponse`). Strings sort by their bytes (so
 //! case-sensitively), numbers and date-times by value, `false` before `true`. Ties keep `id`
 //! order (ascending, in either direction); without `orderBy` (or with an empty one),
 //! `direction` applies to `id`. One of these four given twice is refused (400); parameters the
@@ -171,10 +168,9 @@ pub const SANDBOX_USERNAME: &str = "ar-ops@sandbox.enkash.test";
 /// That user's password.
 pub const SANDBOX_PASSWORD: &str = "sandbox-password";
 
-/// The token call's path.
-const TOKEN_PATH: &str = "/oauth/token";
-/// The search's path.
-const SEARCH_PATH: &str = "/api/v0/customer/search";
+use enkash_customer_search::spec::{
+    GET_TOKEN_PATH as TOKEN_PATH, SEARCH_CUSTOMER_PATH as SEARCH_PATH,
+};
 /// The largest request body read.
 const BODY_LIMIT: usize = 8 * 1024 * 1024;
 

@@ -33,7 +33,7 @@ const SANDBOX_VAR: &str = "ENKASH_BENCH_SANDBOX";
 /// Set (to anything but `0`) by `cargo xtask bench --quick`: shorter measurements.
 pub const QUICK_VAR: &str = "ENKASH_BENCH_QUICK";
 /// The search path.
-pub const SEARCH_PATH: &str = "/api/v0/customer/search";
+pub const SEARCH_PATH: &str = enkash_customer_search::spec::SEARCH_CUSTOMER_PATH;
 
 /// Whether `--quick` was asked for.
 pub fn quick() -> bool {
