@@ -7,14 +7,14 @@ use std::cmp::Ordering;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::broken_bodies;
 use super::data::{Customer, ist};
 use super::envelope::{self, ApiError, sub_error};
 use super::faults::Fault;
 use super::{Shared, urlencoded};
-use enkash_customer_search::spec;
+use enkash_customer_search::{spec, types};
 
 /// The page size when `limit` is not given.
 pub(crate) const DEFAULT_LIMIT: usize = 50;
@@ -283,7 +283,7 @@ fn validation_error(object: &str, errors: Vec<(String, Value, String)>) -> ApiEr
     ApiError::validation(message, sub_errors)
 }
 
-/// The filters of the body, parsed.
+/// The filters of the body, as the sandbox applies them.
 #[derive(Debug, Default)]
 struct Filters {
     account_number: Option<String>,
@@ -312,7 +312,73 @@ struct Filters {
     balance_amount: Option<f64>,
 }
 
+impl From<types::CustomerSearchRequest> for Filters {
+    /// Every field is named, without `..`: a filter added to the spec does not compile here
+    /// until the sandbox applies it.
+    fn from(request: types::CustomerSearchRequest) -> Self {
+        let types::CustomerSearchRequest {
+            account_number,
+            assigned_agent,
+            balance_amount,
+            company_id,
+            contact_number,
+            created_by_name,
+            created_on_from,
+            created_on_to,
+            customer_ids,
+            customer_status,
+            dso_from,
+            dso_to,
+            ifsc,
+            legal_name,
+            level,
+            modified_by_name,
+            modified_on,
+            pan_or_gstin,
+            parent_company_id,
+            // Paging is by `offset`/`limit` whatever it says.
+            select_all: _,
+            unique_ref_no,
+        } = request;
+        let lower = |s: Option<String>| s.map(|s| s.to_lowercase());
+        Filters {
+            account_number,
+            company_id,
+            contact_number,
+            ifsc,
+            pan_or_gstin,
+            parent_company_id,
+            unique_ref_no,
+            assigned_agent: lower(assigned_agent),
+            created_by_name: lower(created_by_name),
+            legal_name: lower(legal_name),
+            modified_by_name: lower(modified_by_name),
+            customer_ids,
+            active: customer_status.and_then(|status| match status {
+                types::CustomerStatusFilter::Active => Some(true),
+                types::CustomerStatusFilter::Inactive => Some(false),
+                types::CustomerStatusFilter::All => None,
+            }),
+            level: level.map(|level| match level {
+                types::CustomerLevel::Level1 => 1,
+                types::CustomerLevel::Level2 => 2,
+                types::CustomerLevel::Level3 => 3,
+            }),
+            dso_from,
+            dso_to,
+            created_on_from,
+            created_on_to,
+            modified_on_day: modified_on.map(|t| t.with_timezone(&ist()).date_naive()),
+            balance_amount,
+        }
+    }
+}
+
 impl Filters {
+    /// The body as the generated request type, or EnKash's 400 naming every field of the
+    /// wrong type (each property is decoded on its own, so one error does not hide the next;
+    /// `null` is refused, the spec's filters not being nullable; unknown properties are
+    /// ignored).
     fn parse(headers: &HeaderMap, body: &[u8]) -> Result<Filters, ApiError> {
         const OBJECT: &str = "customerSearchRequest";
         if body.iter().all(u8::is_ascii_whitespace) {
@@ -349,49 +415,35 @@ impl Filters {
                 )],
             ));
         };
-        let mut reader = Reader {
-            map: &map,
-            errors: Vec::new(),
-        };
-        let lower = |s: Option<String>| s.map(|s| s.to_lowercase());
-        let filters = Filters {
-            account_number: reader.string("accountNumber"),
-            company_id: reader.string("companyId"),
-            contact_number: reader.string("contactNumber"),
-            ifsc: reader.string("ifsc"),
-            pan_or_gstin: reader.string("panOrGstin"),
-            parent_company_id: reader.string("parentCompanyId"),
-            unique_ref_no: reader.string("uniqueRefNo"),
-            assigned_agent: lower(reader.string("assignedAgent")),
-            created_by_name: lower(reader.string("createdByName")),
-            legal_name: lower(reader.string("legalName")),
-            modified_by_name: lower(reader.string("modifiedByName")),
-            customer_ids: reader.strings("customerIds"),
-            active: reader
-                .one_of("customerStatus", &["ACTIVE", "INACTIVE", "ALL"])
-                .and_then(|status| match status {
-                    "ACTIVE" => Some(true),
-                    "INACTIVE" => Some(false),
-                    _ => None,
-                }),
-            level: reader
-                .one_of("level", &["LEVEL_1", "LEVEL_2", "LEVEL_3"])
-                .and_then(|level| level[6..].parse().ok()),
-            dso_from: reader.int32("dsoFrom"),
-            dso_to: reader.int32("dsoTo"),
-            created_on_from: reader.date_time("createdOnFrom"),
-            created_on_to: reader.date_time("createdOnTo"),
-            modified_on_day: reader
-                .date_time("modifiedOn")
-                .map(|t| t.with_timezone(&ist()).date_naive()),
-            balance_amount: reader.number("balanceAmount"),
-        };
-        reader.boolean("selectAll");
-        if reader.errors.is_empty() {
-            Ok(filters)
-        } else {
-            Err(validation_error(OBJECT, reader.errors))
+        let mut errors = Vec::new();
+        for (name, value) in &map {
+            let alone = |value: Value| {
+                serde_json::from_value::<types::CustomerSearchRequest>(Value::Object(
+                    [(name.clone(), value)].into_iter().collect(),
+                ))
+            };
+            if value.is_null() {
+                // A property the request type knows turns `0` into an error or a value.
+                let known = alone(Value::from(0)).map_or(true, |probe| {
+                    probe != types::CustomerSearchRequest::default()
+                });
+                if known {
+                    errors.push((name.clone(), Value::Null, "must not be null".to_string()));
+                }
+            } else if let Err(e) = alone(value.clone()) {
+                let message = e.to_string();
+                let message = message
+                    .rsplit_once(" at line ")
+                    .map_or(message.as_str(), |(message, _)| message);
+                errors.push((name.clone(), value.clone(), message.to_string()));
+            }
         }
+        if !errors.is_empty() {
+            return Err(validation_error(OBJECT, errors));
+        }
+        serde_json::from_value::<types::CustomerSearchRequest>(Value::Object(map))
+            .map(Filters::from)
+            .map_err(|e| ApiError::validation(format!("Malformed request: {e}"), Vec::new()))
     }
 
     fn matches(&self, c: &Customer) -> bool {
@@ -429,78 +481,6 @@ impl Filters {
             && self
                 .balance_amount
                 .is_none_or(|amount| c.net_amount >= amount)
-    }
-}
-
-/// Reads typed fields out of the body, collecting an error for each one of the wrong type.
-struct Reader<'a> {
-    map: &'a Map<String, Value>,
-    errors: Vec<(String, Value, String)>,
-}
-
-impl Reader<'_> {
-    /// The field's value if present and `convert` accepts it, else `None` (with an error if
-    /// present).
-    fn field<T>(
-        &mut self,
-        name: &str,
-        expected: &str,
-        convert: impl Fn(&Value) -> Option<T>,
-    ) -> Option<T> {
-        let value = self.map.get(name)?;
-        let converted = convert(value);
-        if converted.is_none() {
-            self.errors.push((
-                name.to_string(),
-                value.clone(),
-                format!("must be {expected}"),
-            ));
-        }
-        converted
-    }
-
-    fn string(&mut self, name: &str) -> Option<String> {
-        self.field(name, "a string", |v| v.as_str().map(str::to_string))
-    }
-
-    fn strings(&mut self, name: &str) -> Vec<String> {
-        self.field(name, "an array of strings", |v| {
-            v.as_array()?
-                .iter()
-                .map(|item| item.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-    }
-
-    fn one_of(&mut self, name: &str, values: &[&'static str]) -> Option<&'static str> {
-        let expected = format!("one of {}", values.join(", "));
-        self.field(name, &expected, |v| {
-            let text = v.as_str()?;
-            values.iter().copied().find(|value| *value == text)
-        })
-    }
-
-    fn int32(&mut self, name: &str) -> Option<i32> {
-        self.field(name, "an integer (int32)", |v| {
-            v.as_i64().and_then(|n| i32::try_from(n).ok())
-        })
-    }
-
-    fn number(&mut self, name: &str) -> Option<f64> {
-        self.field(name, "a number", Value::as_f64)
-    }
-
-    fn boolean(&mut self, name: &str) -> Option<bool> {
-        self.field(name, "a boolean", Value::as_bool)
-    }
-
-    fn date_time(&mut self, name: &str) -> Option<DateTime<Utc>> {
-        self.field(name, "an RFC 3339 date-time", |v| {
-            DateTime::parse_from_rfc3339(v.as_str()?)
-                .ok()
-                .map(|t| t.with_timezone(&Utc))
-        })
     }
 }
 
@@ -561,12 +541,12 @@ mod tests {
         assert_eq!(
             fields,
             [
-                "legalName",
-                "customerIds",
-                "level",
-                "dsoFrom",
-                "createdOnFrom",
                 "balanceAmount",
+                "createdOnFrom",
+                "customerIds",
+                "dsoFrom",
+                "legalName",
+                "level",
                 "selectAll"
             ]
         );
