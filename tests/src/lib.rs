@@ -411,8 +411,8 @@ impl Drop for Prism {
 /// retry stay fast.
 pub fn fast_retries() -> enkash_customer_search::RetryPolicy {
     enkash_customer_search::RetryPolicy::new()
-        .initial_backoff(std::time::Duration::from_millis(1))
-        .max_backoff(std::time::Duration::from_millis(5))
+        .with_initial_backoff(std::time::Duration::from_millis(1))
+        .with_max_backoff(std::time::Duration::from_millis(5))
 }
 
 /// A client of `server` with no authentication and `retry`.

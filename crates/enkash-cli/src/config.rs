@@ -106,7 +106,7 @@ fn tuned(mut builder: ClientBuilder, args: &ConnectionArgs) -> ClientBuilder {
     }
     match args.retries {
         Some(0) => builder.retry_policy(RetryPolicy::none()),
-        Some(retries) => builder.retry_policy(RetryPolicy::new().max_attempts(retries + 1)),
+        Some(retries) => builder.retry_policy(RetryPolicy::new().with_max_attempts(retries + 1)),
         None => builder,
     }
 }

@@ -21,9 +21,9 @@ use reqwest::header::HeaderValue;
 /// # use std::time::Duration;
 /// # use enkash_customer_search::RetryPolicy;
 /// let policy = RetryPolicy::new()
-///     .max_attempts(5)
-///     .initial_backoff(Duration::from_millis(100));
-/// assert_eq!(policy.get_max_attempts(), 5);
+///     .with_max_attempts(5)
+///     .with_initial_backoff(Duration::from_millis(100));
+/// assert_eq!(policy.max_attempts(), 5);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -54,53 +54,53 @@ impl RetryPolicy {
 
     /// A policy that never retries: one attempt in all.
     pub fn none() -> Self {
-        Self::default().max_attempts(1)
+        Self::default().with_max_attempts(1)
     }
 
-    /// Sets how many attempts are made in all, the first try included. `0` is treated as `1`:
-    /// a request is always tried once.
-    pub fn max_attempts(mut self, max_attempts: u32) -> Self {
+    /// With this many attempts in all, the first try included. `0` is treated as `1`: a
+    /// request is always tried once.
+    pub fn with_max_attempts(mut self, max_attempts: u32) -> Self {
         self.max_attempts = max_attempts.max(1);
         self
     }
 
-    /// Sets the cap of the delay before the first retry; each later retry doubles the cap,
+    /// With this cap of the delay before the first retry; each later retry doubles the cap,
     /// up to [`max_backoff`](Self::max_backoff).
-    pub fn initial_backoff(mut self, initial_backoff: Duration) -> Self {
+    pub fn with_initial_backoff(mut self, initial_backoff: Duration) -> Self {
         self.initial_backoff = initial_backoff;
         self
     }
 
-    /// Sets the largest delay that backoff alone can produce.
-    pub fn max_backoff(mut self, max_backoff: Duration) -> Self {
+    /// With this largest delay that backoff alone can produce.
+    pub fn with_max_backoff(mut self, max_backoff: Duration) -> Self {
         self.max_backoff = max_backoff;
         self
     }
 
-    /// Sets the longest wait that a server's `Retry-After` can impose; a longer one is cut to
-    /// this.
-    pub fn max_retry_after(mut self, max_retry_after: Duration) -> Self {
+    /// With this longest wait that a server's `Retry-After` can impose; a longer one is cut to
+    /// it.
+    pub fn with_max_retry_after(mut self, max_retry_after: Duration) -> Self {
         self.max_retry_after = max_retry_after;
         self
     }
 
     /// How many attempts are made in all, the first try included (at least 1).
-    pub fn get_max_attempts(&self) -> u32 {
+    pub fn max_attempts(&self) -> u32 {
         self.max_attempts
     }
 
     /// The cap of the delay before the first retry.
-    pub fn get_initial_backoff(&self) -> Duration {
+    pub fn initial_backoff(&self) -> Duration {
         self.initial_backoff
     }
 
     /// The largest delay that backoff alone can produce.
-    pub fn get_max_backoff(&self) -> Duration {
+    pub fn max_backoff(&self) -> Duration {
         self.max_backoff
     }
 
     /// The longest wait that a server's `Retry-After` can impose.
-    pub fn get_max_retry_after(&self) -> Duration {
+    pub fn max_retry_after(&self) -> Duration {
         self.max_retry_after
     }
 
@@ -130,33 +130,19 @@ impl RetryPolicy {
     /// overflows.
     pub(crate) fn backoff(&self, retry: u32, unit: f64) -> Duration {
         let doublings = retry.saturating_sub(1);
-        let initial = self.initial_backoff.as_nanos();
-        let grown = if initial == 0 {
-            0
-        } else if doublings >= u128::BITS - 1 {
-            u128::MAX
-        } else {
-            initial.saturating_mul(1u128 << doublings)
+        let grown = match 1u32.checked_shl(doublings) {
+            Some(factor) => self.initial_backoff.saturating_mul(factor),
+            None if self.initial_backoff.is_zero() => Duration::ZERO,
+            None => Duration::MAX,
         };
-        let cap = grown.min(self.max_backoff.as_nanos());
+        let cap = grown.min(self.max_backoff);
         let unit = if unit.is_nan() {
             0.0
         } else {
             unit.clamp(0.0, 1.0)
         };
-        // `as` from f64 to u128 saturates; the `min` undoes any rounding up past the cap.
-        let nanos = ((cap as f64) * unit) as u128;
-        duration_from_nanos(nanos.min(cap))
-    }
-}
-
-/// `nanos` as a `Duration`, saturating at `Duration::MAX`.
-fn duration_from_nanos(nanos: u128) -> Duration {
-    const NANOS_PER_SEC: u128 = 1_000_000_000;
-    match u64::try_from(nanos / NANOS_PER_SEC) {
-        // The remainder is below 10^9, so it fits a u32 and `Duration::new` cannot carry.
-        Ok(secs) => Duration::new(secs, (nanos % NANOS_PER_SEC) as u32),
-        Err(_) => Duration::MAX,
+        // Rounding can take the product of a huge `cap` past what a `Duration` holds: `cap`.
+        Duration::try_from_secs_f64(cap.as_secs_f64() * unit).map_or(cap, |delay| delay.min(cap))
     }
 }
 
@@ -227,10 +213,10 @@ mod tests {
     fn defaults() {
         let policy = RetryPolicy::default();
         assert_eq!(policy, RetryPolicy::new());
-        assert_eq!(policy.get_max_attempts(), 3);
-        assert_eq!(policy.get_initial_backoff(), Duration::from_millis(250));
-        assert_eq!(policy.get_max_backoff(), Duration::from_secs(8));
-        assert_eq!(policy.get_max_retry_after(), Duration::from_secs(30));
+        assert_eq!(policy.max_attempts(), 3);
+        assert_eq!(policy.initial_backoff(), Duration::from_millis(250));
+        assert_eq!(policy.max_backoff(), Duration::from_secs(8));
+        assert_eq!(policy.max_retry_after(), Duration::from_secs(30));
         assert!(policy.should_retry(0));
         assert!(policy.should_retry(2));
         assert!(!policy.should_retry(3));
@@ -240,29 +226,29 @@ mod tests {
     #[test]
     fn none_tries_once() {
         let policy = RetryPolicy::none();
-        assert_eq!(policy.get_max_attempts(), 1);
+        assert_eq!(policy.max_attempts(), 1);
         assert!(policy.should_retry(0));
         assert!(!policy.should_retry(1));
     }
 
     #[test]
     fn zero_attempts_means_one() {
-        let policy = RetryPolicy::new().max_attempts(0);
-        assert_eq!(policy.get_max_attempts(), 1);
+        let policy = RetryPolicy::new().with_max_attempts(0);
+        assert_eq!(policy.max_attempts(), 1);
         assert!(!policy.should_retry(1));
     }
 
     #[test]
     fn setters_and_getters() {
         let policy = RetryPolicy::new()
-            .max_attempts(7)
-            .initial_backoff(Duration::from_millis(10))
-            .max_backoff(Duration::from_secs(1))
-            .max_retry_after(Duration::from_secs(5));
-        assert_eq!(policy.get_max_attempts(), 7);
-        assert_eq!(policy.get_initial_backoff(), Duration::from_millis(10));
-        assert_eq!(policy.get_max_backoff(), Duration::from_secs(1));
-        assert_eq!(policy.get_max_retry_after(), Duration::from_secs(5));
+            .with_max_attempts(7)
+            .with_initial_backoff(Duration::from_millis(10))
+            .with_max_backoff(Duration::from_secs(1))
+            .with_max_retry_after(Duration::from_secs(5));
+        assert_eq!(policy.max_attempts(), 7);
+        assert_eq!(policy.initial_backoff(), Duration::from_millis(10));
+        assert_eq!(policy.max_backoff(), Duration::from_secs(1));
+        assert_eq!(policy.max_retry_after(), Duration::from_secs(5));
     }
 
     #[test]
@@ -299,27 +285,27 @@ mod tests {
         let policies = [
             RetryPolicy::new(),
             RetryPolicy::new()
-                .initial_backoff(Duration::MAX)
-                .max_backoff(Duration::MAX),
+                .with_initial_backoff(Duration::MAX)
+                .with_max_backoff(Duration::MAX),
             RetryPolicy::new()
-                .initial_backoff(Duration::from_secs(u64::MAX / 3))
-                .max_backoff(Duration::from_secs(60)),
+                .with_initial_backoff(Duration::from_secs(u64::MAX / 3))
+                .with_max_backoff(Duration::from_secs(60)),
             RetryPolicy::new()
-                .initial_backoff(Duration::from_nanos(1))
-                .max_backoff(Duration::MAX),
+                .with_initial_backoff(Duration::from_nanos(1))
+                .with_max_backoff(Duration::MAX),
             RetryPolicy::new()
-                .initial_backoff(Duration::ZERO)
-                .max_backoff(Duration::MAX),
+                .with_initial_backoff(Duration::ZERO)
+                .with_max_backoff(Duration::MAX),
             RetryPolicy::new()
-                .initial_backoff(Duration::from_secs(1))
-                .max_backoff(Duration::ZERO),
+                .with_initial_backoff(Duration::from_secs(1))
+                .with_max_backoff(Duration::ZERO),
         ];
         let units = [0.0, 1e-9, 0.25, 0.5, 0.999_999, 1.0 - f64::EPSILON, 1.0];
         for policy in &policies {
             let mut previous_cap = Duration::ZERO;
             for retry in (0..=64).chain([65, 127, 128, 129, 1000, u32::MAX]) {
                 let cap = policy.backoff(retry, 1.0);
-                assert!(cap <= policy.get_max_backoff());
+                assert!(cap <= policy.max_backoff());
                 assert!(cap >= previous_cap, "the cap never shrinks");
                 previous_cap = cap;
                 for unit in units {

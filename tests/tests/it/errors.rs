@@ -178,7 +178,7 @@ async fn a_429_is_retried_and_when_it_persists_keeps_its_retry_after() {
     .header("retry-after", "7");
     let server = always(reply.clone()).await;
     // The 7 s are cut to 10 ms so the test stays fast.
-    let policy = fast_retries().max_retry_after(Duration::from_millis(10));
+    let policy = fast_retries().with_max_retry_after(Duration::from_millis(10));
     let started = Instant::now();
 
     let err = search(&client(&server, policy)).await.unwrap_err();
@@ -202,7 +202,7 @@ async fn a_429_is_retried_and_when_it_persists_keeps_its_retry_after() {
     .await;
     let page = search(&client(
         &server,
-        fast_retries().max_retry_after(Duration::from_millis(10)),
+        fast_retries().with_max_retry_after(Duration::from_millis(10)),
     ))
     .await
     .expect("success on the second attempt");
@@ -365,7 +365,7 @@ async fn a_closed_port_is_a_connect_failure_after_every_attempt() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
     };
-    let policy = fast_retries().max_attempts(4);
+    let policy = fast_retries().with_max_attempts(4);
     let client = Client::builder(format!("http://127.0.0.1:{port}"))
         .retry_policy(policy.clone())
         .build()
@@ -381,7 +381,7 @@ async fn a_closed_port_is_a_connect_failure_after_every_attempt() {
         panic!("expected Error::Transport, got {err:?}");
     };
     assert!(e.connect);
-    assert_eq!(e.attempts, policy.get_max_attempts());
+    assert_eq!(e.attempts, policy.max_attempts());
     assert_eq!(e.attempts, 4);
 }
 

@@ -59,8 +59,8 @@ async fn a_503_that_persists_fails_after_max_attempts() {
     for (policy, expected) in [
         (fast_retries(), 3),
         (RetryPolicy::none(), 1),
-        (fast_retries().max_attempts(5), 5),
-        (fast_retries().max_attempts(0), 1),
+        (fast_retries().with_max_attempts(5), 5),
+        (fast_retries().with_max_attempts(0), 1),
     ] {
         let server = in_turn(vec![unavailable()]).await;
         let err = search(&client(&server, policy.clone())).await.unwrap_err();
@@ -170,7 +170,7 @@ async fn retry_after_is_capped_by_the_policy() {
         ok(),
     ])
     .await;
-    let policy = fast_retries().max_retry_after(Duration::from_millis(50));
+    let policy = fast_retries().with_max_retry_after(Duration::from_millis(50));
     let started = Instant::now();
 
     search(&client(&server, policy))

@@ -60,7 +60,7 @@ async fn spans_carry_operation_attempt_status_and_latency_but_no_secret_or_custo
             "ops@example.in",
             PASSWORD,
         ))
-        .retry_policy(RetryPolicy::new().initial_backoff(Duration::from_millis(1)))
+        .retry_policy(RetryPolicy::new().with_initial_backoff(Duration::from_millis(1)))
         .build()
         .unwrap();
 
