@@ -1,6 +1,7 @@
 //! What code needs from the spec that the generated types cannot carry: each operation's path,
-//! the bounds of its integer parameters (typify drops `minimum`/`maximum`), and the names a
-//! parameter marked `x-names-a-property-of` may take. Written as constants into the client's
+//! the bounds of its integer parameters (typify drops `minimum`/`maximum`), the names a
+//! parameter marked `x-names-a-property-of` may take, and each schema's property names (a
+//! CSV's columns). Written as constants into the client's
 //! `generated_spec.rs`, so the client, the sandbox, the CLI and the tests use the spec's
 //! values instead of typing them a second time.
 
@@ -50,6 +51,22 @@ pub fn generate(document: &Value) -> Result<String> {
             for parameter in parameters {
                 parameter_constants(&mut out, document, id, &prefix, parameter)?;
             }
+        }
+    }
+    let schemas = document
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten();
+    for (name, schema) in schemas {
+        if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+            let names: Vec<&String> = properties.keys().collect();
+            writeln!(
+                out,
+                "/// The properties of `{name}`, in alphabetical order.\npub const {}_PROPERTIES: \
+                 &[&str] = &{names:?};",
+                name.to_shouty_snake_case()
+            )?;
         }
     }
     Ok(out)
@@ -153,6 +170,12 @@ mod tests {
             assert!(constants.contains(expected), "{expected}\nin\n{constants}");
         }
         assert!(!constants.contains("OFFSET_MAX") && !constants.contains("SEARCH_THINGS_Q"));
+        assert!(
+            constants.contains(
+                "pub const THING_PROPERTIES: &[&str] = &[\"a\", \"at\", \"b\", \"tags\"];"
+            ),
+            "{constants}"
+        );
     }
 
     #[test]

@@ -8,41 +8,8 @@ use serde_json::Value;
 
 use crate::cli::Format;
 
-/// The CSV columns: every property of `CustomerResponse`, in the spec's order (a unit test
-/// checks it against the spec).
-pub const CSV_COLUMNS: &[&str] = &[
-    "accountNumber",
-    "active",
-    "address",
-    "assignedAgent",
-    "bankName",
-    "branchCodes",
-    "companyId",
-    "contactEmail",
-    "contactNumber",
-    "createdBy",
-    "createdByName",
-    "createdOn",
-    "customerId",
-    "customerKeyContacts",
-    "customerLogo",
-    "customerReminders",
-    "dsoMedian",
-    "id",
-    "ifsc",
-    "legalName",
-    "modifiedBy",
-    "modifiedByName",
-    "modifiedOn",
-    "netAmount",
-    "panOrGstin",
-    "parentCompanyId",
-    "parentLegalName",
-    "pinCode",
-    "state",
-    "uniqueRefNo",
-    "warnings",
-];
+/// The CSV columns: every property of `CustomerResponse`, as the spec lists them.
+pub const CSV_COLUMNS: &[&str] = enkash_customer_search::spec::CUSTOMER_RESPONSE_PROPERTIES;
 
 /// The table's columns: header, widest a cell may be, right-aligned.
 const TABLE_COLUMNS: [(&str, usize, bool); 7] = [

@@ -4,7 +4,7 @@
 use std::io::{self, IsTerminal, Read, Write};
 use std::time::{Duration, Instant};
 
-use enkash_customer_search::{Client, SearchQuery, types};
+use enkash_customer_search::{Client, SearchQuery, spec, types};
 use serde_json::Value;
 
 use crate::CliError;
@@ -124,16 +124,6 @@ pub fn filters_from_flags(f: &FilterArgs) -> types::CustomerSearchRequest {
     }
 }
 
-/// The wire names of the request body's properties, from the generated type's JSON Schema.
-pub fn body_keys() -> Vec<String> {
-    let schema = schemars::schema_for!(types::CustomerSearchRequest);
-    schema
-        .schema
-        .object
-        .map(|object| object.properties.keys().cloned().collect())
-        .unwrap_or_default()
-}
-
 fn read_body_json(path: &std::path::Path) -> Result<types::CustomerSearchRequest, CliError> {
     let mut text = String::new();
     let read = if path.as_os_str() == "-" {
@@ -153,9 +143,9 @@ fn parse_body_json(text: &str) -> Result<types::CustomerSearchRequest, String> {
     let Value::Object(object) = &value else {
         return Err("expected a JSON object of filters, e.g. {\"legalName\": \"Traders\"}".into());
     };
-    let known = body_keys();
+    let known = spec::CUSTOMER_SEARCH_REQUEST_PROPERTIES;
     for (key, value) in object {
-        if !known.contains(key) {
+        if !known.contains(&key.as_str()) {
             return Err(format!(
                 "unknown key `{key}`; the filters are {}",
                 known.join(", ")

@@ -41,3 +41,129 @@ pub const SEARCH_CUSTOMER_ORDER_BY_VALUES: &[&str] = &[
 ];
 /// The path of `getToken` (`POST /oauth/token`).
 pub const GET_TOKEN_PATH: &str = "/oauth/token";
+/// The properties of `CamelCaseToken`, in alphabetical order.
+pub const CAMEL_CASE_TOKEN_PROPERTIES: &[&str] = &[
+    "accessToken",
+    "expiresIn",
+    "refreshToken",
+    "tokenType",
+];
+/// The properties of `CustomerKeyContact`, in alphabetical order.
+pub const CUSTOMER_KEY_CONTACT_PROPERTIES: &[&str] = &[
+    "createdBy",
+    "createdOn",
+    "customerId",
+    "customerName",
+    "deleted",
+    "email",
+    "keyContactPersonId",
+    "mail_enabled",
+    "mobile",
+    "modifiedBy",
+    "modifiedOn",
+    "name",
+    "sms_enabled",
+    "whatsapp_enabled",
+];
+/// The properties of `CustomerPage`, in alphabetical order.
+pub const CUSTOMER_PAGE_PROPERTIES: &[&str] = &["data", "recordsCount"];
+/// The properties of `CustomerReminder`, in alphabetical order.
+pub const CUSTOMER_REMINDER_PROPERTIES: &[&str] = &[
+    "customerId",
+    "customerReminderId",
+    "dueDateDifference",
+    "reminderInterval",
+    "reminderTime",
+    "reminderType",
+    "stage",
+];
+/// The properties of `CustomerResponse`, in alphabetical order.
+pub const CUSTOMER_RESPONSE_PROPERTIES: &[&str] = &[
+    "accountNumber",
+    "active",
+    "address",
+    "assignedAgent",
+    "bankName",
+    "branchCodes",
+    "companyId",
+    "contactEmail",
+    "contactNumber",
+    "createdBy",
+    "createdByName",
+    "createdOn",
+    "customerId",
+    "customerKeyContacts",
+    "customerLogo",
+    "customerReminders",
+    "dsoMedian",
+    "id",
+    "ifsc",
+    "legalName",
+    "modifiedBy",
+    "modifiedByName",
+    "modifiedOn",
+    "netAmount",
+    "panOrGstin",
+    "parentCompanyId",
+    "parentLegalName",
+    "pinCode",
+    "state",
+    "uniqueRefNo",
+    "warnings",
+];
+/// The properties of `CustomerSearchRequest`, in alphabetical order.
+pub const CUSTOMER_SEARCH_REQUEST_PROPERTIES: &[&str] = &[
+    "accountNumber",
+    "assignedAgent",
+    "balanceAmount",
+    "companyId",
+    "contactNumber",
+    "createdByName",
+    "createdOnFrom",
+    "createdOnTo",
+    "customerIds",
+    "customerStatus",
+    "dsoFrom",
+    "dsoTo",
+    "ifsc",
+    "legalName",
+    "level",
+    "modifiedByName",
+    "modifiedOn",
+    "panOrGstin",
+    "parentCompanyId",
+    "selectAll",
+    "uniqueRefNo",
+];
+/// The properties of `CustomerSearchResponse`, in alphabetical order.
+pub const CUSTOMER_SEARCH_RESPONSE_PROPERTIES: &[&str] = &[
+    "errorResponse",
+    "payload",
+    "response_code",
+    "response_message",
+];
+/// The properties of `ErrorResponse`, in alphabetical order.
+pub const ERROR_RESPONSE_PROPERTIES: &[&str] = &[
+    "apiSubErrors",
+    "errorMessage",
+    "errorType",
+    "requestId",
+    "timestamp",
+];
+/// The properties of `SnakeCaseToken`, in alphabetical order.
+pub const SNAKE_CASE_TOKEN_PROPERTIES: &[&str] = &[
+    "access_token",
+    "expires_in",
+    "refresh_token",
+    "scope",
+    "token_type",
+];
+/// The properties of `TokenError`, in alphabetical order.
+pub const TOKEN_ERROR_PROPERTIES: &[&str] = &["error", "error_description"];
+/// The properties of `TokenRequest`, in alphabetical order.
+pub const TOKEN_REQUEST_PROPERTIES: &[&str] = &[
+    "clientId",
+    "grant_type",
+    "password",
+    "username",
+];
