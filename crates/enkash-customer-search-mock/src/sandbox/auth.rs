@@ -13,6 +13,7 @@ use serde_json::json;
 
 use super::envelope::{ApiError, gateway_html, json_response, token_error};
 use super::faults::TokenFault;
+use super::rng;
 use super::{
     SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_PASSWORD, SANDBOX_USERNAME, Shared,
     broken_bodies, urlencoded,
@@ -144,7 +145,7 @@ pub(crate) fn token(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Respon
     }
     state.failures.remove(&account);
     drop(state);
-    let access_token = shared.rng.uuid();
+    let access_token = rng::uuid();
     auth.register(access_token.clone(), false);
     let expires_in = if shared.faults.string_numbers_in_token_on() {
         json!(auth.expires_in().to_string())

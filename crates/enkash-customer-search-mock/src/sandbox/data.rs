@@ -3,7 +3,7 @@
 //!
 //! A customer is kept typed (so filtering and sorting 10,000 of them is quick) and rendered to
 //! the spec's `CustomerResponse` JSON only for the page being sent, which is where the
-//! rendering faults ([`Render`]) apply. Generation draws from one [`SplitMix64`] in a fixed
+//! rendering faults ([`Render`]) apply. Generation draws from one [`Dice`] in a fixed
 //! order, so a seed always gives the same customers.
 
 use std::fmt;
@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::SANDBOX_CLIENT_ID;
 use super::india::{self, BANKS, ENTITIES, STATES};
-use super::rng::{SplitMix64, UPPER_ALNUM};
+use super::rng::{Dice, UPPER_ALNUM};
 
 /// The earliest `createdOn`: 2019-04-01T00:00:00Z, the start of an Indian financial year.
 const FIRST_CREATED: i64 = 1_554_076_800;
@@ -113,7 +113,7 @@ struct Parent {
 
 /// `count` customers for `seed`, in ascending `id` order.
 pub(crate) fn generate(count: usize, seed: u64) -> Vec<Customer> {
-    let mut rng = SplitMix64::new(seed);
+    let mut rng = Dice::new(seed);
     let parents: Vec<Parent> = (0..40)
         .map(|i| Parent {
             id: format!("CEK{}", rng.string_from(UPPER_ALNUM, 7)),
@@ -143,7 +143,7 @@ pub(crate) fn generate(count: usize, seed: u64) -> Vec<Customer> {
 }
 
 fn customer(
-    rng: &mut SplitMix64,
+    rng: &mut Dice,
     index: usize,
     id: i64,
     parents: &[Parent],
@@ -263,7 +263,7 @@ fn customer(
     }
 }
 
-fn key_contact(rng: &mut SplitMix64, slug: &str, created: i64, modified: i64) -> KeyContact {
+fn key_contact(rng: &mut Dice, slug: &str, created: i64, modified: i64) -> KeyContact {
     let first = *rng.pick(india::FIRST_NAMES);
     let last = *rng.pick(india::SURNAMES);
     let contact_created = rng.range(created, modified);
@@ -287,7 +287,7 @@ fn key_contact(rng: &mut SplitMix64, slug: &str, created: i64, modified: i64) ->
     }
 }
 
-fn reminder(rng: &mut SplitMix64) -> Reminder {
+fn reminder(rng: &mut Dice) -> Reminder {
     let (stage, due_date_difference) = match rng.below(3) {
         0 => ("BEFORE_DUE", -*rng.pick(&[1, 3, 7])),
         1 => ("ON_DUE", 0),

@@ -19,8 +19,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::Shared;
 use super::data::ist;
+use super::{Shared, rng};
 
 /// The `errorType` EnKash reports for an HTTP status: 400 `VALIDATION_ERROR`, 401
 /// `UNAUTHORIZED`, 403 `INVALID_ACCESS`, 404 `RECORD_NOT_FOUND`, 422 `UNPROCESSABLE_REQUEST`,
@@ -101,7 +101,7 @@ impl ApiError {
                 "apiSubErrors": self.sub_errors,
                 "errorMessage": self.message,
                 "errorType": error_type,
-                "requestId": shared.rng.uuid(),
+                "requestId": rng::uuid(),
                 "timestamp": timestamp(SystemTime::now().into()),
             },
             "response_code": code,

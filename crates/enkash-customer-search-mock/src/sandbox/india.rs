@@ -4,7 +4,7 @@
 //! Everything is invented: the lists hold common words and names, the e-mail domains end in the
 //! reserved `.example`, and no identifier belongs to a real business except by chance.
 
-use super::rng::{DIGITS, SplitMix64, UPPER, UPPER_ALNUM};
+use super::rng::{DIGITS, Dice, UPPER, UPPER_ALNUM};
 
 /// A state with its GST state code and some cities with a 3-digit PIN code prefix each.
 pub(crate) struct State {
@@ -474,7 +474,7 @@ pub(crate) const WARNINGS: &[&str] = &[
 /// A PAN (`AAAAA9999A`): three letters, the holder-type letter, the first letter of the
 /// holder's (sur)name, four digits and a letter. The real last letter is a check character
 /// whose algorithm is not published, so it is random here.
-pub(crate) fn pan(rng: &mut SplitMix64, holder_type: char, name_initial: char) -> String {
+pub(crate) fn pan(rng: &mut Dice, holder_type: char, name_initial: char) -> String {
     let mut pan = rng.string_from(UPPER, 3);
     pan.push(holder_type);
     pan.push(name_initial.to_ascii_uppercase());
@@ -485,7 +485,7 @@ pub(crate) fn pan(rng: &mut SplitMix64, holder_type: char, name_initial: char) -
 
 /// A GSTIN: state code, PAN, the registration's number within the state (`1` mostly), `Z`,
 /// and the check character.
-pub(crate) fn gstin(rng: &mut SplitMix64, state_code: &str, pan: &str) -> String {
+pub(crate) fn gstin(rng: &mut Dice, state_code: &str, pan: &str) -> String {
     let entity = if rng.chance(90) {
         '1'
     } else {
@@ -523,22 +523,22 @@ fn base36(c: u8) -> u32 {
 
 /// An IFSC: the bank's 4 letters, `0`, and a 6-character branch code (digits, as most banks
 /// use).
-pub(crate) fn ifsc(rng: &mut SplitMix64, bank: &Bank) -> String {
+pub(crate) fn ifsc(rng: &mut Dice, bank: &Bank) -> String {
     format!("{}0{:06}", bank.ifsc_prefix, rng.range(1, 99_999))
 }
 
 /// An account number of the bank's usual length.
-pub(crate) fn account_number(rng: &mut SplitMix64, bank: &Bank) -> String {
+pub(crate) fn account_number(rng: &mut Dice, bank: &Bank) -> String {
     rng.digits_nonzero_first(bank.account_digits)
 }
 
 /// A 6-digit PIN code in the city's range.
-pub(crate) fn pin_code(rng: &mut SplitMix64, prefix: &str) -> String {
+pub(crate) fn pin_code(rng: &mut Dice, prefix: &str) -> String {
     format!("{prefix}{:03}", rng.range(1, 99))
 }
 
 /// A 10-digit Indian mobile number (they start with 6, 7, 8 or 9).
-pub(crate) fn mobile(rng: &mut SplitMix64) -> String {
+pub(crate) fn mobile(rng: &mut Dice) -> String {
     let mut number = String::with_capacity(10);
     number.push(char::from(b'6' + rng.below(4) as u8));
     number.push_str(&rng.string_from(DIGITS, 9));
@@ -571,7 +571,7 @@ mod tests {
 
     #[test]
     fn identifiers_have_their_shapes() {
-        let mut rng = SplitMix64::new(1);
+        let mut rng = Dice::new(1);
         for _ in 0..1000 {
             let pan = pan(&mut rng, 'C', 'k');
             let b = pan.as_bytes();

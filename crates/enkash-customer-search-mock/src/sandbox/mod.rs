@@ -117,7 +117,7 @@
 //! # The data set
 //!
 //! `customers` (default 10,000) customers of the company `CEKSANDBOX1`, generated once at
-//! start from `seed` (default 42) with a SplitMix64 generator: the same seed always gives the
+//! start from `seed` (default 42) with `fastrand`'s seeded generator: the same seed always gives the
 //! same customers, in ascending `id` order. Legal names are built from common Indian business
 //! words ("Shree Ganesh Traders", "Kaveri Agro Foods Pvt Ltd"); the state decides the PIN code
 //! range and the GSTIN's state code; a GSTIN carries the customer's PAN (whose fourth letter
@@ -191,7 +191,6 @@ pub(crate) struct Shared {
     pub dataset: OnceLock<Vec<Value>>,
     pub auth: auth::Auth,
     pub faults: Faults,
-    pub rng: rng::SharedRng,
     pub forever_token: String,
     pub token_requests: AtomicUsize,
     pub search_requests: AtomicUsize,
@@ -349,8 +348,7 @@ impl SandboxBuilder {
         let listener =
             tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], self.port))).await?;
         let address = listener.local_addr()?;
-        let rng = rng::SharedRng::from_clock();
-        let forever_token = rng.uuid();
+        let forever_token = rng::uuid();
         let auth = auth::Auth::new(self.token_lifetime);
         auth.register(forever_token.clone(), true);
         let shared = Arc::new(Shared {
@@ -358,7 +356,6 @@ impl SandboxBuilder {
             dataset: OnceLock::new(),
             auth,
             faults: Faults::new(self.latency),
-            rng,
             forever_token,
             token_requests: AtomicUsize::new(0),
             search_requests: AtomicUsize::new(0),
