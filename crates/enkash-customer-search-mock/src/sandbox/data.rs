@@ -1,15 +1,14 @@
 //! The seeded data set: realistic Indian business customers of the sandbox company, generated
 //! once when a sandbox starts, and their wire JSON.
 //!
-//! A customer is kept typed (so filtering and sorting 10,000 of them is quick) and rendered to
-//! the spec's `CustomerResponse` JSON only for the page being sent, which is where the
-//! rendering faults ([`Render`]) apply. Generation draws from one [`Dice`] in a fixed
+//! A customer is kept typed (so filtering and sorting 10,000 of them is quick) and turned into
+//! the generated `CustomerResponse` only for the page being sent, which is where the rendering
+//! faults ([`Render`]) apply. Generation draws from one [`Dice`] in a fixed
 //! order, so a seed always gives the same customers.
 
-use std::fmt;
-
 use chrono::{DateTime, Datelike, FixedOffset, Timelike, Utc};
-use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use enkash_customer_search::{LenientDateTime, types};
+use serde::ser::{Serialize, SerializeSeq, Serializer};
 use serde_json::Value;
 
 use super::SANDBOX_CLIENT_ID;
@@ -325,233 +324,150 @@ enum TimeStyle {
 
 /// A date-time as the wire writes it, in `style`; written without chrono's format strings,
 /// whose parsing shows in the sandbox's profile.
-struct WireTime(DateTime<Utc>, TimeStyle);
-
-impl fmt::Display for WireTime {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let WireTime(t, style) = *self;
-        let (local, separator, zone) = match style {
-            TimeStyle::Rfc3339 => (t.naive_utc(), 'T', "Z"),
-            TimeStyle::LocalIso => (t.with_timezone(&ist()).naive_local(), 'T', ""),
-            TimeStyle::LocalSpace => (t.with_timezone(&ist()).naive_local(), ' ', ""),
-        };
-        write!(
-            f,
-            "{:04}-{:02}-{:02}{separator}{:02}:{:02}:{:02}{zone}",
-            local.year(),
-            local.month(),
-            local.day(),
-            local.hour(),
-            local.minute(),
-            local.second(),
-        )
-    }
-}
-
-impl Serialize for WireTime {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-/// A customer as the spec's `CustomerResponse` JSON, rendered as `render` says: see
-/// [`Customer::wire`].
-pub(crate) struct WireCustomer<'a> {
-    customer: &'a Customer,
-    render: Render,
-}
-
-/// One key and value of a rendered object; `null` instead of the value when `null_fields`.
-fn entry<M, T>(map: &mut M, null_fields: bool, key: &'static str, value: &T) -> Result<(), M::Error>
-where
-    M: SerializeMap,
-    T: Serialize + ?Sized,
-{
-    if null_fields {
-        map.serialize_entry(key, &())
-    } else {
-        map.serialize_entry(key, value)
-    }
-}
-
-impl Serialize for WireCustomer<'_> {
-    /// Writes the keys in sorted order, as a `serde_json::Value` would: the bytes are the same
-    /// as through a `Value`, without building one (which was most of the sandbox's CPU time for
-    /// a page of 5,000).
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let c = self.customer;
-        let render = self.render;
-        let nulls = render.null_fields;
-        let customer_style = if render.offset_less_timestamps {
-            TimeStyle::LocalIso
-        } else {
-            TimeStyle::Rfc3339
-        };
-        let contacts = WireContacts {
-            customer: c,
-            render,
-        };
-        let reminders = WireReminders(c);
-        let mut map = serializer.serialize_map(None)?;
-        entry(&mut map, nulls, "accountNumber", &c.account_number)?;
-        entry(&mut map, nulls, "active", &c.active)?;
-        entry(&mut map, nulls, "address", &c.address)?;
-        entry(&mut map, nulls, "assignedAgent", c.assigned_agent)?;
-        entry(&mut map, nulls, "bankName", c.bank_name)?;
-        entry(&mut map, nulls, "branchCodes", &c.branch_codes)?;
-        entry(&mut map, nulls, "companyId", c.company_id)?;
-        entry(&mut map, nulls, "contactEmail", &c.contact_email)?;
-        entry(&mut map, nulls, "contactNumber", &c.contact_number)?;
-        entry(&mut map, nulls, "createdBy", c.created_by.0)?;
-        entry(&mut map, nulls, "createdByName", c.created_by.1)?;
-        entry(
-            &mut map,
-            nulls,
-            "createdOn",
-            &WireTime(c.created_on, customer_style),
-        )?;
-        map.serialize_entry("customerId", &c.customer_id)?;
-        entry(&mut map, nulls, "customerKeyContacts", &contacts)?;
-        entry(&mut map, nulls, "customerLogo", &c.customer_logo)?;
-        entry(&mut map, nulls, "customerReminders", &reminders)?;
-        entry(&mut map, nulls, "dsoMedian", &c.dso_median)?;
-        if render.unknown_field {
-            map.serialize_entry(UNKNOWN_FIELD.0, UNKNOWN_FIELD.1)?;
-        }
-        entry(&mut map, nulls, "id", &c.id)?;
-        entry(&mut map, nulls, "ifsc", &c.ifsc)?;
-        entry(&mut map, nulls, "legalName", &c.legal_name)?;
-        entry(&mut map, nulls, "modifiedBy", c.modified_by.0)?;
-        entry(&mut map, nulls, "modifiedByName", c.modified_by.1)?;
-        entry(
-            &mut map,
-            nulls,
-            "modifiedOn",
-            &WireTime(c.modified_on, customer_style),
-        )?;
-        entry(&mut map, nulls, "netAmount", &c.net_amount)?;
-        entry(&mut map, nulls, "panOrGstin", &c.pan_or_gstin)?;
-        entry(&mut map, nulls, "parentCompanyId", &c.parent_company_id)?;
-        entry(&mut map, nulls, "parentLegalName", &c.parent_legal_name)?;
-        entry(&mut map, nulls, "pinCode", &c.pin_code)?;
-        entry(&mut map, nulls, "state", c.state)?;
-        entry(&mut map, nulls, "uniqueRefNo", &c.unique_ref_no)?;
-        entry(&mut map, nulls, "warnings", &c.warnings)?;
-        map.end()
-    }
-}
-
-/// `customerKeyContacts`: contacts' date-times have a space for the `T` when offset-less.
-struct WireContacts<'a> {
-    customer: &'a Customer,
-    render: Render,
-}
-
-impl Serialize for WireContacts<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let c = self.customer;
-        let style = if self.render.offset_less_timestamps {
-            TimeStyle::LocalSpace
-        } else {
-            TimeStyle::Rfc3339
-        };
-        let mut seq = serializer.serialize_seq(Some(c.key_contacts.len()))?;
-        for contact in &c.key_contacts {
-            seq.serialize_element(&WireContact {
-                contact,
-                customer: c,
-                style,
-            })?;
-        }
-        seq.end()
-    }
-}
-
-struct WireContact<'a> {
-    contact: &'a KeyContact,
-    customer: &'a Customer,
-    style: TimeStyle,
-}
-
-impl Serialize for WireContact<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let (k, c) = (self.contact, self.customer);
-        let mut map = serializer.serialize_map(Some(14))?;
-        map.serialize_entry("createdBy", k.created_by)?;
-        map.serialize_entry("createdOn", &WireTime(k.created_on, self.style))?;
-        map.serialize_entry("customerId", &c.customer_id)?;
-        map.serialize_entry("customerName", &c.legal_name)?;
-        // A string in EnKash's example, not a boolean.
-        map.serialize_entry("deleted", if k.deleted { "true" } else { "false" })?;
-        map.serialize_entry("email", &k.email)?;
-        map.serialize_entry("keyContactPersonId", &k.key_contact_person_id)?;
-        map.serialize_entry("mail_enabled", &k.mail_enabled)?;
-        map.serialize_entry("mobile", &k.mobile)?;
-        map.serialize_entry("modifiedBy", k.modified_by)?;
-        map.serialize_entry("modifiedOn", &WireTime(k.modified_on, self.style))?;
-        map.serialize_entry("name", &k.name)?;
-        map.serialize_entry("sms_enabled", &k.sms_enabled)?;
-        map.serialize_entry("whatsapp_enabled", &k.whatsapp_enabled)?;
-        map.end()
-    }
-}
-
-/// `customerReminders`.
-struct WireReminders<'a>(&'a Customer);
-
-impl Serialize for WireReminders<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let c = self.0;
-        let mut seq = serializer.serialize_seq(Some(c.reminders.len()))?;
-        for r in &c.reminders {
-            seq.serialize_element(&WireReminder {
-                reminder: r,
-                customer: c,
-            })?;
-        }
-        seq.end()
-    }
-}
-
-struct WireReminder<'a> {
-    reminder: &'a Reminder,
-    customer: &'a Customer,
-}
-
-impl Serialize for WireReminder<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let r = self.reminder;
-        let mut map = serializer.serialize_map(Some(7))?;
-        map.serialize_entry("customerId", &self.customer.customer_id)?;
-        map.serialize_entry("customerReminderId", &r.customer_reminder_id)?;
-        map.serialize_entry("dueDateDifference", &r.due_date_difference)?;
-        map.serialize_entry("reminderInterval", &r.reminder_interval)?;
-        map.serialize_entry("reminderTime", &r.reminder_time)?;
-        map.serialize_entry("reminderType", r.reminder_type)?;
-        map.serialize_entry("stage", r.stage)?;
-        map.end()
-    }
+fn wire_time(t: DateTime<Utc>, style: TimeStyle) -> LenientDateTime {
+    let (local, separator) = match style {
+        TimeStyle::Rfc3339 => return LenientDateTime::from(t),
+        TimeStyle::LocalIso => (t.with_timezone(&ist()).naive_local(), 'T'),
+        TimeStyle::LocalSpace => (t.with_timezone(&ist()).naive_local(), ' '),
+    };
+    LenientDateTime::parse(&format!(
+        "{:04}-{:02}-{:02}{separator}{:02}:{:02}:{:02}",
+        local.year(),
+        local.month(),
+        local.day(),
+        local.hour(),
+        local.minute(),
+        local.second(),
+    ))
 }
 
 impl Customer {
-    /// The customer as the spec's `CustomerResponse`, rendered as `render` says, ready to
-    /// serialise (a page is written straight from the typed customers).
-    pub fn wire(&self, render: Render) -> WireCustomer<'_> {
-        WireCustomer {
-            customer: self,
-            render,
+    /// The customer as the spec's `CustomerResponse`, the generated type, its date-times as
+    /// `render` says. Every field is named, without `..`: a property added to the spec does
+    /// not compile here until the sandbox fills it.
+    pub fn to_response(&self, render: Render) -> types::CustomerResponse {
+        let (style, contact_style) = if render.offset_less_timestamps {
+            (TimeStyle::LocalIso, TimeStyle::LocalSpace)
+        } else {
+            (TimeStyle::Rfc3339, TimeStyle::Rfc3339)
+        };
+        let text = |s: &str| Some(s.to_string());
+        let texts = |items: &[&str]| Some(items.iter().map(|s| s.to_string()).collect());
+        let contacts = self
+            .key_contacts
+            .iter()
+            .map(|k| types::CustomerKeyContact {
+                created_by: text(k.created_by),
+                created_on: Some(wire_time(k.created_on, contact_style)),
+                customer_id: text(&self.customer_id),
+                customer_name: text(&self.legal_name),
+                // A string in EnKash's example, not a boolean.
+                deleted: text(if k.deleted { "true" } else { "false" }),
+                email: text(&k.email),
+                key_contact_person_id: text(&k.key_contact_person_id),
+                mail_enabled: Some(k.mail_enabled),
+                mobile: text(&k.mobile),
+                modified_by: text(k.modified_by),
+                modified_on: Some(wire_time(k.modified_on, contact_style)),
+                name: text(&k.name),
+                sms_enabled: Some(k.sms_enabled),
+                whatsapp_enabled: Some(k.whatsapp_enabled),
+            })
+            .collect();
+        let reminders = self
+            .reminders
+            .iter()
+            .map(|r| types::CustomerReminder {
+                customer_id: text(&self.customer_id),
+                customer_reminder_id: text(&r.customer_reminder_id),
+                due_date_difference: Some(r.due_date_difference),
+                reminder_interval: Some(r.reminder_interval),
+                reminder_time: text(&r.reminder_time),
+                reminder_type: text(r.reminder_type),
+                stage: text(r.stage),
+            })
+            .collect();
+        types::CustomerResponse {
+            account_number: text(&self.account_number),
+            active: Some(self.active),
+            address: text(&self.address),
+            assigned_agent: text(self.assigned_agent),
+            bank_name: text(self.bank_name),
+            branch_codes: texts(&self.branch_codes),
+            company_id: text(self.company_id),
+            contact_email: text(&self.contact_email),
+            contact_number: text(&self.contact_number),
+            created_by: text(self.created_by.0),
+            created_by_name: text(self.created_by.1),
+            created_on: Some(wire_time(self.created_on, style)),
+            customer_id: text(&self.customer_id),
+            customer_key_contacts: Some(contacts),
+            customer_logo: text(&self.customer_logo),
+            customer_reminders: Some(reminders),
+            dso_median: Some(self.dso_median),
+            id: Some(self.id),
+            ifsc: text(&self.ifsc),
+            legal_name: text(&self.legal_name),
+            modified_by: text(self.modified_by.0),
+            modified_by_name: text(self.modified_by.1),
+            modified_on: Some(wire_time(self.modified_on, style)),
+            net_amount: Some(self.net_amount),
+            pan_or_gstin: text(&self.pan_or_gstin),
+            parent_company_id: text(&self.parent_company_id),
+            parent_legal_name: text(&self.parent_legal_name),
+            pin_code: text(&self.pin_code),
+            state: text(self.state),
+            unique_ref_no: text(&self.unique_ref_no),
+            warnings: texts(&self.warnings),
         }
     }
 
-    /// The same as a JSON value.
+    /// The same as a JSON value, with the faults that need an off-spec value applied to it:
+    /// every field `null` but `customerId`, a field the spec does not know.
     pub fn to_json(&self, render: Render) -> Value {
-        serde_json::to_value(self.wire(render)).expect("a customer serialises")
+        let mut value =
+            serde_json::to_value(self.to_response(render)).expect("a customer serialises");
+        if let Value::Object(map) = &mut value {
+            if render.null_fields {
+                map.iter_mut()
+                    .filter(|(key, _)| *key != "customerId")
+                    .for_each(|(_, v)| *v = Value::Null);
+            }
+            if render.unknown_field {
+                map.insert(UNKNOWN_FIELD.0.into(), UNKNOWN_FIELD.1.into());
+            }
+        }
+        value
+    }
+}
+
+/// One page of customers as the wire has them: the generated type, serialised as each
+/// customer comes, or through a JSON value while a fault needs an off-spec one.
+pub(crate) struct WirePage<'a> {
+    pub customers: &'a [&'a Customer],
+    pub render: Render,
+}
+
+impl Serialize for WirePage<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.customers.len()))?;
+        let off_spec = self.render.null_fields || self.render.unknown_field;
+        for customer in self.customers {
+            if off_spec {
+                seq.serialize_element(&customer.to_json(self.render))?;
+            } else {
+                seq.serialize_element(&customer.to_response(self.render))?;
+            }
+        }
+        seq.end()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use enkash_customer_search::DateTimeFormat;
 
     #[test]
     fn customers_have_the_documented_shapes() {
@@ -584,10 +500,10 @@ mod tests {
         }
     }
 
-    /// Written straight from the typed customer, a customer's bytes are what a
-    /// `serde_json::Value` of it gives (keys sorted), under every combination of faults.
+    /// Every customer decodes as the client's (lenient) type, and its date-times as the
+    /// strict RFC 3339 the spec names unless a fault says otherwise.
     #[test]
-    fn wire_bytes_are_those_of_its_json_value() {
+    fn customers_are_the_generated_type_under_every_fault() {
         for c in &generate(300, 42) {
             for bits in 0..8_u8 {
                 let render = Render {
@@ -595,9 +511,16 @@ mod tests {
                     unknown_field: bits & 2 != 0,
                     offset_less_timestamps: bits & 4 != 0,
                 };
-                let direct = serde_json::to_string(&c.wire(render)).unwrap();
-                let value: Value = serde_json::from_str(&direct).unwrap();
-                assert_eq!(serde_json::to_string(&value).unwrap(), direct);
+                let json = c.to_json(render);
+                let decoded: types::CustomerResponse = serde_json::from_value(json).unwrap();
+                assert_eq!(decoded.customer_id.as_deref(), Some(c.customer_id.as_str()));
+                if !render.null_fields {
+                    let format = decoded.created_on.unwrap().format();
+                    assert_eq!(
+                        format == DateTimeFormat::Rfc3339,
+                        !render.offset_less_timestamps
+                    );
+                }
             }
         }
     }

@@ -120,7 +120,7 @@ impl ApiError {
 }
 
 /// The success envelope around one page of customers, as its bytes.
-pub(crate) fn page_body<T: Serialize>(data: &[T], records_count: usize) -> Vec<u8> {
+pub(crate) fn page_body<T: Serialize>(data: &T, records_count: usize) -> Vec<u8> {
     /// The envelope's keys in sorted order, as everywhere else in the sandbox.
     #[derive(Serialize)]
     struct Envelope<'a, T> {
@@ -131,7 +131,7 @@ pub(crate) fn page_body<T: Serialize>(data: &[T], records_count: usize) -> Vec<u
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Payload<'a, T> {
-        data: &'a [T],
+        data: &'a T,
         records_count: usize,
     }
     serde_json::to_vec(&Envelope {

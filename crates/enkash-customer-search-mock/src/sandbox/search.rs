@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 
 use super::broken_bodies;
-use super::data::{Customer, ist};
+use super::data::{Customer, WirePage, ist};
 use super::envelope::{self, ApiError, sub_error};
 use super::faults::Fault;
 use super::{Shared, urlencoded};
@@ -113,12 +113,11 @@ pub(crate) fn search(
         Some(Fault::Shift) => paging.offset.saturating_sub(1),
         _ => paging.offset,
     };
-    let page = matches
-        .iter()
-        .skip(offset)
-        .take(paging.limit)
-        .map(|c| c.wire(render))
-        .collect::<Vec<_>>();
+    let end = offset.saturating_add(paging.limit).min(matches.len());
+    let page = WirePage {
+        customers: matches.get(offset..end).unwrap_or_default(),
+        render,
+    };
     let body = envelope::page_body(&page, matches.len());
     match fault {
         Some(Fault::CutBody) => broken_bodies::cut_short(body),
