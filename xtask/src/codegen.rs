@@ -12,6 +12,7 @@ use std::path::Path;
 
 use progenitor::{CrateVers, GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 
+use crate::filter_setters::{self, FilterSetters};
 use crate::spec_checks::{self, RuntimeCrate};
 use crate::{Result, project_root, spec_constants, type_substitutions};
 
@@ -25,6 +26,8 @@ pub struct Target {
     pub call_context: &'static str,
     /// The crate that gets progenitor's typed `httpmock` helpers, if any.
     pub mock_crate_dir: Option<&'static str>,
+    /// Setters on the crate's query type, one per property of an operation's request body.
+    pub filter_setters: Option<FilterSetters>,
     /// Where typify's strict types for the same spec go (without `type_substitutions`: closed
     /// enums, `chrono` date-times, plain strings), if anywhere: the baseline that the decode
     /// benchmark holds the tolerant types to.
@@ -45,6 +48,10 @@ pub const TARGETS: &[Target] = &[Target {
     crate_name: "enkash-customer-search",
     call_context: "crate::hooks::CallContext",
     mock_crate_dir: Some("crates/enkash-customer-search-mock"),
+    filter_setters: Some(FilterSetters {
+        operation_id: "searchCustomer",
+        query_type: "crate::SearchQuery",
+    }),
     strict_types: Some("crates/enkash-customer-search/benches/support/generated_strict_types.rs"),
 }];
 
@@ -99,6 +106,14 @@ pub fn generate(root: &Path, target: &Target) -> Result<Vec<GeneratedFile>> {
     spec_checks::check_spec(target.spec, &document)?;
     // What the types cannot carry, read off the curated document itself.
     let constants = parse_text(&spec_constants::generate(&document)?)?;
+    let setters = match &target.filter_setters {
+        Some(setters) => Some(parse_text(&format!(
+            "use crate::types;\n{}",
+            filter_setters::generate(&document, setters)
+                .map_err(|e| format!("{}: {e}", target.spec))?
+        ))?),
+        None => None,
+    };
     // The spec as typify would read it with no substitutions, for the strict types.
     let strict_document = target.strict_types.map(|_| document.clone());
     type_substitutions::apply(&mut document, target.crate_name)
@@ -144,6 +159,12 @@ pub fn generate(root: &Path, target: &Target) -> Result<Vec<GeneratedFile>> {
             contents: formatted(&preamble(target), &constants),
         },
     ];
+    if let Some(setters) = setters {
+        files.push(GeneratedFile {
+            path: format!("{}/src/generated_filters.rs", target.crate_dir),
+            contents: formatted(&preamble(target), &setters),
+        });
+    }
 
     if let Some(mock_crate_dir) = target.mock_crate_dir {
         let client_crate = target.crate_name.replace('-', "_");
@@ -455,10 +476,11 @@ mod tests {
         let root = project_root();
         for target in TARGETS {
             let files = generate(&root, target).unwrap_or_else(|e| panic!("{e}"));
-            // generated.rs and generated_spec.rs, and the optional two.
+            // generated.rs and generated_spec.rs, and the optional three.
             assert_eq!(
                 files.len(),
                 2 + usize::from(target.mock_crate_dir.is_some())
+                    + usize::from(target.filter_setters.is_some())
                     + usize::from(target.strict_types.is_some())
             );
             for file in files {
@@ -536,6 +558,7 @@ mod tests {
         crate_name: "client",
         call_context: "crate::hooks::CallContext",
         mock_crate_dir: None,
+        filter_setters: None,
         strict_types: None,
     };
 

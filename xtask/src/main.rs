@@ -7,6 +7,7 @@
 
 mod bench;
 mod codegen;
+mod filter_setters;
 mod lint;
 mod spec_checks;
 mod spec_constants;

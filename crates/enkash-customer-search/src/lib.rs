@@ -7,6 +7,10 @@
 #[allow(missing_docs, unused_imports, dead_code, clippy::all)]
 mod generated;
 
+// One setter on `SearchQuery` per filter of the spec (`SearchQuery::legal_name`, …).
+#[rustfmt::skip]
+mod generated_filters;
+
 /// What the spec says that the generated types cannot carry: each operation's path, the
 /// bounds of its integer parameters, the names `orderBy` takes. Written by `cargo xtask codegen`
 /// from the spec, for the client, the sandbox, the CLI and the tests alike.

@@ -32,12 +32,10 @@ pub const MIN_PAGE_SIZE: i32 = spec::SEARCH_CUSTOMER_LIMIT_MIN;
 /// use enkash_customer_search::{SearchQuery, types};
 ///
 /// let query = SearchQuery::new()
-///     .filters(
-///         types::CustomerSearchRequest::builder()
-///             .customer_status(types::CustomerStatusFilter::Active)
-///             .dso_from(30)
-///             .dso_to(90),
-///     )
+///     .customer_status(types::CustomerStatusFilter::Active)
+///     .legal_name("Traders")
+///     .dso_from(30)
+///     .dso_to(90)
 ///     .order_by("legalName")
 ///     .direction(types::SortDirection::Asc)
 ///     .limit(500);
@@ -66,6 +64,22 @@ impl SearchQuery {
         F::Error: fmt::Display,
     {
         self.filters = Some(filters.try_into().map_err(|e| e.to_string()));
+        self
+    }
+
+    /// Sets filters through `set`, on those set so far (or on none): the way the generated
+    /// one-per-filter setters of `SearchQuery` (`.legal_name("Traders")`, `.dso_from(30)`, …)
+    /// set theirs. An invalid `filters` builder set before stays the error it was.
+    pub fn filter(mut self, set: impl FnOnce(&mut types::CustomerSearchRequest)) -> Self {
+        match &mut self.filters {
+            Some(Ok(filters)) => set(filters),
+            Some(Err(_)) => {}
+            None => {
+                let mut filters = types::CustomerSearchRequest::default();
+                set(&mut filters);
+                self.filters = Some(Ok(filters));
+            }
+        }
         self
     }
 

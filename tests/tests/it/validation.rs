@@ -230,3 +230,28 @@ async fn pages_in_flight_out_of_range_is_refused() {
         assert_eq!(server.requests().len(), 1);
     }
 }
+
+#[test]
+fn the_generated_filter_setters_build_the_body_the_builder_would() {
+    let by_setters = SearchQuery::new()
+        .legal_name("Traders")
+        .customer_ids(["KC0000000000000A", "KC0000000000000B"])
+        .dso_from(90)
+        .dso_to(30);
+    let error = by_setters.validate().unwrap_err();
+    assert!(
+        matches!(&error, Error::InvalidRequest(e) if e.field == "dsoFrom"),
+        "{error:?}"
+    );
+    let by_builder = SearchQuery::new().filters(
+        enkash_customer_search::types::CustomerSearchRequest::builder()
+            .legal_name("Traders".to_string())
+            .customer_ids(vec![
+                "KC0000000000000A".to_string(),
+                "KC0000000000000B".to_string(),
+            ])
+            .dso_from(90)
+            .dso_to(30),
+    );
+    assert_eq!(format!("{by_setters:?}"), format!("{by_builder:?}"));
+}
