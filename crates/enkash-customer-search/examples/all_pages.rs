@@ -14,10 +14,7 @@ use enkash_customer_search::{Client, SearchQuery, types};
 async fn main() -> Result<ExitCode, enkash_customer_search::BuildError> {
     let client = Client::from_env()?;
     let query = SearchQuery::new()
-        .filters(
-            types::CustomerSearchRequest::builder()
-                .customer_status(types::CustomerStatusFilter::Active),
-        )
+        .customer_status(types::CustomerStatusFilter::Active)
         .order_by("createdOn")
         .limit(enkash_customer_search::MAX_PAGE_SIZE);
     // Pages are fetched one ahead of this loop; at most two are held at once.

@@ -9,16 +9,15 @@
 
 use std::process::ExitCode;
 
-use enkash_customer_search::{Client, SearchQuery, types};
+use enkash_customer_search::{Client, SearchQuery};
 
 #[tokio::main]
 async fn main() -> Result<ExitCode, enkash_customer_search::BuildError> {
     let client = Client::from_env()?;
-    let mut filters = types::CustomerSearchRequest::builder();
+    let mut query = SearchQuery::new().limit(20);
     if let Some(name) = std::env::args().nth(1) {
-        filters = filters.legal_name(name);
+        query = query.legal_name(name);
     }
-    let query = SearchQuery::new().filters(filters).limit(20);
     match client.search(&query).await {
         Ok(page) => {
             println!(
