@@ -571,13 +571,21 @@ pub struct TransportError {
 }
 
 impl TransportError {
-    pub(crate) fn from_reqwest(error: reqwest::Error, status: Option<StatusCode>) -> Self {
+    pub(crate) fn from_reqwest(mut error: reqwest::Error, status: Option<StatusCode>) -> Self {
+        // After a redirect the URL is the server's `Location`, whose query or user part may
+        // carry anything; the origin and path are what a reader needs.
+        if let Some(url) = error.url_mut() {
+            url.set_query(None);
+            url.set_fragment(None);
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+        }
         TransportError {
             status: status.or(error.status()),
             connect: error.is_connect(),
             attempts: 1,
-            // reqwest's Display includes the URL, which never holds a secret here (the base URL
-            // is checked for credentials, and tokens travel in headers).
+            // reqwest's Display includes the URL: the base URL (checked for credentials when the
+            // client is built) and the path, without a query.
             source: Some(error),
             detail: None,
         }

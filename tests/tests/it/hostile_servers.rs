@@ -191,6 +191,29 @@ async fn a_redirect_loop_within_the_origin_ends_after_ten_hops() {
 }
 
 #[tokio::test]
+async fn a_transport_error_after_a_redirect_shows_no_query_the_server_chose() {
+    let server = RawServer::start(vec![
+        b"HTTP/1.1 307 Temporary Redirect\r\nlocation: /next?k=SECRET-Q1#F\r\ncontent-length: 0\r\n\r\n"
+            .to_vec(),
+        Vec::new(), // then the connection closes without an answer
+    ])
+    .await;
+    let client = Client::builder(server.base_url())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = client
+        .search(&SearchQuery::new().limit(5))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    let shown = format!("{err} {err:?}");
+    assert!(shown.contains("/next"), "{shown}");
+    assert!(!shown.contains("SECRET-Q1"), "{shown}");
+    assert_eq!(server.connections(), 2);
+}
+
+#[tokio::test]
 async fn a_303_is_not_followed() {
     let server = RecordingServer::with_handler(|request| match request.uri.path() {
         SEARCH_PATH => Reply::raw(303, "text/plain", "").header("location", "/result/1"),
