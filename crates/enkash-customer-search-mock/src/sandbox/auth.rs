@@ -16,8 +16,9 @@ use super::faults::TokenFault;
 use super::rng;
 use super::{
     SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_PASSWORD, SANDBOX_USERNAME, Shared,
-    broken_bodies, urlencoded,
+    broken_bodies,
 };
+use enkash_customer_search::types;
 
 /// Consecutive failed attempts after which an account is locked.
 pub(crate) const LOCKOUT_AFTER: u32 = 3;
@@ -138,7 +139,7 @@ pub(crate) fn token(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Respon
         .is_some_and(|(id, secret)| id == SANDBOX_CLIENT_ID && secret == SANDBOX_CLIENT_SECRET)
         && form.client_id == SANDBOX_CLIENT_ID
         && account == SANDBOX_USERNAME.to_lowercase()
-        && form.password == SANDBOX_PASSWORD;
+        && form.password.expose_secret() == SANDBOX_PASSWORD;
     if !valid {
         state.failures.insert(account, failures + 1);
         return token_error(StatusCode::UNAUTHORIZED, "invalid_grant", "Bad credentials");
@@ -170,7 +171,7 @@ fn token_fault(fault: TokenFault, headers: &HeaderMap, body: &[u8]) -> Response 
         TokenFault::Redirect(status, location) => broken_bodies::redirect(status, &location),
         TokenFault::EchoCredentials => {
             let (username, password) = match parse_form(headers, body) {
-                Ok(form) => (form.username, form.password),
+                Ok(form) => (form.username, form.password.expose_secret().to_string()),
                 Err(_) => Default::default(),
             };
             let (id, secret) = basic_credentials(headers).unwrap_or_default();
@@ -190,15 +191,10 @@ fn token_fault(fault: TokenFault, headers: &HeaderMap, body: &[u8]) -> Response 
     }
 }
 
-/// The token form's fields.
-struct TokenForm {
-    username: String,
-    password: String,
-    client_id: String,
-}
-
-/// The form, or the `error_description` of a 400.
-fn parse_form(headers: &HeaderMap, body: &[u8]) -> Result<TokenForm, String> {
+/// The form as the generated `TokenRequest`, or the `error_description` of a 400: a field
+/// missing or given twice, a `grant_type` other than `password` (fields it does not have are
+/// ignored).
+fn parse_form(headers: &HeaderMap, body: &[u8]) -> Result<types::TokenRequest, String> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -209,26 +205,7 @@ fn parse_form(headers: &HeaderMap, body: &[u8]) -> Result<TokenForm, String> {
             "Content type '{content_type}' not supported; send application/x-www-form-urlencoded"
         ));
     }
-    let text = std::str::from_utf8(body).map_err(|_| "The form is not UTF-8".to_string())?;
-    let pairs = urlencoded::parse(text).map_err(|e| format!("Malformed form: {e}"))?;
-    let mut form = urlencoded::known(pairs, &["grant_type", "username", "password", "clientId"])
-        .map_err(|name| format!("Parameter {name} is given more than once"))?;
-    let mut take = |name: &'static str| {
-        form.remove(name)
-            .ok_or_else(|| format!("Missing parameter: {name}"))
-    };
-    let grant_type = take("grant_type")?;
-    let username = take("username")?;
-    let password = take("password")?;
-    let client_id = take("clientId")?;
-    if grant_type != "password" {
-        return Err(format!("Unsupported grant type: {grant_type}"));
-    }
-    Ok(TokenForm {
-        username,
-        password,
-        client_id,
-    })
+    serde_urlencoded::from_bytes(body).map_err(|e| format!("Bad request: {e}"))
 }
 
 /// The id and secret of an `Authorization: Basic` header.

@@ -178,9 +178,7 @@ struct Paging {
 impl Paging {
     fn parse(query: &str) -> Result<Paging, ApiError> {
         const OBJECT: &str = "searchCustomer";
-        let pairs = urlencoded::parse(query).map_err(|e| {
-            ApiError::validation(format!("Malformed query string: {e}"), Vec::new())
-        })?;
+        let pairs = urlencoded::parse(query);
         let params = urlencoded::known(pairs, &["limit", "offset", "orderBy", "direction"])
             .map_err(|name| {
                 let message = "is given more than once";
