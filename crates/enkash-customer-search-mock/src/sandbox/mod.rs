@@ -147,8 +147,9 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::Response;
+use axum::routing::post;
 use enkash_customer_search::{Client, Credentials};
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -360,9 +361,7 @@ impl SandboxBuilder {
             token_requests: AtomicUsize::new(0),
             search_requests: AtomicUsize::new(0),
         });
-        let app = Router::new()
-            .fallback(dispatch)
-            .with_state(Arc::clone(&shared));
+        let app = router(Arc::clone(&shared));
         let (shutdown, stopped) = oneshot::channel::<()>();
         tokio::spawn(async move {
             let served = axum::serve(listener, app)
@@ -382,47 +381,72 @@ impl SandboxBuilder {
     }
 }
 
-/// Routes every request: the two operations by path, then by method.
-async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+/// The two operations by path and method (axum's routing), every other path a 404 and every
+/// other method a 405 with EnKash's envelope, and every response after the current latency.
+fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route(TOKEN_PATH, post(token))
+        .route(SEARCH_PATH, post(search))
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            with_latency,
+        ))
+        .with_state(shared)
+}
+
+async fn with_latency(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
     let latency = shared.faults.latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let (parts, body) = request.into_parts();
-    let path = parts.uri.path();
-    let counter = match path {
-        TOKEN_PATH => &shared.token_requests,
-        SEARCH_PATH => &shared.search_requests,
-        _ => {
-            let message = format!("No endpoint {} {path}", parts.method);
-            return ApiError::new(StatusCode::NOT_FOUND, message).into_response(&shared);
-        }
-    };
-    if parts.method != Method::POST {
-        let message = format!("Request method '{}' is not supported", parts.method);
-        let mut response =
-            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, message).into_response(&shared);
-        response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return response;
+    next.run(request).await
+}
+
+async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Body) -> Response {
+    shared.token_requests.fetch_add(1, Ordering::SeqCst);
+    match read_body(body).await {
+        Ok(body) => auth::token(&shared, &headers, &body),
+        Err(message) => envelope::token_error(StatusCode::BAD_REQUEST, "invalid_request", &message),
     }
-    counter.fetch_add(1, Ordering::SeqCst);
-    let body = match axum::body::to_bytes(Body::new(body), BODY_LIMIT).await {
-        Ok(body) => body,
-        Err(_) => {
-            let message =
-                format!("The request body could not be read (at most {BODY_LIMIT} bytes)");
-            return if path == TOKEN_PATH {
-                envelope::token_error(StatusCode::BAD_REQUEST, "invalid_request", &message)
-            } else {
-                ApiError::validation(message, Vec::new()).into_response(&shared)
-            };
-        }
-    };
-    if path == TOKEN_PATH {
-        auth::token(&shared, &parts.headers, &body)
-    } else {
-        search::search(&shared, &parts.headers, parts.uri.query(), &body)
+}
+
+async fn search(
+    State(shared): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    shared.search_requests.fetch_add(1, Ordering::SeqCst);
+    match read_body(body).await {
+        Ok(body) => search::search(&shared, &headers, uri.query(), &body),
+        Err(message) => ApiError::validation(message, Vec::new()).into_response(&shared),
     }
+}
+
+/// The body, or why it was not read: at most [`BODY_LIMIT`] bytes are.
+async fn read_body(body: Body) -> Result<axum::body::Bytes, String> {
+    axum::body::to_bytes(body, BODY_LIMIT)
+        .await
+        .map_err(|_| format!("The request body could not be read (at most {BODY_LIMIT} bytes)"))
+}
+
+async fn method_not_allowed(State(shared): State<Arc<Shared>>, method: Method) -> Response {
+    let message = format!("Request method '{method}' is not supported");
+    let mut response =
+        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, message).into_response(&shared);
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    response
+}
+
+async fn not_found(State(shared): State<Arc<Shared>>, method: Method, uri: Uri) -> Response {
+    let message = format!("No endpoint {method} {}", uri.path());
+    ApiError::new(StatusCode::NOT_FOUND, message).into_response(&shared)
 }
