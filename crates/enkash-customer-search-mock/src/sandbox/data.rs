@@ -8,7 +8,6 @@
 
 use chrono::{DateTime, Datelike, FixedOffset, Timelike, Utc};
 use enkash_customer_search::{LenientDateTime, types};
-use serde::ser::{Serialize, SerializeSeq, Serializer};
 use serde_json::Value;
 
 use super::SANDBOX_CLIENT_ID;
@@ -438,28 +437,6 @@ impl Customer {
             }
         }
         value
-    }
-}
-
-/// One page of customers as the wire has them: the generated type, serialised as each
-/// customer comes, or through a JSON value while a fault needs an off-spec one.
-pub(crate) struct WirePage<'a> {
-    pub customers: &'a [&'a Customer],
-    pub render: Render,
-}
-
-impl Serialize for WirePage<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.customers.len()))?;
-        let off_spec = self.render.null_fields || self.render.unknown_field;
-        for customer in self.customers {
-            if off_spec {
-                seq.serialize_element(&customer.to_json(self.render))?;
-            } else {
-                seq.serialize_element(&customer.to_response(self.render))?;
-            }
-        }
-        seq.end()
     }
 }
 

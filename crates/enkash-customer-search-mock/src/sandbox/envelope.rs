@@ -19,8 +19,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::data::ist;
+use super::data::{Customer, Render, ist};
 use super::{Shared, rng};
+use enkash_customer_search::types;
 
 /// The `errorType` EnKash reports for an HTTP status: 400 `VALIDATION_ERROR`, 401
 /// `UNAUTHORIZED`, 403 `INVALID_ACCESS`, 404 `RECORD_NOT_FOUND`, 422 `UNPROCESSABLE_REQUEST`,
@@ -119,30 +120,29 @@ impl ApiError {
     }
 }
 
-/// The success envelope around one page of customers, as its bytes.
-pub(crate) fn page_body<T: Serialize>(data: &T, records_count: usize) -> Vec<u8> {
-    /// The envelope's keys in sorted order, as everywhere else in the sandbox.
-    #[derive(Serialize)]
-    struct Envelope<'a, T> {
-        payload: Payload<'a, T>,
-        response_code: i32,
-        response_message: &'static str,
-    }
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Payload<'a, T> {
-        data: &'a T,
-        records_count: usize,
-    }
-    serde_json::to_vec(&Envelope {
-        payload: Payload {
-            data,
-            records_count,
-        },
-        response_code: 0,
-        response_message: "Success",
-    })
-    .expect("the sandbox's bodies serialise")
+/// The success envelope around one page of customers, as the generated
+/// `CustomerSearchResponse`, in bytes; while a fault needs an off-spec customer (a `null`
+/// field, a field the spec does not know), through a JSON value of it.
+pub(crate) fn page_body(customers: &[&Customer], render: Render, records_count: usize) -> Vec<u8> {
+    let envelope = types::CustomerSearchResponse {
+        error_response: None,
+        payload: Some(types::CustomerPage {
+            data: Some(customers.iter().map(|c| c.to_response(render)).collect()),
+            records_count: i64::try_from(records_count).ok(),
+        }),
+        response_code: Some(0),
+        response_message: Some("Success".to_string()),
+    };
+    let bytes = if render.null_fields || render.unknown_field {
+        let mut value = serde_json::to_value(&envelope).expect("the sandbox's bodies serialise");
+        if let Some(data) = value.pointer_mut("/payload/data") {
+            *data = customers.iter().map(|c| c.to_json(render)).collect();
+        }
+        serde_json::to_vec(&value)
+    } else {
+        serde_json::to_vec(&envelope)
+    };
+    bytes.expect("the sandbox's bodies serialise")
 }
 
 /// EnKash's documented error timestamp: `yyyy-MM-dd HH:mm:ss`, India Standard Time.

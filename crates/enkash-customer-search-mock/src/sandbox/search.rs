@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 
 use super::broken_bodies;
-use super::data::{Customer, WirePage, ist};
+use super::data::{Customer, ist};
 use super::envelope::{self, ApiError, sub_error};
 use super::faults::Fault;
 use super::{Shared, urlencoded};
@@ -114,11 +114,8 @@ pub(crate) fn search(
         _ => paging.offset,
     };
     let end = offset.saturating_add(paging.limit).min(matches.len());
-    let page = WirePage {
-        customers: matches.get(offset..end).unwrap_or_default(),
-        render,
-    };
-    let body = envelope::page_body(&page, matches.len());
+    let page = matches.get(offset..end).unwrap_or_default();
+    let body = envelope::page_body(page, render, matches.len());
     match fault {
         Some(Fault::CutBody) => broken_bodies::cut_short(body),
         Some(Fault::DripBody(interval)) => broken_bodies::dripping(body, interval),
