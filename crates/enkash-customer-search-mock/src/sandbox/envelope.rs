@@ -21,21 +21,22 @@ use serde_json::{Value, json};
 
 use super::data::{Customer, Render, ist};
 use super::{Shared, rng};
-use enkash_customer_search::types;
+use enkash_customer_search::{LenientDateTime, Open, types};
 
 /// The `errorType` EnKash reports for an HTTP status: 400 `VALIDATION_ERROR`, 401
 /// `UNAUTHORIZED`, 403 `INVALID_ACCESS`, 404 `RECORD_NOT_FOUND`, 422 `UNPROCESSABLE_REQUEST`,
 /// 5xx `SYSTEM_ERROR`, any other 4xx `CLIENT_REQUEST_ERROR`, anything else `UNKNOWN_ERROR`.
-pub(crate) fn error_type_for(status: StatusCode) -> &'static str {
+pub(crate) fn error_type_for(status: StatusCode) -> types::ErrorType {
+    use types::ErrorType;
     match status.as_u16() {
-        400 => "VALIDATION_ERROR",
-        401 => "UNAUTHORIZED",
-        403 => "INVALID_ACCESS",
-        404 => "RECORD_NOT_FOUND",
-        422 => "UNPROCESSABLE_REQUEST",
-        402 | 405..=421 | 423..=499 => "CLIENT_REQUEST_ERROR",
-        500..=599 => "SYSTEM_ERROR",
-        _ => "UNKNOWN_ERROR",
+        400 => ErrorType::ValidationError,
+        401 => ErrorType::Unauthorized,
+        403 => ErrorType::InvalidAccess,
+        404 => ErrorType::RecordNotFound,
+        422 => ErrorType::UnprocessableRequest,
+        402 | 405..=421 | 423..=499 => ErrorType::ClientRequestError,
+        500..=599 => ErrorType::SystemError,
+        _ => ErrorType::UnknownError,
     }
 }
 
@@ -60,7 +61,7 @@ pub(crate) struct ApiError {
     pub message: String,
     pub sub_errors: Vec<Value>,
     /// `errorType`, when not the one [`error_type_for`] the status gives.
-    pub error_type: Option<&'static str>,
+    pub error_type: Option<types::ErrorType>,
     /// `response_code` and `response_message`, when not the status and its reason phrase.
     pub response: Option<(i32, &'static str)>,
     pub retry_after: Option<Duration>,
@@ -88,26 +89,34 @@ impl ApiError {
     /// The envelope as a response; `errorType` is `SOMETHING_NEW` while that fault is on.
     pub fn into_response(self, shared: &Shared) -> Response {
         let error_type = if shared.faults.unknown_enum_values_on() {
-            UNKNOWN_ERROR_TYPE
+            Open::Unknown(UNKNOWN_ERROR_TYPE.to_string())
         } else {
-            self.error_type
-                .unwrap_or_else(|| error_type_for(self.status))
+            Open::Known(
+                self.error_type
+                    .unwrap_or_else(|| error_type_for(self.status)),
+            )
         };
         let (code, message) = self.response.unwrap_or((
             i32::from(self.status.as_u16()),
             self.status.canonical_reason().unwrap_or("Error"),
         ));
-        let body = json!({
-            "errorResponse": {
-                "apiSubErrors": self.sub_errors,
-                "errorMessage": self.message,
-                "errorType": error_type,
-                "requestId": rng::uuid(),
-                "timestamp": timestamp(SystemTime::now().into()),
-            },
-            "response_code": code,
-            "response_message": message,
-        });
+        let body = types::CustomerSearchResponse {
+            error_response: Some(types::ErrorResponse {
+                api_sub_errors: Some(
+                    self.sub_errors
+                        .into_iter()
+                        .map(types::ApiSubError)
+                        .collect(),
+                ),
+                error_message: Some(self.message),
+                error_type: Some(error_type),
+                request_id: Some(rng::uuid()),
+                timestamp: Some(LenientDateTime::parse(&timestamp(SystemTime::now().into()))),
+            }),
+            payload: None,
+            response_code: Some(code),
+            response_message: Some(message.to_string()),
+        };
         let mut response = json_response(self.status, &body);
         if let Some(after) = self.retry_after {
             let seconds = after.as_secs() + u64::from(after.subsec_nanos() > 0);
@@ -217,7 +226,7 @@ mod tests {
             (429, "CLIENT_REQUEST_ERROR"),
         ] {
             assert_eq!(
-                error_type_for(StatusCode::from_u16(status).unwrap()),
+                error_type_for(StatusCode::from_u16(status).unwrap()).to_string(),
                 error_type
             );
         }

@@ -145,7 +145,7 @@ fn fault_response(shared: &Shared, fault: &Fault) -> Option<Response> {
         .into_response(shared),
         Fault::Html(status) => envelope::gateway_html(status),
         Fault::ErrorIn200 => ApiError {
-            error_type: Some("UNAUTHORIZED"),
+            error_type: Some(types::ErrorType::Unauthorized),
             response: Some((117, "Token is invalid.")),
             ..ApiError::new(StatusCode::OK, "Token is invalid.")
         }
