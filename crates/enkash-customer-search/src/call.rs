@@ -16,7 +16,7 @@ use tracing::{Instrument, field};
 use crate::auth::{Auth, FetchedToken};
 use crate::client::Client;
 use crate::error::{
-    ApiError, AuthenticationError, AuthenticationFailure, Error, Refusal, TransportError,
+    ApiError, AuthenticationError, AuthenticationFailure, Error, TransportError,
     UndecodableResponse, why_undecodable,
 };
 use crate::hooks::{BodyTooLarge, CallContext, MAX_REDIRECTS, Observed};
@@ -489,7 +489,6 @@ fn refused_redirect(status: StatusCode, observed: &Option<Observed>, rule: &str)
     Error::Undecodable(Box::new(UndecodableResponse::refused(
         status,
         observed.as_ref().and_then(|o| o.content_type.clone()),
-        Refusal::Redirect,
         format!(
             "a redirect (HTTP {}) to {to} was not followed: {rule}",
             status.as_u16()
@@ -502,7 +501,6 @@ fn transport(error: reqwest::Error, status: Option<StatusCode>) -> Error {
         return Error::Undecodable(Box::new(UndecodableResponse::refused(
             too_large.status,
             None,
-            Refusal::TooLarge,
             too_large.to_string(),
         )));
     }

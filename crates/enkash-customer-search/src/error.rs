@@ -56,7 +56,7 @@ impl Error {
         match self {
             Error::Api(e) => crate::retry::retryable_status(e.status),
             Error::Undecodable(e) => {
-                e.refusal.is_none() && crate::retry::retryable_status(e.status)
+                e.problem.is_none() && crate::retry::retryable_status(e.status)
             }
             Error::Timeout(_) | Error::Transport(_) => true,
             Error::Paging(e) => e.is_retryable(),
@@ -628,16 +628,8 @@ pub struct UndecodableResponse {
     pub retry_after: Option<Duration>,
     /// What serde_json said, without the data it quotes.
     decode_error: Option<String>,
-    problem: Option<String>,
     /// Why the client refused the response, when it did (a redirect, the size limit).
-    refusal: Option<Refusal>,
-}
-
-/// Why the client refused a response without decoding it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Refusal {
-    Redirect,
-    TooLarge,
+    problem: Option<String>,
 }
 
 /// The most of an undecodable body an error keeps.
@@ -664,33 +656,25 @@ impl UndecodableResponse {
             retry_after,
             decode_error,
             problem: None,
-            refusal: None,
         }
     }
 
-    /// A response the client refused: `problem` says why.
+    /// A response the client refused without reading it: `problem` says why.
     pub(crate) fn refused(
         status: StatusCode,
         content_type: Option<String>,
-        refusal: Refusal,
         problem: String,
     ) -> Self {
         UndecodableResponse {
-            refusal: Some(refusal),
-            ..UndecodableResponse::new(status, content_type, b"", None, None).with_problem(problem)
+            problem: Some(problem),
+            ..UndecodableResponse::new(status, content_type, b"", None, None)
         }
     }
 
-    /// What was wrong with the response beyond its bytes, when something was: a redirect the
-    /// client does not follow, a body over the size limit, an envelope that makes no sense.
+    /// Why the client refused the response, when it did: a redirect it does not follow, a
+    /// body over the size limit.
     pub fn problem(&self) -> Option<&str> {
         self.problem.as_deref()
-    }
-
-    /// The same, for a body that decoded but does not make sense.
-    pub(crate) fn with_problem(mut self, problem: impl Into<String>) -> Self {
-        self.problem = Some(problem.into());
-        self
     }
 
     fn looks_like_json(&self) -> bool {
@@ -703,8 +687,7 @@ impl UndecodableResponse {
 
 impl fmt::Display for UndecodableResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.refusal.is_some() {
-            let problem = self.problem.as_deref().unwrap_or("refused");
+        if let Some(problem) = &self.problem {
             return write!(
                 f,
                 "response refused (HTTP {}): {problem}",
@@ -720,9 +703,6 @@ impl fmt::Display for UndecodableResponse {
                 .map_or("none", |t| bounded_str(t, 80)),
             self.body_len
         )?;
-        if let Some(problem) = &self.problem {
-            write!(f, ": {problem}")?;
-        }
         if let Some(e) = &self.decode_error {
             write!(f, ": {e}")?;
         }

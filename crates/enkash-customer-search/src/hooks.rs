@@ -246,20 +246,16 @@ fn same_origin_redirect(
     response: &reqwest::Response,
     mut copy: reqwest::Request,
 ) -> Option<reqwest::Request> {
-    let location = response.headers().get(LOCATION)?.to_str().ok()?;
-    *copy.url_mut() = followed(response.url(), response.status(), location)?;
+    *copy.url_mut() = followed(response.url(), response.status(), location(response)?)?;
     Some(copy)
 }
 
-/// Where a search goes next after `status` with `location` from `from`: only for 301, 302, 307
-/// and 308, and only within `from`'s origin (scheme, host and port, so never from https to
-/// http). A 303 would turn the search into a GET of something else.
-fn followed(from: &Url, status: StatusCode, location: &str) -> Option<Url> {
-    if !matches!(status.as_u16(), 301 | 302 | 307 | 308) {
-        return None;
-    }
-    let target = from.join(location).ok()?;
-    (target.origin() == from.origin()).then_some(target)
+/// Where a search goes next after `status` from `from` to `target`: only for 301, 302, 307 and
+/// 308, and only within `from`'s origin (scheme, host and port, so never from https to http).
+/// A 303 would turn the search into a GET of something else.
+fn followed(from: &Url, status: StatusCode, target: Url) -> Option<Url> {
+    let allowed = matches!(status.as_u16(), 301 | 302 | 307 | 308);
+    (allowed && target.origin() == from.origin()).then_some(target)
 }
 
 /// The redirect's `Location`, resolved against the URL that answered it.
@@ -333,7 +329,8 @@ mod tests {
     fn only_redirects_within_the_origin_are_followed() {
         let from = Url::parse("https://api.enkash.in:443/api/v0/customer/search?limit=5").unwrap();
         let follow = |status: u16, location: &str| {
-            followed(&from, StatusCode::from_u16(status).unwrap(), location).map(String::from)
+            let target = from.join(location).unwrap();
+            followed(&from, StatusCode::from_u16(status).unwrap(), target).map(String::from)
         };
         for status in [301, 302, 307, 308] {
             assert_eq!(
