@@ -465,6 +465,12 @@ pub enum PagingError {
     },
 }
 
+impl From<PagingError> for Error {
+    fn from(error: PagingError) -> Self {
+        Error::Paging(Box::new(error))
+    }
+}
+
 impl PagingError {
     fn is_retryable(&self) -> bool {
         matches!(

@@ -15,9 +15,7 @@ use reqwest::StatusCode;
 use crate::call::{self, envelope_outcome};
 use crate::error::{AuthenticationError, AuthenticationFailure, Error, PagingError};
 use crate::hooks;
-use crate::paginate::{
-    Answered, Page, PageRequest, Pager, PagerOptions, PaginationError, paginate,
-};
+use crate::paginate::{Answered, MAX_PAGES_IN_FLIGHT, Page, PageRequest, Pager};
 use crate::{Client, Open, auth::Auth, spec, types};
 
 /// The largest page EnKash serves (the spec's `maximum` of `limit`).
@@ -249,9 +247,8 @@ impl Client {
                 state: StreamState::Invalid(Some(error)),
             };
         }
-        let options = PagerOptions::new()
-            .start_offset(i64::from(query.offset.unwrap_or(0)))
-            .page_size(i64::from(query.limit.unwrap_or(MAX_PAGE_SIZE)));
+        let start_offset = i64::from(query.offset.unwrap_or(0));
+        let page_size = i64::from(query.limit.unwrap_or(MAX_PAGE_SIZE));
         let client = self.clone();
         let fetch = move |request: PageRequest, answered: Answered| {
             let client = client.clone();
@@ -275,7 +272,12 @@ impl Client {
             }
         };
         CustomerStream {
-            state: StreamState::Paging(Box::new(paginate(fetch, customer_key, options))),
+            state: StreamState::Paging(Box::new(Pager::new(
+                fetch,
+                customer_key,
+                start_offset,
+                page_size,
+            ))),
         }
     }
 
@@ -290,7 +292,7 @@ impl Client {
             .following_redirects()
             .answering(answered.map(|answered| {
                 let answered = answered.clone();
-                Arc::new(move || answered.notify()) as hooks::Answered
+                Arc::new(move || answered.notify_one()) as hooks::Answered
             }));
         let generated = self.generated(&self.shared.base_url, context);
         let mut request = generated.search_customer();
@@ -330,38 +332,6 @@ impl Client {
     }
 }
 
-/// The pager's own errors, as the client's.
-impl From<PaginationError> for Error {
-    fn from(error: PaginationError) -> Self {
-        use PaginationError as Pager;
-        let paging = match error {
-            Pager::SeenBefore {
-                key,
-                offset,
-                previous_offset,
-            } => PagingError::ResultSetChanged {
-                key,
-                offset,
-                previous_offset,
-            },
-            Pager::RepeatedPage {
-                offset,
-                previous_offset,
-            } => PagingError::RepeatedPage {
-                offset,
-                previous_offset,
-            },
-            Pager::OffsetOverflow { offset } => PagingError::OffsetOutOfRange { offset },
-            Pager::FetchCancelled { offset } => PagingError::FetchCancelled { offset },
-            // The only error found before anything is sent.
-            Pager::InvalidOptions { reason } => {
-                return Error::invalid_request("pages_in_flight", reason);
-            }
-        };
-        Error::Paging(Box::new(paging))
-    }
-}
-
 /// What tells two customers apart across pages: `customerId`, else `id`.
 fn customer_key(customer: &types::CustomerResponse) -> Option<String> {
     match (&customer.customer_id, customer.id) {
@@ -373,7 +343,7 @@ fn customer_key(customer: &types::CustomerResponse) -> Option<String> {
 
 /// `pages_in_flight` must be what the pager allows.
 fn check_pages_in_flight(pages_in_flight: usize) -> Result<(), Error> {
-    let max = PagerOptions::MAX_CONCURRENCY;
+    let max = MAX_PAGES_IN_FLIGHT;
     if (1..=max).contains(&pages_in_flight) {
         Ok(())
     } else {

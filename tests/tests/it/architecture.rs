@@ -158,7 +158,6 @@ fn the_hook_context_and_the_value_types_import_nothing_of_the_crate() {
     let graph = module_graph();
     for leaf in [
         "hooks",
-        "paginate",
         "redact",
         "retry",
         "secret",
@@ -168,6 +167,12 @@ fn the_hook_context_and_the_value_types_import_nothing_of_the_crate() {
     ] {
         assert_eq!(graph[leaf], BTreeSet::new(), "{leaf} imports");
     }
+}
+
+#[test]
+fn the_pager_knows_only_the_paging_errors() {
+    let graph = module_graph();
+    assert_eq!(graph["paginate"], BTreeSet::from(["error".to_string()]));
 }
 
 #[test]
