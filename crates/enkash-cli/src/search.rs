@@ -44,7 +44,7 @@ pub async fn run(client: &Client, args: &SearchArgs) -> Result<(), CliError> {
     let mut progress = (io::stderr().is_terminal()
         && (format == Format::Table || !io::stdout().is_terminal()))
     .then(Progress::default);
-    let skipped = i64::from(query.start_offset().unwrap_or(0));
+    let skipped = i64::from(query.get_offset().unwrap_or(0));
     let mut output = Output::new(format, Shape::All, out);
     output.begin()?;
     let mut customers = client.search_all(query);

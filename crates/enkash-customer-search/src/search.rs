@@ -37,6 +37,15 @@ pub const MIN_PAGE_SIZE: i32 = spec::SEARCH_CUSTOMER_LIMIT_MIN;
 ///     .order_by("legalName")
 ///     .direction(types::SortDirection::Asc)
 ///     .limit(500);
+///
+/// // Each setter has a `get_` getter.
+/// assert_eq!(query.get_limit(), Some(500));
+/// assert_eq!(query.get_offset(), None);
+/// assert_eq!(query.get_order_by(), Some("legalName"));
+/// assert_eq!(query.get_direction(), Some(types::SortDirection::Asc));
+/// let filters = query.get_filters().expect("valid filters");
+/// assert_eq!(filters.legal_name.as_deref(), Some("Traders"));
+/// assert_eq!((filters.dso_from, filters.dso_to), (Some(30), Some(90)));
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct SearchQuery {
@@ -105,13 +114,30 @@ impl SearchQuery {
         self
     }
 
+    // Getters as aws-sdk-rust's builders name them: the setter takes the field's name.
+
+    /// The filters set so far, if any and valid.
+    pub fn get_filters(&self) -> Option<&types::CustomerSearchRequest> {
+        self.filters.as_ref()?.as_ref().ok()
+    }
+
+    /// The field to sort by, if set.
+    pub fn get_order_by(&self) -> Option<&str> {
+        self.order_by.as_deref()
+    }
+
+    /// The sort direction, if set.
+    pub fn get_direction(&self) -> Option<types::SortDirection> {
+        self.direction
+    }
+
     /// The page size set, if any.
-    pub fn page_size(&self) -> Option<i32> {
+    pub fn get_limit(&self) -> Option<i32> {
         self.limit
     }
 
-    /// The first record's offset set, if any.
-    pub fn start_offset(&self) -> Option<i32> {
+    /// The offset set, if any.
+    pub fn get_offset(&self) -> Option<i32> {
         self.offset
     }
 
