@@ -730,33 +730,20 @@ fn timed(command: &mut Command) -> Result<Timing> {
     })
 }
 
-/// User + system time of this process's waited-for children (and theirs), from
-/// `/proc/self/stat` (`cutime`, `cstime`); zero where there is no such file.
+/// User + system time of this process's waited-for children (and theirs); zero where the
+/// system does not say.
+#[cfg(target_os = "linux")]
 fn children_cpu() -> Duration {
-    let Ok(stat) = fs::read_to_string("/proc/self/stat") else {
+    let Ok(stat) = procfs::process::Process::myself().and_then(|process| process.stat()) else {
         return Duration::ZERO;
     };
-    // The fields after the command name, which is in parentheses: field 3 is the first.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map_or("", |(_, rest)| rest)
-        .split_whitespace()
-        .collect();
-    let ticks: u64 = [13, 14]
-        .iter()
-        .filter_map(|&i| fields.get(i)?.parse::<u64>().ok())
-        .sum();
-    Duration::from_secs_f64(ticks as f64 / clock_ticks())
+    let ticks = u64::try_from(stat.cutime + stat.cstime).unwrap_or(0);
+    Duration::from_secs_f64(ticks as f64 / procfs::ticks_per_second() as f64)
 }
 
-fn clock_ticks() -> f64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(100.0)
+#[cfg(not(target_os = "linux"))]
+fn children_cpu() -> Duration {
+    Duration::ZERO
 }
 
 fn median(values: &mut [Duration]) -> Duration {
@@ -948,37 +935,59 @@ impl Machine {
                 .and_then(|o| String::from_utf8(o.stdout).ok())
                 .map_or_else(|| "unknown".to_string(), |s| s.trim().to_string())
         };
-        let proc_line = |file: &str, key: &str| {
-            fs::read_to_string(file)
-                .ok()
-                .and_then(|text| {
-                    text.lines()
-                        .find(|l| l.starts_with(key))
-                        .and_then(|l| l.split_once(':'))
-                        .map(|(_, v)| v.trim().to_string())
-                })
-                .unwrap_or_else(|| "unknown".to_string())
-        };
-        let memory = proc_line("/proc/meminfo", "MemTotal")
-            .trim_end_matches(" kB")
-            .parse::<f64>()
-            .map_or_else(
-                |_| "unknown".to_string(),
-                |kb| format!("{:.1} GiB", kb / 1024.0 / 1024.0),
-            );
         Machine {
             date: output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
-            cpu: proc_line("/proc/cpuinfo", "model name"),
+            cpu: cpu_model(),
             cores: std::thread::available_parallelism()
                 .map_or_else(|_| "unknown".to_string(), |n| n.to_string()),
-            memory,
-            load: fs::read_to_string("/proc/loadavg")
-                .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-                .unwrap_or_else(|_| "unknown".to_string()),
+            memory: memory(),
+            load: load_average(),
             rustc: output("rustc", &["-V"]),
             cargo: output("cargo", &["-V"]),
         }
     }
+}
+
+#[cfg(target_os = "linux")]
+fn cpu_model() -> String {
+    use procfs::Current;
+    procfs::CpuInfo::current()
+        .ok()
+        .and_then(|info| info.model_name(0).map(str::to_string))
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+#[cfg(target_os = "linux")]
+fn memory() -> String {
+    use procfs::Current;
+    procfs::Meminfo::current().map_or_else(
+        |_| "unknown".to_string(),
+        |info| format!("{:.1} GiB", info.mem_total as f64 / f64::from(1 << 30)),
+    )
+}
+
+#[cfg(target_os = "linux")]
+fn load_average() -> String {
+    use procfs::Current;
+    procfs::LoadAverage::current().map_or_else(
+        |_| "unknown".to_string(),
+        |load| format!("{:.2} {:.2} {:.2}", load.one, load.five, load.fifteen),
+    )
+}
+
+#[cfg(not(target_os = "linux"))]
+fn cpu_model() -> String {
+    "unknown".to_string()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn memory() -> String {
+    "unknown".to_string()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn load_average() -> String {
+    "unknown".to_string()
 }
 
 /// `old` with the generated section replaced by `section` (or a new file around it).
@@ -1031,6 +1040,23 @@ mod tests {
             target_dir(&project_root()).canonicalize().unwrap(),
             built_in.canonicalize().unwrap()
         );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_machine_is_described_from_the_kernel() {
+        let machine = Machine::read(&project_root());
+        assert!(machine.memory.ends_with(" GiB"), "{}", machine.memory);
+        assert_ne!(machine.cpu, "unknown");
+        assert_eq!(machine.load.split(' ').count(), 3, "{}", machine.load);
+        // A child that burns CPU is counted once it is waited for.
+        let before = children_cpu();
+        let status = Command::new("sh")
+            .args(["-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done"])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert!(children_cpu() > before, "children's CPU time did not grow");
     }
 
     #[test]

@@ -101,7 +101,7 @@ impl SandboxProcess {
     /// The CPU time (user + system) the sandbox process has used so far: its processing, since
     /// waiting (its latency, the network) costs none. Zero where `/proc` is missing.
     pub fn cpu_time(&self) -> Duration {
-        process_cpu_time(&self.child.id().to_string())
+        i32::try_from(self.child.id()).map_or(Duration::ZERO, process_cpu_time)
     }
 
     /// A client of this sandbox with its bearer token and the default settings otherwise.
@@ -124,40 +124,21 @@ impl Drop for SandboxProcess {
 /// The CPU time (user + system) this process, the client's side of a walk, has used so far, on
 /// all of its threads. Zero where `/proc` is missing.
 pub fn own_cpu_time() -> Duration {
-    process_cpu_time("self")
+    process_cpu_time(std::process::id() as i32)
 }
 
-/// `utime` + `stime` of `/proc/<pid>/stat`.
-fn process_cpu_time(pid: &str) -> Duration {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+/// `utime` + `stime` of the process `pid`.
+#[cfg(target_os = "linux")]
+fn process_cpu_time(pid: i32) -> Duration {
+    let Ok(stat) = procfs::process::Process::new(pid).and_then(|process| process.stat()) else {
         return Duration::ZERO;
     };
-    // `utime` and `stime` are fields 14 and 15; the fields after the parenthesised command
-    // name start at field 3.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map_or("", |(_, rest)| rest)
-        .split_whitespace()
-        .collect();
-    let ticks: u64 = [11, 12]
-        .iter()
-        .filter_map(|&i| fields.get(i)?.parse::<u64>().ok())
-        .sum();
-    Duration::from_secs_f64(ticks as f64 / clock_ticks())
+    Duration::from_secs_f64((stat.utime + stat.stime) as f64 / procfs::ticks_per_second() as f64)
 }
 
-/// The kernel's clock ticks per second (`getconf CLK_TCK`, else 100).
-fn clock_ticks() -> f64 {
-    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
-    *TICKS.get_or_init(|| {
-        Command::new("getconf")
-            .arg("CLK_TCK")
-            .output()
-            .ok()
-            .and_then(|o| String::from_utf8(o.stdout).ok())
-            .and_then(|s| s.trim().parse().ok())
-            .unwrap_or(100.0)
-    })
+#[cfg(not(target_os = "linux"))]
+fn process_cpu_time(_pid: i32) -> Duration {
+    Duration::ZERO
 }
 
 /// The Tokio runtime the benches run the client on: two workers, one per core.
