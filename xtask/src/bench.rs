@@ -5,11 +5,13 @@
 //! The criterion benches live in the client crate (`crates/enkash-customer-search/benches/`)
 //! and each writes `bench-results/<bench>.json` in cargo's target directory, which is read here; nothing parses
 //! criterion's tables. The codegen loop and the build cost are commands, timed here with
-//! `std::process::Command` and `Instant`, CPU time from `/proc/self/stat` (the children's
-//! user + system time, which the kernel adds up as they are waited for).
+//! `std::process::Command` and `Instant`, CPU time from the kernel (the children's user +
+//! system time, which it adds up as they are waited for).
 //!
-//! BENCHMARKS.md keeps whatever is outside the markers `<!-- BEGIN cargo xtask bench -->` and
-//! `<!-- END cargo xtask bench -->`: the analysis is written by hand, the numbers are not.
+//! What this writes is numbers only: the machine, the budget table (limits from
+//! `budgets.toml`) and the tables behind each ratio, between the markers
+//! `<!-- BEGIN cargo xtask bench -->` and `<!-- END cargo xtask bench -->` of BENCHMARKS.md.
+//! How each number is taken, and what it means, is written there by hand, outside them.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -226,7 +228,8 @@ impl Budget {
 #[derive(Default)]
 struct Report {
     rows: Vec<Row>,
-    /// Per budget: the numbers behind the ratios, and how to reproduce them.
+    /// Per budget: the numbers behind the ratios, as tables (how they are taken is in
+    /// BENCHMARKS.md, by hand).
     details: Vec<(&'static str, String)>,
 }
 
@@ -302,6 +305,17 @@ fn secs(ns: f64) -> String {
     format!("{:.3} s", ns / 1e9)
 }
 
+/// A Markdown table of `header` and `rows`.
+fn table<const N: usize>(header: [&str; N], rows: impl IntoIterator<Item = [String; N]>) -> String {
+    let line = |cells: &[&str]| format!("| {} |\n", cells.join(" | "));
+    let mut out = line(&header);
+    out += &line(&["---"; N]);
+    for row in rows {
+        out += &line(&row.each_ref().map(String::as_str));
+    }
+    out
+}
+
 fn budget_decode(m: &BTreeMap<String, f64>, report: &mut Report) -> Result<()> {
     let bytes = metric(m, "decode:payload_bytes")?;
     let customers = metric(m, "decode:payload_customers")?;
@@ -316,74 +330,70 @@ fn budget_decode(m: &BTreeMap<String, f64>, report: &mut Report) -> Result<()> {
         cost,
         format!("{cost:.3}× ({:+.1}%)", (cost - 1.0) * 100.0),
     )?;
-    let mb_s = |ns: f64| bytes / 1e6 / (ns / 1e9);
-    report.details.push((
-        "1. Decode",
-        format!(
-            "The sandbox's own answer to `limit=5000`: {customers:.0} customers, \
-             {:.2} MB ({bytes:.0} bytes) of JSON. criterion medians:\n\n\
-             | decoder | median | throughput |\n|---|---|---|\n\
-             | `serde_json::Value` | {} | {:.0} MB/s |\n\
-             | strict types (typify, no substitutions) | {} | {:.0} MB/s |\n\
-             | tolerant types (`types::CustomerSearchResponse`) | {} | {:.0} MB/s |\n\n\
-             Reproduce: `cargo bench -p {CLIENT_PACKAGE} --bench decode`.",
-            bytes / 1e6,
-            ms(value),
-            mb_s(value),
-            ms(strict),
-            mb_s(strict),
-            ms(tolerant),
-            mb_s(tolerant),
-        ),
-    ));
+    let mb_s = |ns: f64| format!("{:.0} MB/s", bytes / 1e6 / (ns / 1e9));
+    let payload = table(
+        ["page (`limit=5000`)", "customers", "bytes of JSON"],
+        [[
+            "the sandbox's".to_string(),
+            format!("{customers:.0}"),
+            format!("{bytes:.0} ({:.2} MB)", bytes / 1e6),
+        ]],
+    );
+    let decoders = table(
+        ["decoder", "criterion median", "throughput"],
+        [
+            ("`serde_json::Value`", value),
+            ("strict types (typify, no substitutions)", strict),
+            ("tolerant types (`types::CustomerSearchResponse`)", tolerant),
+        ]
+        .map(|(decoder, ns)| [decoder.to_string(), ms(ns), mb_s(ns)]),
+    );
+    report
+        .details
+        .push(("1. Decode", format!("{payload}\n{decoders}")));
     Ok(())
 }
 
 fn budget_paging(m: &BTreeMap<String, f64>, report: &mut Report) -> Result<()> {
     let cores = metric(m, "paging:cores")?;
-    let mut walks = String::from(
-        "| customers | server's own time: 50 ms × pages + its CPU | server, seen from outside | \
-         1 page in flight | 4 pages in flight | peak live bytes, 1 in flight | peak, 4 in \
-         flight |\n|---|---|---|---|---|---|---|\n",
-    );
-    let mut cpu = String::from(
-        "| customers | pages in flight | walk | server CPU | client CPU | the least a walk can \
-         take here: (server + client CPU) ÷ cores |\n|---|---|---|---|---|---|\n",
-    );
+    let mut walks = Vec::new();
+    let mut cpu = Vec::new();
     for customers in [100_000, 20_000] {
         let get = |name: &str| metric(m, &format!("paging:{name}_{customers}"));
         let latency = get("server_latency")?;
         let server = get("server_time")?;
-        let _ = writeln!(
-            walks,
-            "| {customers} | {} ({} + {}) | {} | {} | {} | {} | {} |",
-            secs(server),
-            secs(latency),
-            secs(server - latency),
+        let walk = |in_flight: u32| {
+            metric(
+                m,
+                &format!("paging:paging/{customers}_in_flight_{in_flight}"),
+            )
+        };
+        walks.push([
+            customers.to_string(),
+            format!(
+                "{} ({} + {})",
+                secs(server),
+                secs(latency),
+                secs(server - latency)
+            ),
             secs(get("server_head_time")?),
-            secs(metric(
-                m,
-                &format!("paging:paging/{customers}_in_flight_1")
-            )?),
-            secs(metric(
-                m,
-                &format!("paging:paging/{customers}_in_flight_4")
-            )?),
+            secs(walk(1)?),
+            secs(walk(4)?),
             peak_range(m, customers, 1)?,
             peak_range(m, customers, 4)?,
-        );
+        ]);
         for in_flight in [1, 4] {
             let name = format!("{customers}_in_flight_{in_flight}");
             let server_cpu = metric(m, &format!("paging:server_cpu_{name}"))?;
             let client_cpu = metric(m, &format!("paging:client_cpu_{name}"))?;
-            let _ = writeln!(
-                cpu,
-                "| {customers} | {in_flight} | {} | {} | {} | {} |",
+            cpu.push([
+                customers.to_string(),
+                in_flight.to_string(),
                 secs(metric(m, &format!("paging:paging/{name}"))?),
                 secs(server_cpu),
                 secs(client_cpu),
                 secs(cpu_floor(m, customers, in_flight, cores)?),
-            );
+            ]);
         }
     }
     let server = metric(m, "paging:server_time_100000")?;
@@ -427,10 +437,7 @@ fn budget_paging(m: &BTreeMap<String, f64>, report: &mut Report) -> Result<()> {
             peak_small / 1e6
         ),
     )?;
-    let mut replay = String::from(
-        "| latency a page | its own time (20 pages) | 1 page in flight | ÷ own time | 4 pages in \
-         flight | ÷ 1 page in flight |\n|---|---|---|---|---|---|\n",
-    );
+    let mut replay = Vec::new();
     for (latency_ms, suffix) in [(50, ""), (250, "_latency_250ms")] {
         let own = metric(m, &format!("paging:replay_latency_{latency_ms}ms"))?;
         let one = metric(
@@ -441,39 +448,52 @@ fn budget_paging(m: &BTreeMap<String, f64>, report: &mut Report) -> Result<()> {
             m,
             &format!("paging:paging_replay/100000_in_flight_4{suffix}"),
         )?;
-        let _ = writeln!(
-            replay,
-            "| {latency_ms} ms | {} | {} | {:.3}× | {} | {:.3}× |",
+        replay.push([
+            format!("{latency_ms} ms"),
             secs(own),
             secs(one),
-            one / own,
+            format!("{:.3}×", one / own),
             secs(four),
-            four / one,
-        );
+            format!("{:.3}×", four / one),
+        ]);
     }
+    let walks = table(
+        [
+            "customers",
+            "server's own time: latency × pages + its CPU",
+            "server, seen from outside",
+            "1 page in flight",
+            "4 pages in flight",
+            "peak live bytes, 1 in flight (least)",
+            "peak, 4 in flight (least)",
+        ],
+        walks,
+    );
+    let cpu = table(
+        [
+            "customers",
+            "pages in flight",
+            "walk",
+            "server CPU",
+            "client CPU",
+            "the least a walk can take: (server + client CPU) ÷ cores",
+        ],
+        cpu,
+    );
+    let replay = table(
+        [
+            "latency a page",
+            "its own time (20 pages)",
+            "1 page in flight",
+            "÷ own time",
+            "4 pages in flight",
+            "÷ 1 page in flight",
+        ],
+        replay,
+    );
     report.details.push((
         "2. Paging",
-        format!(
-            "Pages of 5,000 from a sandbox (another process, on the same {cores} cores) that \
-             waits 50 ms before each answer; the client consumes every customer. Walks are \
-             criterion medians of 10. The server's own time is measured on the server side \
-             during the one-page-in-flight walks: 50 ms × the pages plus the CPU time of the \
-             sandbox's process over the walk (median); \"seen from outside\" is the sum, over \
-             the same pages requested one after the other by plain reqwest, of the time to each \
-             response's head (median of three walks). Peak live bytes come from a counting \
-             allocator, in a fresh process per walk, less the bytes live before it, with a \
-             consumer slower than the server (20 ms every 500 customers), so that the most the \
-             pager may hold is reached on every page: the worst of five walks (the least in \
-             brackets).\n\n{walks}\n\
-             CPU time over the same walks (medians), of the sandbox's process and of the \
-             client's (the bench process: the runtime's workers reading and decoding, the \
-             consumer). Client and server share the cores, so no walk can take less than their \
-             sum over the cores, nor less than the latency of one page in four.\n\n{cpu}\n\
-             The same 20 pages, recorded once and replayed as bytes (next to no server CPU, as \
-             from a remote EnKash), after the same 50 ms and after 250 ms a page:\n\n{replay}\n\
-             Reproduce: `cargo bench -p {CLIENT_PACKAGE} --bench paging` and \
-             `cargo bench -p {CLIENT_PACKAGE} --bench paging_memory`."
-        ),
+        format!("Walks:\n\n{walks}\nCPU time:\n\n{cpu}\nReplayed pages:\n\n{replay}"),
     ));
     Ok(())
 }
@@ -514,25 +534,26 @@ fn budget_overhead(m: &BTreeMap<String, f64>, report: &mut Report) -> Result<()>
             ms(hand)
         ),
     )?;
-    report.details.push((
-        "3. Overhead per request",
-        format!(
-            "{searches:.0} searches of 100 customers (offsets 0 to 19,900 of 20,000) against a \
-             sandbox without latency, criterion medians of the whole run: `Client::search` \
-             {} ({:.0} µs a search), a hand-written `reqwest` + \
-             `serde_json::from_slice::<types::CustomerSearchResponse>` loop {} ({:.0} µs a \
-             search), a difference of {:+.0} µs a search. The verdict uses the median ratio of \
-             {rounds:.0} rounds that each run both loops back to back (alternating which goes \
-             first): {paired:.3}×, as the two criterion runs are far enough apart for the shared \
-             machine's speed to drift by more than the budget.\n\n\
-             Reproduce: `cargo bench -p {CLIENT_PACKAGE} --bench overhead`.",
-            ms(client),
-            client / searches / 1e3,
-            ms(hand),
-            hand / searches / 1e3,
-            (client - hand) / searches / 1e3,
-        ),
-    ));
+    let per_search = |ns: f64| format!("{:.0} µs", ns / searches / 1e3);
+    let loops = table(
+        ["loop", "criterion median of the run", "a search"],
+        [
+            ("`Client::search`", client),
+            ("hand-written `reqwest` + `serde_json`", hand),
+        ]
+        .map(|(name, ns)| [name.to_string(), ms(ns), per_search(ns)]),
+    );
+    let paired = table(
+        ["searches", "paired rounds", "median ratio of the rounds"],
+        [[
+            format!("{searches:.0}"),
+            format!("{rounds:.0}"),
+            format!("{paired:.3}×"),
+        ]],
+    );
+    report
+        .details
+        .push(("3. Overhead per request", format!("{loops}\n{paired}")));
     Ok(())
 }
 
@@ -650,22 +671,19 @@ fn budget_codegen(root: &Path, quick: bool, report: &mut Report) -> Result<()> {
         test.as_secs_f64(),
         format!("{:.1} s", test.as_secs_f64()),
     )?;
-    report.details.push((
-        "4. Codegen loop",
-        format!(
-            "`cargo xtask codegen` with nothing to change, {runs} runs: median {:.3} s through \
-             cargo (its freshness check included), {:.3} s for the xtask binary alone. The \
-             edit loop appends \"{}\" to the description on line {edited_line} of `{spec}`, \
-             then runs `cargo xtask codegen` ({:.1} s, the generated files' docs change) and \
-             `cargo test -p {CLIENT_PACKAGE}` (unit tests and doctests; the loop in all {:.1} s), \
-             from a built state; the spec and the generated files are then restored.",
-            codegen.as_secs_f64(),
-            direct.as_secs_f64(),
-            SPEC_EDIT.trim(),
-            edit.as_secs_f64(),
-            test.as_secs_f64(),
-        ),
-    ));
+    let timings = table(
+        ["step", "time"],
+        [
+            format!("`cargo xtask codegen`, nothing to change (median of {runs})"),
+            format!("the xtask binary alone (median of {runs})"),
+            format!("`cargo xtask codegen` after editing `{spec}:{edited_line}`"),
+            format!("the edit loop in all, `cargo test -p {CLIENT_PACKAGE}` included"),
+        ]
+        .into_iter()
+        .zip([codegen, direct, edit, test])
+        .map(|(step, took)| [step, format!("{:.3} s", took.as_secs_f64())]),
+    );
+    report.details.push(("4. Codegen loop", timings));
     Ok(())
 }
 
@@ -858,35 +876,36 @@ fn budget_build(root: &Path, quick: bool, report: &mut Report) -> Result<()> {
             mean("bare", &cpu)
         ),
     )?;
-    let mut table = String::from(
-        "| crate | run | wall | CPU (user + sys) | crates compiled |\n|---|---|---|---|---|\n",
+    let builds = table(
+        [
+            "crate",
+            "run",
+            "wall",
+            "CPU (user + sys)",
+            "crates compiled",
+        ],
+        timings.iter().flat_map(|(name, runs)| {
+            runs.iter().enumerate().map(move |(round, t)| {
+                [
+                    name.to_string(),
+                    (round + 1).to_string(),
+                    format!("{:.1} s", t.wall.as_secs_f64()),
+                    format!("{:.1} s", t.cpu.as_secs_f64()),
+                    t.compiled.to_string(),
+                ]
+            })
+        }),
     );
-    for (name, runs) in &timings {
-        for (round, t) in runs.iter().enumerate() {
-            let _ = writeln!(
-                table,
-                "| {name} | {} | {:.1} s | {:.1} s | {} |",
-                round + 1,
-                t.wall.as_secs_f64(),
-                t.cpu.as_secs_f64(),
-                t.compiled
-            );
-        }
-    }
-    report.details.push((
-        "5. Build cost",
-        format!(
-            "Two throwaway crates under `target/bench-build/`, built one after the other with \
-             `cargo build` (the default dev profile, as a user has it) in an empty target \
-             directory each, {rounds} round(s), with the workspace's `Cargo.lock`: `client` \
-             depends on `{CLIENT_PACKAGE}` with its default features; `bare` on `reqwest`, \
-             `rustls` and `rustls-platform-verifier` with the workspace's own features. The \
-             client adds {:.0} crates.\n\n{table}\n\
-             Reproduce: `cd target/bench-build/client && CARGO_TARGET_DIR=target cargo build` \
-             (after `rm -rf target`), the same in `target/bench-build/bare`.",
-            mean("client", &compiled) - mean("bare", &compiled),
-        ),
-    ));
+    let added = table(
+        ["crates the client adds"],
+        [[format!(
+            "{:.0}",
+            mean("client", &compiled) - mean("bare", &compiled)
+        )]],
+    );
+    report
+        .details
+        .push(("5. Build cost", format!("{builds}\n{added}")));
     Ok(())
 }
 
@@ -1057,6 +1076,15 @@ mod tests {
             .unwrap();
         assert!(status.success());
         assert!(children_cpu() > before, "children's CPU time did not grow");
+    }
+
+    #[test]
+    fn a_table_is_markdown_with_a_rule_under_its_header() {
+        let text = table(
+            ["a", "b"],
+            [["1".to_string(), "2".to_string()], ["3".into(), "4".into()]],
+        );
+        assert_eq!(text, "| a | b |\n| --- | --- |\n| 1 | 2 |\n| 3 | 4 |\n");
     }
 
     #[test]
