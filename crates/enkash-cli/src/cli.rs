@@ -145,9 +145,9 @@ pub struct SearchArgs {
     #[arg(long, value_name = "asc|desc", value_parser = parse_direction, help_heading = "Paging and sorting")]
     pub direction: Option<SortDirection>,
 
-    /// Page size (limit), 1 to 5000; one page only, see --page-size for --all
     #[arg(
         long,
+        help = format!("Page size (limit), {}; one page only, see --page-size for --all", page_sizes()),
         value_name = "N",
         allow_negative_numbers = true,
         conflicts_with = "all",
@@ -168,9 +168,9 @@ pub struct SearchArgs {
     #[arg(long, help_heading = "Paging and sorting")]
     pub all: bool,
 
-    /// Page size for --all, 1 to 5000
     #[arg(
         long,
+        help = format!("Page size for --all, {}", page_sizes()),
         value_name = "N",
         default_value_t = enkash_customer_search::MAX_PAGE_SIZE,
         allow_negative_numbers = true,
@@ -333,6 +333,16 @@ fn parse_direction(value: &str) -> Result<SortDirection, String> {
     normalised(value)
         .parse()
         .map_err(|_| "expected asc or desc".into())
+}
+
+/// The page sizes the spec allows, for the help text.
+fn page_sizes() -> String {
+    use enkash_customer_search::spec;
+    format!(
+        "{} to {}",
+        spec::SEARCH_CUSTOMER_LIMIT_MIN,
+        spec::SEARCH_CUSTOMER_LIMIT_MAX
+    )
 }
 
 #[cfg(test)]
