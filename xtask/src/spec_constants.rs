@@ -48,8 +48,21 @@ pub fn generate(document: &Value) -> Result<String> {
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten();
+            let mut query = Vec::new();
             for parameter in parameters {
                 parameter_constants(&mut out, document, id, &prefix, parameter)?;
+                if parameter.get("in").and_then(Value::as_str) == Some("query")
+                    && let Some(name) = parameter.get("name").and_then(Value::as_str)
+                {
+                    query.push(name);
+                }
+            }
+            if !query.is_empty() {
+                writeln!(
+                    out,
+                    "/// The query parameters of `{id}`, in the spec's order.\npub const \
+                     {prefix}_QUERY_PARAMETERS: &[&str] = &{query:?};"
+                )?;
             }
         }
     }
@@ -169,7 +182,14 @@ mod tests {
         ] {
             assert!(constants.contains(expected), "{expected}\nin\n{constants}");
         }
-        assert!(!constants.contains("OFFSET_MAX") && !constants.contains("SEARCH_THINGS_Q"));
+        assert!(!constants.contains("OFFSET_MAX") && !constants.contains("SEARCH_THINGS_Q_"));
+        assert!(
+            constants.contains(
+                "pub const SEARCH_THINGS_QUERY_PARAMETERS: &[&str] = &[\"limit\", \"offset\", \
+                 \"orderBy\", \"q\"];"
+            ),
+            "{constants}"
+        );
         assert!(
             constants.contains(
                 "pub const THING_PROPERTIES: &[&str] = &[\"a\", \"at\", \"b\", \"tags\"];"

@@ -39,6 +39,13 @@ pub const SEARCH_CUSTOMER_ORDER_BY_VALUES: &[&str] = &[
     "state",
     "uniqueRefNo",
 ];
+/// The query parameters of `searchCustomer`, in the spec's order.
+pub const SEARCH_CUSTOMER_QUERY_PARAMETERS: &[&str] = &[
+    "direction",
+    "limit",
+    "offset",
+    "orderBy",
+];
 /// The path of `getToken` (`POST /oauth/token`).
 pub const GET_TOKEN_PATH: &str = "/oauth/token";
 /// The properties of `CamelCaseToken`, in alphabetical order.
