@@ -4,7 +4,7 @@
 //! else.
 
 use std::future::Future;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use progenitor_client::{
     ClientHooks, ClientInfo, Error as GeneratedError, OperationInfo, ResponseValue,
@@ -56,24 +56,74 @@ pub(crate) fn observed(generated: &generated::Client, secrets: &Secrets) -> Opti
     {
         secrets.scrub_in_place(text);
     }
+    for value in observed.headers.values_mut() {
+        let Ok(text) = value.to_str() else { continue };
+        let scrubbed = secrets.scrub(text);
+        if scrubbed != text
+            && let Ok(replacement) = HeaderValue::from_str(&scrubbed)
+        {
+            *value = replacement;
+        }
+    }
     Some(observed)
+}
+
+/// When a whole call must be over ([`CallOptions::deadline`](crate::CallOptions::deadline)).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Deadline {
+    at: tokio::time::Instant,
+    after: Duration,
+}
+
+impl Deadline {
+    /// The deadline `after` from now, if there is one.
+    pub fn starting_now(after: Option<Duration>) -> Option<Deadline> {
+        after.map(|after| Deadline {
+            at: tokio::time::Instant::now() + after,
+            after,
+        })
+    }
+
+    fn passed(&self, attempts: u32, when: String) -> Error {
+        Error::Timeout(Box::new(TransportError::deadline_passed(
+            self.after, attempts, when,
+        )))
+    }
+}
+
+/// `work`, cut short with a deadline error (`when` says at what point) if `deadline` comes
+/// first.
+pub(crate) async fn within<T>(
+    deadline: Option<Deadline>,
+    attempts: u32,
+    when: impl FnOnce() -> String,
+    work: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    match deadline {
+        None => work.await,
+        Some(deadline) => tokio::time::timeout_at(deadline.at, work)
+            .await
+            .unwrap_or_else(|_| Err(deadline.passed(attempts, when()))),
+    }
 }
 
 /// Runs `attempt` until it succeeds, fails for good, or the retry policy says stop;
 /// `retryable` says which errors are worth another attempt of this operation. Each attempt
-/// runs in its own `enkash.request` span. Every error is scrubbed of the client's secrets
-/// before it is logged or returned.
+/// runs in its own `enkash.request` span, and none of it goes past `deadline`: a wait that
+/// would cross it is not started. Every error is scrubbed of the client's secrets before it
+/// is logged or returned.
 pub(crate) async fn with_retries<T, F, Fut>(
     client: &Client,
     operation: &'static str,
     retryable: fn(&Error) -> bool,
+    deadline: Option<Deadline>,
     mut attempt: F,
 ) -> Result<T, Error>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, Error>>,
 {
-    let policy = &client.shared.retry;
+    let policy = client.retry_policy();
     let mut attempts = 0;
     loop {
         attempts += 1;
@@ -86,15 +136,29 @@ where
             latency_ms = field::Empty,
         );
         let started = Instant::now();
-        let result = attempt().instrument(span.clone()).await;
+        let mut cut = false;
+        let result = within(
+            deadline,
+            attempts,
+            || {
+                cut = true;
+                format!("during attempt {attempts}")
+            },
+            attempt().instrument(span.clone()),
+        )
+        .await;
         span.record("latency_ms", started.elapsed().as_millis() as u64);
         let error = match result {
             Ok(value) => {
                 tracing::debug!(parent: &span, "request succeeded");
                 return Ok(value);
             }
-            Err(error) => error.scrubbed(&client.shared.secrets),
+            Err(error) => error.scrubbed(&client.secrets),
         };
+        if cut {
+            tracing::debug!(parent: &span, error = %error, "request cut by the deadline");
+            return Err(error);
+        }
         if let Error::Api(e) = &error
             && let Some(id) = &e.request_id
         {
@@ -102,6 +166,19 @@ where
         }
         if retryable(&error) && policy.should_retry(attempts) {
             let delay = policy.delay_before_retry(attempts, error.retry_after());
+            if let Some(deadline) = deadline
+                && tokio::time::Instant::now() + delay >= deadline.at
+            {
+                tracing::debug!(parent: &span, error = %error, "no retry: the deadline is too near");
+                return Err(deadline.passed(
+                    attempts,
+                    format!(
+                        "before attempt {} (after a wait of {delay:?}); attempt {attempts} \
+                         failed: {error}",
+                        attempts + 1
+                    ),
+                ));
+            }
             tracing::warn!(
                 parent: &span,
                 delay_ms = delay.as_millis() as u64,
@@ -143,16 +220,23 @@ async fn fetch_token(client: &Client) -> Result<FetchedToken, Error> {
         password: credentials.password.clone(),
         username: credentials.username.clone(),
     };
-    let token = with_retries(client, "get_token", Error::is_connect_failure, || async {
-        // Never follows a redirect: the form holds the password.
-        let context = client.call_context(Some(basic.clone()));
-        let generated = client.generated(&client.shared.token_base_url, context);
-        let result = generated.get_token().body(body.clone()).send().await;
-        token_outcome(result, observed(&generated, &client.shared.secrets)).await
-    })
+    // Not bounded by a caller's deadline here: a token fetch is shared by every caller that
+    // waits for it, and each caller bounds its own wait.
+    let token = with_retries(
+        client,
+        "get_token",
+        Error::is_connect_failure,
+        None,
+        || async {
+            // Never follows a redirect: the form holds the password.
+            let context = client.call_context(Some(basic.clone()));
+            let generated = client.generated(&client.shared.token_base_url, context);
+            let result = generated.get_token().body(body.clone()).send().await;
+            token_outcome(result, observed(&generated, &client.secrets)).await
+        },
+    )
     .await?;
     client
-        .shared
         .secrets
         .remember_token(token.access_token.expose_secret());
     Ok(token)
@@ -474,6 +558,7 @@ fn common_error<E>(
             status,
             connect: false,
             attempts: 1,
+            deadline: None,
             source: None,
             detail: Some(detail),
         })),

@@ -13,6 +13,7 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 
 use crate::auth::{Auth, Credentials, TokenCache, sensitive_header};
+use crate::call_options::CallOptions;
 use crate::error::BuildError;
 use crate::hooks::CallContext;
 use crate::redact::Secrets;
@@ -46,6 +47,10 @@ pub const USER_AGENT: &str = concat!("enkash-customer-search/", env!("CARGO_PKG_
 #[derive(Clone, Debug)]
 pub struct Client {
     pub(crate) shared: Arc<Shared>,
+    /// What [`Client::with_options`] changed for this client's calls.
+    pub(crate) options: Arc<CallOptions>,
+    /// The shared secrets and the values of the options' sensitive headers.
+    pub(crate) secrets: Arc<Secrets>,
 }
 
 /// What every clone of a [`Client`] shares.
@@ -107,9 +112,29 @@ impl Client {
         &self.shared.base_url
     }
 
-    /// The retry policy in force.
+    /// The retry policy in force for this client's calls.
     pub fn retry_policy(&self) -> &RetryPolicy {
-        &self.shared.retry
+        self.options.retry.as_ref().unwrap_or(&self.shared.retry)
+    }
+
+    /// How long each attempt may take, for this client's calls.
+    pub fn request_timeout(&self) -> Option<Duration> {
+        self.options
+            .request_timeout
+            .unwrap_or(self.shared.request_timeout)
+    }
+
+    /// A client that shares this one's connections, token and settings, with `options` on top
+    /// (and on top of any options this client already has). Cheap: nothing is built or
+    /// fetched, and this client is unchanged. See [`CallOptions`] for what may be changed.
+    pub fn with_options(&self, options: CallOptions) -> Client {
+        let options = self.options.merged(options);
+        let secrets = self.shared.secrets.extended(options.secret_values());
+        Client {
+            shared: Arc::clone(&self.shared),
+            options: Arc::new(options),
+            secrets: Arc::new(secrets),
+        }
     }
 
     /// The settings of one attempt that sends `authorization`.
@@ -117,7 +142,7 @@ impl Client {
         CallContext::new(
             authorization,
             self.shared.user_agent.clone(),
-            self.shared.request_timeout,
+            self.request_timeout(),
             self.shared.max_response_bytes,
         )
     }
@@ -302,7 +327,10 @@ impl ClientBuilder {
                 .build()
                 .map_err(|e| BuildError::Http(e.to_string()))?,
         };
+        let shared_secrets = Arc::new(secrets.extended([]));
         Ok(Client {
+            options: Arc::default(),
+            secrets: shared_secrets,
             shared: Arc::new(Shared {
                 base_url,
                 token_base_url,

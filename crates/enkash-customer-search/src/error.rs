@@ -85,6 +85,31 @@ impl Error {
         }
     }
 
+    /// The id of the request this error answers, to quote to EnKash's support: the
+    /// envelope's `requestId`, else the response's `x-request-id` header.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) => e.request_id.as_deref(),
+            Error::Authentication(e) => e.api_error.as_ref()?.request_id.as_deref(),
+            Error::Undecodable(e) => e.request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The same error, with `request_id` (the response's header) where it has none of its own.
+    pub(crate) fn with_request_id(mut self, request_id: Option<&String>) -> Self {
+        let Some(request_id) = request_id else {
+            return self;
+        };
+        let slot = match &mut self {
+            Error::Api(e) => &mut e.request_id,
+            Error::Undecodable(e) => &mut e.request_id,
+            _ => return self,
+        };
+        slot.get_or_insert_with(|| request_id.clone());
+        self
+    }
+
     /// How long the server asked to wait before trying again (`Retry-After`), if it did.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
@@ -572,6 +597,9 @@ pub struct TransportError {
     pub connect: bool,
     /// How many attempts were made.
     pub attempts: u32,
+    /// The call's deadline ([`CallOptions::deadline`](crate::CallOptions::deadline)), when it
+    /// is what ran out: then no attempt was cut by its own timeout, and no wait crossed it.
+    pub deadline: Option<Duration>,
     pub(crate) source: Option<reqwest::Error>,
     pub(crate) detail: Option<String>,
 }
@@ -590,10 +618,25 @@ impl TransportError {
             status: status.or(error.status()),
             connect: error.is_connect(),
             attempts: 1,
+            deadline: None,
             // reqwest's Display includes the URL: the base URL (checked for credentials when the
             // client is built) and the path, without a query.
             source: Some(error),
             detail: None,
+        }
+    }
+}
+
+impl TransportError {
+    /// The deadline of `after` ran out `when` (after `attempts` attempts).
+    pub(crate) fn deadline_passed(after: Duration, attempts: u32, when: String) -> Self {
+        TransportError {
+            status: None,
+            connect: false,
+            attempts,
+            deadline: Some(after),
+            source: None,
+            detail: Some(format!("the call's deadline of {after:?} ran out {when}")),
         }
     }
 }
@@ -632,6 +675,8 @@ pub struct UndecodableResponse {
     pub body_len: usize,
     /// How long the server asked to wait before trying again (`Retry-After`), as it asked.
     pub retry_after: Option<Duration>,
+    /// The `x-request-id` header of the response, if it had one.
+    pub request_id: Option<String>,
     /// What serde_json said, without the data it quotes.
     decode_error: Option<String>,
     /// Why the client refused the response, when it did (a redirect, the size limit).
@@ -660,6 +705,7 @@ impl UndecodableResponse {
             ),
             body_len: body.len(),
             retry_after,
+            request_id: None,
             decode_error,
             problem: None,
         }

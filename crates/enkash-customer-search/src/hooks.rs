@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use reqwest::header::{
-    AUTHORIZATION, CONTENT_TYPE, HeaderValue, LOCATION, RETRY_AFTER, USER_AGENT,
+    AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION, RETRY_AFTER, USER_AGENT,
 };
 use reqwest::{StatusCode, Url};
 
@@ -44,6 +44,12 @@ pub(crate) struct CallContext {
     pub follow_redirects: bool,
     /// The most bytes of a response body read before it is refused.
     pub body_limit: u64,
+    /// The caller's own headers, put on after the client's (which they cannot name).
+    extra_headers: HeaderMap,
+    /// Query parameters the spec lacks, appended to the generated ones.
+    extra_query: Vec<(String, String)>,
+    /// Body fields the spec lacks, merged into the generated JSON body.
+    extra_body: serde_json::Map<String, serde_json::Value>,
     /// Called when a success status arrives, before the body is read.
     answered: Option<Answered>,
     observed: Mutex<Option<Observed>>,
@@ -61,6 +67,8 @@ pub(crate) struct Observed {
     pub redirect_to: Option<String>,
     /// How many redirects were followed to get this response.
     pub redirects_followed: usize,
+    /// Every header of the response.
+    pub headers: HeaderMap,
 }
 
 /// A body larger than the client's limit: the error a body read fails with, found again in
@@ -118,6 +126,9 @@ impl Clone for CallContext {
             timeout: self.timeout,
             follow_redirects: self.follow_redirects,
             body_limit: self.body_limit,
+            extra_headers: self.extra_headers.clone(),
+            extra_query: self.extra_query.clone(),
+            extra_body: self.extra_body.clone(),
             answered: self.answered.clone(),
             observed: Mutex::new(self.observed()),
         }
@@ -137,6 +148,9 @@ impl CallContext {
             timeout,
             follow_redirects: false,
             body_limit,
+            extra_headers: HeaderMap::new(),
+            extra_query: Vec::new(),
+            extra_body: serde_json::Map::new(),
             answered: None,
             observed: Mutex::new(None),
         }
@@ -145,6 +159,24 @@ impl CallContext {
     /// Follows redirects that stay within the request's origin.
     pub fn following_redirects(mut self) -> Self {
         self.follow_redirects = true;
+        self
+    }
+
+    /// Sends `headers` too.
+    pub fn with_headers(mut self, headers: HeaderMap) -> Self {
+        self.extra_headers = headers;
+        self
+    }
+
+    /// Appends `query` to the request's query string and merges `body` into its JSON body;
+    /// the caller has made sure that neither names what the request already has.
+    pub fn with_extras(
+        mut self,
+        query: Vec<(String, String)>,
+        body: serde_json::Map<String, serde_json::Value>,
+    ) -> Self {
+        self.extra_query = query;
+        self.extra_body = body;
         self
     }
 
@@ -180,8 +212,20 @@ impl CallContext {
         if let Some(user_agent) = &self.user_agent {
             headers.insert(USER_AGENT, user_agent.clone());
         }
+        for (name, value) in &self.extra_headers {
+            headers.insert(name, value.clone());
+        }
         if let Some(timeout) = self.timeout {
             *request.timeout_mut() = Some(timeout);
+        }
+        if !self.extra_query.is_empty() {
+            request
+                .url_mut()
+                .query_pairs_mut()
+                .extend_pairs(&self.extra_query);
+        }
+        if !self.extra_body.is_empty() {
+            merge_json_body(request, &self.extra_body);
         }
     }
 
@@ -230,6 +274,7 @@ impl CallContext {
             request_id: text("x-request-id"),
             redirect_to: status.is_redirection().then(|| redirect_target(&response)),
             redirects_followed: hops,
+            headers: headers.clone(),
         });
         if status.is_success()
             && let Some(answered) = &self.answered
@@ -320,6 +365,32 @@ fn limited(response: reqwest::Response, limit: u64) -> reqwest::Response {
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// `extra` merged into `request`'s JSON object body (an absent body counts as `{}`).
+fn merge_json_body(
+    request: &mut reqwest::Request,
+    extra: &serde_json::Map<String, serde_json::Value>,
+) {
+    let body = request.body().and_then(reqwest::Body::as_bytes);
+    let mut object = match body.map(serde_json::from_slice::<serde_json::Value>) {
+        None => {
+            request
+                .headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            serde_json::Map::new()
+        }
+        Some(Ok(serde_json::Value::Object(object))) => object,
+        // Not a JSON object (a form): nothing to merge into.
+        Some(_) => return,
+    };
+    for (key, value) in extra {
+        object.insert(key.clone(), value.clone());
+    }
+    // A map of JSON values always serialises.
+    if let Ok(bytes) = serde_json::to_vec(&object) {
+        *request.body_mut() = Some(bytes.into());
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -24,6 +24,7 @@ extern crate self as enkash_customer_search;
 
 mod auth;
 mod call;
+mod call_options;
 mod client;
 pub mod env;
 mod error;
@@ -39,6 +40,7 @@ mod secret;
 mod tls;
 
 pub use auth::Credentials;
+pub use call_options::CallOptions;
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_REQUEST_TIMEOUT, LIVE_BASE_URL, UAT_BASE_URL, USER_AGENT,

@@ -6,7 +6,7 @@
 //! [`Secrets::scrub`] first, which replaces each secret with `***` in every spelling a server
 //! could have echoed it in (as sent, form-encoded, JSON-escaped).
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// What a secret becomes in scrubbed text.
 pub(crate) const REDACTED: &str = "***";
@@ -20,8 +20,9 @@ const TOKENS_REMEMBERED: usize = 4;
 #[derive(Default)]
 pub(crate) struct Secrets {
     fixed: Vec<String>,
-    /// Each remembered token's spellings, oldest first.
-    tokens: Mutex<Vec<Vec<String>>>,
+    /// Each remembered token's spellings, oldest first; shared with the clients made by
+    /// [`extended`](Self::extended), which use the same tokens.
+    tokens: Arc<Mutex<Vec<Vec<String>>>>,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -42,7 +43,19 @@ impl Secrets {
         }
         Secrets {
             fixed,
-            tokens: Mutex::new(Vec::new()),
+            tokens: Arc::default(),
+        }
+    }
+
+    /// These secrets and those in `values`, sharing the tokens remembered from now on.
+    pub fn extended<'a>(&self, values: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut fixed = self.fixed.clone();
+        for value in values {
+            add_spellings(&mut fixed, value);
+        }
+        Secrets {
+            fixed,
+            tokens: Arc::clone(&self.tokens),
         }
     }
 

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use reqwest::StatusCode;
 
-use crate::call::{self, envelope_outcome};
+use crate::call::{self, Deadline, envelope_outcome};
 use crate::error::{AuthenticationError, AuthenticationFailure, Error, PagingError};
 use crate::hooks;
 use crate::paginate::{Answered, MAX_PAGES_IN_FLIGHT, Page, PageRequest, Pager};
@@ -54,6 +54,8 @@ pub struct SearchQuery {
     direction: Option<types::SortDirection>,
     limit: Option<i32>,
     offset: Option<i32>,
+    extra_query: Vec<(String, String)>,
+    extra_body: serde_json::Map<String, serde_json::Value>,
 }
 
 impl SearchQuery {
@@ -131,6 +133,34 @@ impl SearchQuery {
         self.direction
     }
 
+    /// Adds a query parameter the spec does not know (yet), sent as given after the typed ones;
+    /// the same name may be added more than once. A parameter the spec names (`limit`,
+    /// `orderBy`, …) makes the search an [`Error::InvalidRequest`], with nothing sent: use its
+    /// setter.
+    pub fn extra_query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.extra_query.push((name.into(), value.into()));
+        self
+    }
+
+    /// Adds a field the spec does not know (yet) to the request body, merged into the typed
+    /// filters; a later value for the same key replaces an earlier one. A field the spec names
+    /// (`legalName`, …) makes the search an [`Error::InvalidRequest`], with nothing sent: use
+    /// its setter.
+    pub fn extra_body(mut self, key: impl Into<String>, value: serde_json::Value) -> Self {
+        self.extra_body.insert(key.into(), value);
+        self
+    }
+
+    /// The extra query parameters added so far.
+    pub fn get_extra_query(&self) -> &[(String, String)] {
+        &self.extra_query
+    }
+
+    /// The extra body fields added so far.
+    pub fn get_extra_body(&self) -> &serde_json::Map<String, serde_json::Value> {
+        &self.extra_body
+    }
+
     /// The page size set, if any.
     pub fn get_limit(&self) -> Option<i32> {
         self.limit
@@ -166,6 +196,26 @@ impl SearchQuery {
                 format!("must be {min_offset} or more, not {offset}"),
             ));
         }
+        if let Some((name, _)) = self
+            .extra_query
+            .iter()
+            .find(|(name, _)| spec::SEARCH_CUSTOMER_QUERY_PARAMETERS.contains(&name.as_str()))
+        {
+            return Err(Error::invalid_request(
+                "extra_query",
+                format!("`{name}` is a query parameter of the spec: set it with its own setter"),
+            ));
+        }
+        if let Some(key) = self
+            .extra_body
+            .keys()
+            .find(|key| spec::CUSTOMER_SEARCH_REQUEST_PROPERTIES.contains(&key.as_str()))
+        {
+            return Err(Error::invalid_request(
+                "extra_body",
+                format!("`{key}` is a filter of the spec: set it with its own setter"),
+            ));
+        }
         let Some(filters) = filters else {
             return Ok(());
         };
@@ -199,6 +249,11 @@ pub struct SearchPage {
     pub records_count: Option<i64>,
     /// The HTTP status (200).
     pub status: StatusCode,
+    /// The response's headers (any secret the client holds, echoed, is scrubbed from them).
+    pub headers: http::HeaderMap,
+    /// The request id: the `x-request-id` header, else the `requestId` of an `errorResponse`
+    /// that came with the page. Quote it to EnKash's support.
+    pub request_id: Option<String>,
     /// EnKash's own result code (`response_code`).
     pub response_code: Option<i32>,
     /// EnKash's own result message (`response_message`).
@@ -226,12 +281,24 @@ impl Client {
         answered: Option<&Answered>,
     ) -> Result<SearchPage, Error> {
         query.validate()?;
+        self.check_options()?;
+        let deadline = Deadline::starting_now(self.options.deadline);
         let mut refreshed = false;
         loop {
-            let authorization = call::authorization(self).await?;
-            let result = call::with_retries(self, "search_customer", Error::is_retryable, || {
-                self.search_once(query, authorization.clone(), answered)
-            })
+            let authorization = call::within(
+                deadline,
+                0,
+                || "while it waited for a token".to_string(),
+                call::authorization(self),
+            )
+            .await?;
+            let result = call::with_retries(
+                self,
+                "search_customer",
+                Error::is_retryable,
+                deadline,
+                || self.search_once(query, authorization.clone(), answered),
+            )
             .await;
             match result {
                 Err(error) if is_unauthenticated(&error) => {
@@ -268,7 +335,7 @@ impl Client {
     pub fn search_all(&self, query: impl Borrow<SearchQuery>) -> CustomerStream {
         let query = query.borrow().clone();
         // An invalid query is the stream's only item, naming its own field; nothing is sent.
-        if let Err(error) = query.validate() {
+        if let Err(error) = query.validate().and_then(|()| self.check_options()) {
             return CustomerStream {
                 state: StreamState::Invalid(Some(error)),
             };
@@ -307,6 +374,15 @@ impl Client {
         }
     }
 
+    /// A header of the call options that cannot be sent fails every call, before anything is
+    /// sent.
+    fn check_options(&self) -> Result<(), Error> {
+        match &self.options.invalid_header {
+            Some(reason) => Err(Error::invalid_request("header", reason.clone())),
+            None => Ok(()),
+        }
+    }
+
     async fn search_once(
         &self,
         query: &SearchQuery,
@@ -316,6 +392,8 @@ impl Client {
         let context = self
             .call_context(authorization)
             .following_redirects()
+            .with_headers(self.options.headers.clone())
+            .with_extras(query.extra_query.clone(), query.extra_body.clone())
             .answering(answered.map(|answered| {
                 let answered = answered.clone();
                 Arc::new(move || answered.notify_one()) as hooks::Answered
@@ -340,17 +418,31 @@ impl Client {
             request = request.offset(offset);
         }
         let result = request.send().await;
-        let observed = call::observed(&generated, &self.shared.secrets);
-        let (status, envelope) = envelope_outcome(result, observed).await?;
+        let observed = call::observed(&generated, &self.secrets);
+        let (headers, header_request_id) = observed
+            .as_ref()
+            .map(|o| (o.headers.clone(), o.request_id.clone()))
+            .unwrap_or_default();
+        let (status, envelope) = envelope_outcome(result, observed)
+            .await
+            .map_err(|error| error.with_request_id(header_request_id.as_ref()))?;
         let Some(payload) = envelope.payload else {
             // Neither a page nor an error: treating it as an empty page would end a paging
             // loop early and silently.
             return Err(Error::Paging(Box::new(PagingError::NoPayload { status })));
         };
+        let request_id = header_request_id.or_else(|| {
+            envelope
+                .error_response
+                .as_ref()
+                .and_then(|e| e.request_id.clone())
+        });
         Ok(SearchPage {
             customers: payload.data.unwrap_or_default(),
             records_count: payload.records_count,
             status,
+            headers,
+            request_id,
             response_code: envelope.response_code,
             response_message: envelope.response_message,
             error_response: envelope.error_response,

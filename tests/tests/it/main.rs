@@ -9,6 +9,7 @@
 mod arbitrary_bodies;
 mod architecture;
 mod auth;
+mod call_options;
 mod errors;
 mod hostile_servers;
 mod pagination;

@@ -23,6 +23,9 @@ use super::data::{Customer, Render, ist};
 use super::{Shared, rng};
 use enkash_customer_search::{LenientDateTime, Open, types};
 
+/// The header every response carries its request id in.
+pub(crate) const REQUEST_ID: &str = "x-request-id";
+
 /// The `errorType` EnKash reports for an HTTP status: 400 `VALIDATION_ERROR`, 401
 /// `UNAUTHORIZED`, 403 `INVALID_ACCESS`, 404 `RECORD_NOT_FOUND`, 422 `UNPROCESSABLE_REQUEST`,
 /// 5xx `SYSTEM_ERROR`, any other 4xx `CLIENT_REQUEST_ERROR`, anything else `UNKNOWN_ERROR`.
@@ -100,6 +103,7 @@ impl ApiError {
             i32::from(self.status.as_u16()),
             self.status.canonical_reason().unwrap_or("Error"),
         ));
+        let request_id = rng::uuid();
         let body = types::CustomerSearchResponse {
             error_response: Some(types::ErrorResponse {
                 api_sub_errors: Some(
@@ -110,7 +114,7 @@ impl ApiError {
                 ),
                 error_message: Some(self.message),
                 error_type: Some(error_type),
-                request_id: Some(rng::uuid()),
+                request_id: Some(request_id.clone()),
                 timestamp: Some(LenientDateTime::parse(&timestamp(SystemTime::now().into()))),
             }),
             payload: None,
@@ -118,6 +122,10 @@ impl ApiError {
             response_message: Some(message.to_string()),
         };
         let mut response = json_response(self.status, &body);
+        response.headers_mut().insert(
+            REQUEST_ID,
+            HeaderValue::from_str(&request_id).expect("a UUID is a header value"),
+        );
         if let Some(after) = self.retry_after {
             let seconds = after.as_secs() + u64::from(after.subsec_nanos() > 0);
             response.headers_mut().insert(

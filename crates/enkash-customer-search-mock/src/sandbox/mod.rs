@@ -38,7 +38,8 @@
 //! `application/json`. Error envelopes carry a fresh UUID as `requestId` and the time in IST as
 //! `timestamp`; the envelope leaves out the half it does not use (`errorResponse` on success,
 //! `payload` on error) instead of sending `null`, because the spec's schema does not allow
-//! `null` there. Every response is delayed by the current latency (see [`Faults`]).
+//! `null` there. Every response is delayed by the current latency (see [`Faults`]), and carries
+//! an `x-request-id` header (a fresh UUID; an error envelope's `requestId` is the same one).
 //!
 //! # The token call
 //! | request | answer |
@@ -405,7 +406,12 @@ async fn with_latency(
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    next.run(request).await
+    let mut response = next.run(request).await;
+    response
+        .headers_mut()
+        .entry(envelope::REQUEST_ID)
+        .or_insert_with(|| HeaderValue::from_str(&rng::uuid()).expect("a UUID is a header value"));
+    response
 }
 
 async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Body) -> Response {
