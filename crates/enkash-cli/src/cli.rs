@@ -179,6 +179,45 @@ pub struct SearchArgs {
     )]
     pub page_size: i32,
 
+    /// Send this header with the search too (repeatable); one whose name speaks of a secret
+    /// (x-api-key, cookie, *token*, *auth*, …) is never shown
+    #[arg(
+        long = "header",
+        value_name = "'NAME: VALUE'",
+        value_parser = parse_header,
+        help_heading = "Per-call options"
+    )]
+    pub headers: Vec<(String, String)>,
+
+    /// Give up on the search (each page with --all) after SECONDS, retries and the waits
+    /// between them included
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        value_parser = parse_timeout,
+        help_heading = "Per-call options"
+    )]
+    pub deadline: Option<Duration>,
+
+    /// A query parameter the spec lacks, sent as given (repeatable)
+    #[arg(
+        long,
+        value_name = "NAME=VALUE",
+        value_parser = parse_pair,
+        help_heading = "Fields the spec lacks"
+    )]
+    pub extra_query: Vec<(String, String)>,
+
+    /// Body fields the spec lacks, as a JSON object merged into the filters (repeatable; a key
+    /// given twice, or one the spec names, is refused)
+    #[arg(
+        long,
+        value_name = "JSON",
+        value_parser = parse_object,
+        help_heading = "Fields the spec lacks"
+    )]
+    pub extra_body: Vec<serde_json::Map<String, serde_json::Value>>,
+
     /// Output format [default: table when stdout is a terminal, ndjson otherwise]
     #[arg(long, value_enum, value_name = "FORMAT", help_heading = "Output")]
     pub format: Option<Format>,
@@ -309,6 +348,33 @@ fn parse_timeout(value: &str) -> Result<Duration, String> {
 /// `value` upper-cased with `-` as `_`, so `level-1`, `Level_1` and `LEVEL_1` are alike.
 fn normalised(value: &str) -> String {
     value.trim().to_ascii_uppercase().replace('-', "_")
+}
+
+/// `Name: value`; the value is never quoted in the error, as it may be a secret.
+fn parse_header(value: &str) -> Result<(String, String), String> {
+    match value.split_once(':') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_string(), value.trim().to_string()))
+        }
+        _ => Err("expected 'Name: value'".to_string()),
+    }
+}
+
+/// `name=value`.
+fn parse_pair(value: &str) -> Result<(String, String), String> {
+    match value.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_string(), value.to_string())),
+        _ => Err(format!("expected NAME=VALUE, not {value:?}")),
+    }
+}
+
+/// A JSON object.
+fn parse_object(value: &str) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+    match serde_json::from_str(value) {
+        Ok(serde_json::Value::Object(object)) => Ok(object),
+        Ok(_) => Err("expected a JSON object, {\"name\": value}".to_string()),
+        Err(e) => Err(format!("not JSON: {e}")),
+    }
 }
 
 fn parse_customer_status(value: &str) -> Result<CustomerStatusFilter, String> {

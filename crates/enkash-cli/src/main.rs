@@ -84,7 +84,11 @@ impl CliError {
         match self {
             CliError::Usage(message) | CliError::Other(message) => Some(message.clone()),
             CliError::Build(error) => Some(error.to_string()),
-            CliError::Client(error) => Some(error.to_string()),
+            // The id EnKash's support asks for, whenever there is one.
+            CliError::Client(error) => Some(match error.request_id() {
+                Some(id) => format!("{error} (request id {id})"),
+                None => error.to_string(),
+            }),
             CliError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe => None,
             CliError::Output(e) => Some(format!("cannot write the output: {e}")),
         }
@@ -162,6 +166,19 @@ fn secrets_on_the_line() -> Vec<String> {
             secrets.extend(args.get(i + 1).cloned());
         } else if let Some(value) = arg.strip_prefix("--token=") {
             secrets.push(value.to_string());
+        } else if arg == "--header" || arg.starts_with("--header=") {
+            // Any header's value may be a key; clap may quote the argument.
+            let header = arg
+                .strip_prefix("--header=")
+                .map(str::to_string)
+                .or_else(|| args.get(i + 1).cloned());
+            if let Some(header) = header {
+                // Without a colon the whole argument is hidden: it may be a key alone.
+                match header.split_once(':') {
+                    Some((_, value)) => secrets.push(value.trim().to_string()),
+                    None => secrets.push(header),
+                }
+            }
         }
     }
     secrets.extend(

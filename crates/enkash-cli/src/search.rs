@@ -4,7 +4,7 @@
 use std::io::{self, IsTerminal, Read, Write};
 use std::time::{Duration, Instant};
 
-use enkash_customer_search::{Client, SearchQuery, spec, types};
+use enkash_customer_search::{CallOptions, Client, SearchQuery, spec, types};
 use serde_json::Value;
 
 use crate::CliError;
@@ -14,6 +14,7 @@ use crate::output::{Output, Shape};
 /// Runs the search and prints it to stdout.
 pub async fn run(client: &Client, args: &SearchArgs) -> Result<(), CliError> {
     let query = query(args)?;
+    let client = &client.with_options(call_options(args));
     let stdout = io::stdout();
     let format = args.format.unwrap_or(if stdout.is_terminal() {
         Format::Table
@@ -93,7 +94,31 @@ fn query(args: &SearchArgs) -> Result<SearchQuery, CliError> {
     if let Some(offset) = args.offset {
         query = query.offset(offset);
     }
+    for (name, value) in &args.extra_query {
+        query = query.extra_query(name, value);
+    }
+    let mut extra_keys = std::collections::BTreeSet::new();
+    for (key, value) in args.extra_body.iter().flatten() {
+        if !extra_keys.insert(key) {
+            return Err(CliError::Usage(format!(
+                "--extra-body: `{key}` is given more than once"
+            )));
+        }
+        query = query.extra_body(key, value.clone());
+    }
     Ok(query)
+}
+
+/// The per-call options the flags describe.
+fn call_options(args: &SearchArgs) -> CallOptions {
+    let mut options = CallOptions::new();
+    for (name, value) in &args.headers {
+        options = options.header(name, value);
+    }
+    if let Some(deadline) = args.deadline {
+        options = options.deadline(deadline);
+    }
+    options
 }
 
 /// The request body the filter flags describe. Every field is named (no `..Default`), so a

@@ -206,6 +206,14 @@ fn an_api_error_exits_3_with_status_error_type_and_message() {
         "{stderr}"
     );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    // The id to quote to EnKash's support ends the line.
+    let id = stderr
+        .trim_end()
+        .strip_suffix(')')
+        .and_then(|line| line.rsplit_once("(request id "))
+        .map(|(_, id)| id)
+        .unwrap_or_else(|| panic!("no request id in {stderr}"));
+    assert_eq!(id.len(), 36, "a UUID: {stderr}");
     assert_eq!(sandbox.search_requests(), 1, "a 404 is not retried");
 }
 
@@ -900,4 +908,126 @@ fn the_sandbox_command_needs_a_free_port() {
         .stderr(predicate::str::starts_with(
             "enkash: cannot start the sandbox on port",
         ));
+}
+
+/// A recording server on 127.0.0.1 answering every search with an empty page, and the runtime
+/// it runs on (the test thread runs the binary).
+fn recording_server(
+    reply: workspace_tests::Reply,
+) -> (tokio::runtime::Runtime, workspace_tests::RecordingServer) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(workspace_tests::RecordingServer::with_handler(move |_| {
+        reply.clone()
+    }));
+    (runtime, server)
+}
+
+#[test]
+fn headers_and_fields_the_spec_lacks_reach_the_wire() {
+    let empty = workspace_tests::page_envelope(vec![], Some(0));
+    let (_runtime, server) = recording_server(workspace_tests::Reply::json(200, &empty));
+    enkash()
+        .args(["--base-url", server.base_url(), "customers", "search"])
+        .args(["--legal-name", "Traders", "--format", "ndjson"])
+        .args([
+            "--header",
+            "x-correlation-id: c-1",
+            "--header",
+            "X-Api-Key:SEKRET-1",
+        ])
+        .args([
+            "--extra-query",
+            "include=archived",
+            "--extra-query",
+            "trace=on",
+        ])
+        .args([
+            "--extra-body",
+            r#"{"regionCode": "WEST"}"#,
+            "--extra-body",
+            r#"{"beta": true}"#,
+        ])
+        .args(["--deadline", "30"])
+        .assert()
+        .success()
+        .stderr("");
+    let requests = server.requests_to(workspace_tests::SEARCH_PATH);
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    assert_eq!(request.header("x-correlation-id").as_deref(), Some("c-1"));
+    assert_eq!(request.header("x-api-key").as_deref(), Some("SEKRET-1"));
+    assert_eq!(request.query_param("include").as_deref(), Some("archived"));
+    assert_eq!(request.query_param("trace").as_deref(), Some("on"));
+    let body: Value = serde_json::from_slice(&request.body).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"legalName": "Traders", "regionCode": "WEST", "beta": true})
+    );
+}
+
+#[test]
+fn extras_that_clash_are_usage_errors_and_nothing_is_sent() {
+    let empty = workspace_tests::page_envelope(vec![], Some(0));
+    let (_runtime, server) = recording_server(workspace_tests::Reply::json(200, &empty));
+    for (flags, says) in [
+        (
+            vec!["--extra-body", r#"{"legalName": "x"}"#],
+            "`legalName` is a filter of the spec",
+        ),
+        (
+            vec!["--extra-query", "limit=5"],
+            "`limit` is a query parameter of the spec",
+        ),
+        (
+            vec!["--extra-body", r#"{"a": 1}"#, "--extra-body", r#"{"a": 2}"#],
+            "`a` is given more than once",
+        ),
+        (vec!["--extra-body", "[1]"], "expected a JSON object"),
+        (
+            vec!["--header", "authorization: Bearer SEKRET-2"],
+            "the client's own header",
+        ),
+    ] {
+        let assert = enkash()
+            .args(["--base-url", server.base_url(), "customers", "search"])
+            .args(&flags)
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert!(stderr.contains(says), "{flags:?}: {stderr}");
+        assert!(!stderr.contains("SEKRET"), "{stderr}");
+    }
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn a_header_value_is_never_echoed_by_a_usage_error() {
+    for header in ["x-api-key SEKRET-3", "x-api-key: SEKRET-3\n"] {
+        let assert = enkash()
+            .args(["--base-url", "http://127.0.0.1:9", "customers", "search"])
+            .args(["--header", header, "--deadline", "nope"])
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert!(!stderr.contains("SEKRET"), "{stderr}");
+    }
+}
+
+#[test]
+fn the_deadline_ends_a_call_the_server_keeps_asking_to_wait() {
+    let sandbox = TestSandbox::start(5);
+    sandbox.faults().rate_limit_next(10, Duration::from_secs(2));
+    let started = Instant::now();
+    let assert = sandbox
+        .enkash_with_token()
+        .args(["customers", "search", "--retries", "5", "--deadline", "1"])
+        .assert()
+        .code(5);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("deadline of 1s ran out before attempt 2"),
+        "{stderr}"
+    );
+    assert_eq!(sandbox.search_requests(), 1);
 }
