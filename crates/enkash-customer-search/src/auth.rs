@@ -16,6 +16,7 @@ use tokio::time::Instant;
 
 use crate::Secret;
 use crate::error::{AuthenticationError, AuthenticationFailure, Error};
+use crate::token_source::TokenSource;
 
 /// The credentials of the EnKash "Get Authentication Token" call: the API client's id and
 /// secret (sent as HTTP Basic) and a registered user's e-mail and password (the password
@@ -106,8 +107,25 @@ pub(crate) enum Auth {
     None,
     /// The same bearer token on every request.
     Bearer(HeaderValue),
-    /// Tokens fetched with these credentials.
-    Credentials(Box<TokenCache>),
+    /// Tokens fetched from the token endpoint or a caller's source, and cached.
+    Fetched(Box<TokenCache>),
+}
+
+/// Where a [`TokenCache`] gets its tokens.
+pub(crate) enum Supply {
+    /// The token endpoint's password grant.
+    Password(Credentials),
+    /// The caller's [`TokenSource`].
+    Source(Box<dyn TokenSource>),
+}
+
+impl fmt::Debug for Supply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Supply::Password(credentials) => f.debug_tuple("Password").field(credentials).finish(),
+            Supply::Source(_) => f.write_str("Source"),
+        }
+    }
 }
 
 /// A token from the token endpoint, before it is cached.
@@ -120,9 +138,9 @@ pub(crate) struct FetchedToken {
 /// state.
 pub(crate) const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(300);
 
-/// The cached token of a [`Credentials`] client.
+/// The cached token of a client with credentials or a token source.
 pub(crate) struct TokenCache {
-    pub credentials: Credentials,
+    pub supply: Supply,
     state: Mutex<TokenState>,
 }
 
@@ -138,15 +156,15 @@ enum TokenState {
 impl fmt::Debug for TokenCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenCache")
-            .field("credentials", &self.credentials)
+            .field("supply", &self.supply)
             .finish_non_exhaustive()
     }
 }
 
 impl TokenCache {
-    pub fn new(credentials: Credentials) -> Self {
+    pub fn new(supply: Supply) -> Self {
         TokenCache {
-            credentials,
+            supply,
             state: Mutex::new(TokenState::Empty),
         }
     }

@@ -13,7 +13,7 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderValue;
 use tracing::{Instrument, field};
 
-use crate::auth::{Auth, FetchedToken};
+use crate::auth::{Auth, Credentials, FetchedToken, Supply};
 use crate::client::Client;
 use crate::error::{
     ApiError, AuthenticationError, AuthenticationFailure, Error, TransportError,
@@ -22,6 +22,7 @@ use crate::error::{
 use crate::hooks::{BodyTooLarge, CallContext, MAX_REDIRECTS, Observed};
 use crate::redact::Secrets;
 use crate::retry::parse_retry_after;
+use crate::token_source::TokenSource;
 use crate::{generated, types};
 
 /// The most of an unexpected response's body read to look for an error envelope in it.
@@ -198,21 +199,56 @@ pub(crate) async fn authorization(client: &Client) -> Result<Option<HeaderValue>
     match &client.shared.auth {
         Auth::None => Ok(None),
         Auth::Bearer(header) => Ok(Some(header.clone())),
-        Auth::Credentials(cache) => cache.authorization(|| fetch_token(client)).await.map(Some),
+        Auth::Fetched(cache) => match &cache.supply {
+            Supply::Password(credentials) => cache
+                .authorization(|| fetch_token(client, credentials))
+                .await
+                .map(Some),
+            Supply::Source(source) => cache
+                .authorization(|| from_source(client, source.as_ref()))
+                .await
+                .map(Some),
+        },
     }
+}
+
+/// One token from the caller's source. A source that says its credential was rejected is a
+/// rejection like the token endpoint's, remembered for good.
+async fn from_source(client: &Client, source: &dyn TokenSource) -> Result<FetchedToken, Error> {
+    let token = source.token().await.map_err(|error| {
+        let reason = if error.is_rejected() {
+            AuthenticationFailure::CredentialsRejected
+        } else {
+            AuthenticationFailure::TokenSourceFailed
+        };
+        Error::Authentication(Box::new(AuthenticationError {
+            reason,
+            status: None,
+            message: Some(client.secrets.scrub(&error.message)),
+            api_error: None,
+        }))
+    })?;
+    if token.token.expose_secret().is_empty() {
+        return Err(Error::Authentication(Box::new(AuthenticationError {
+            reason: AuthenticationFailure::NoTokenInResponse,
+            status: None,
+            message: Some("the token source gave an empty token".into()),
+            api_error: None,
+        })));
+    }
+    client.secrets.remember_token(token.token.expose_secret());
+    Ok(FetchedToken {
+        access_token: token.token,
+        expires_in: token
+            .expires_in
+            .map(|lifetime| i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX)),
+    })
 }
 
 /// One token from the token endpoint. Retried only when the request cannot have reached
 /// the server (a failed connect): an answer lost on the way back may still have counted as
 /// a failed login, and EnKash locks an account after 3.
-async fn fetch_token(client: &Client) -> Result<FetchedToken, Error> {
-    let Auth::Credentials(cache) = &client.shared.auth else {
-        return Err(Error::invalid_request(
-            "credentials",
-            "none were configured",
-        ));
-    };
-    let credentials = &cache.credentials;
+async fn fetch_token(client: &Client, credentials: &Credentials) -> Result<FetchedToken, Error> {
     let basic = credentials.basic_header();
     let body = types::TokenRequest {
         client_id: credentials.form_client_id().to_string(),

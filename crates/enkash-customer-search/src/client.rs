@@ -12,11 +12,12 @@ use std::time::Duration;
 
 use reqwest::header::HeaderValue;
 
-use crate::auth::{Auth, Credentials, TokenCache, sensitive_header};
+use crate::auth::{Auth, Credentials, Supply, TokenCache, sensitive_header};
 use crate::call_options::CallOptions;
 use crate::error::BuildError;
 use crate::hooks::CallContext;
 use crate::redact::Secrets;
+use crate::token_source::TokenSource;
 use crate::{RetryPolicy, Secret, generated};
 
 /// EnKash's UAT (sandbox) host. Documented for EnKash Payouts; assumed for Accounts
@@ -157,6 +158,7 @@ enum AuthSetting {
     None,
     Bearer(Secret),
     Credentials(Credentials),
+    Source(Box<dyn TokenSource>),
 }
 
 /// Settings for a [`Client`]; every one has a default but the base URL.
@@ -178,6 +180,7 @@ impl fmt::Debug for ClientBuilder {
             AuthSetting::None => "none",
             AuthSetting::Bearer(_) => "bearer token",
             AuthSetting::Credentials(_) => "credentials",
+            AuthSetting::Source(_) => "token source",
         };
         f.debug_struct("ClientBuilder")
             .field("base_url", &without_userinfo(&self.base_url))
@@ -214,6 +217,15 @@ impl ClientBuilder {
     /// credential is never sent again.
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.auth = AuthSetting::Credentials(credentials);
+        self
+    }
+
+    /// Ask `source` for bearer tokens: whenever there is none that is fresh, once however many
+    /// calls wait, and once more (with one retry of the request) if the API answers 401. A
+    /// source that says its credential was rejected is never asked again. See
+    /// [`TokenSource`].
+    pub fn token_source(mut self, source: impl TokenSource) -> Self {
+        self.auth = AuthSetting::Source(Box::new(source));
         self
     }
 
@@ -295,6 +307,8 @@ impl ClientBuilder {
                     basic.strip_prefix("Basic ").unwrap_or(basic),
                 ])
             }
+            // Its tokens are remembered as they come.
+            AuthSetting::Source(_) => Secrets::new([]),
         };
         let auth = match self.auth {
             AuthSetting::None => Auth::None,
@@ -317,7 +331,10 @@ impl ClientBuilder {
             }
             AuthSetting::Credentials(credentials) => {
                 check_credentials(&credentials)?;
-                Auth::Credentials(Box::new(TokenCache::new(credentials)))
+                Auth::Fetched(Box::new(TokenCache::new(Supply::Password(credentials))))
+            }
+            AuthSetting::Source(source) => {
+                Auth::Fetched(Box::new(TokenCache::new(Supply::Source(source))))
             }
         };
         let http = match self.http {

@@ -60,7 +60,11 @@ impl Error {
             }
             Error::Timeout(_) | Error::Transport(_) => true,
             Error::Paging(e) => e.is_retryable(),
-            Error::Authentication(e) => e.reason == AuthenticationFailure::TokenEndpointFailed,
+            Error::Authentication(e) => matches!(
+                e.reason,
+                AuthenticationFailure::TokenEndpointFailed
+                    | AuthenticationFailure::TokenSourceFailed
+            ),
             Error::InvalidRequest(_) => false,
         }
     }
@@ -385,6 +389,10 @@ pub enum AuthenticationFailure {
     Redirected,
     /// The API wants authentication and the client has neither a token nor credentials.
     NotConfigured,
+    /// The caller's [`TokenSource`](crate::TokenSource) had no token for now
+    /// ([`TokenSourceError::unavailable`](crate::TokenSourceError::unavailable)); the next
+    /// call asks it again.
+    TokenSourceFailed,
 }
 
 impl fmt::Display for AuthenticationError {
@@ -411,6 +419,7 @@ impl fmt::Display for AuthenticationError {
                 "the token endpoint answered with a redirect, which is never followed (the \
                  credentials go to the configured token URL only)"
             }
+            AuthenticationFailure::TokenSourceFailed => "the token source had no token",
             AuthenticationFailure::NotConfigured => {
                 "EnKash requires a token and the client has none (set a bearer token or \
                  credentials on the ClientBuilder)"

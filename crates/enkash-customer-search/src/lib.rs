@@ -38,6 +38,7 @@ mod retry;
 mod search;
 mod secret;
 mod tls;
+mod token_source;
 
 pub use auth::Credentials;
 pub use call_options::CallOptions;
@@ -57,3 +58,4 @@ pub use retry::RetryPolicy;
 pub use search::{CustomerStream, MAX_PAGE_SIZE, MIN_PAGE_SIZE, SearchPage, SearchQuery};
 pub use secret::Secret;
 pub use tls::reqwest_client_builder;
+pub use token_source::{SourcedToken, TokenFuture, TokenSource, TokenSourceError};

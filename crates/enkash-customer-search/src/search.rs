@@ -302,7 +302,7 @@ impl Client {
             .await;
             match result {
                 Err(error) if is_unauthenticated(&error) => {
-                    if let (Auth::Credentials(cache), Some(stale), false) =
+                    if let (Auth::Fetched(cache), Some(stale), false) =
                         (&self.shared.auth, &authorization, refreshed)
                     {
                         tracing::debug!("the token was refused; fetching a fresh one, once");

@@ -18,6 +18,7 @@ mod retries;
 mod schema_snapshots;
 mod search_end_to_end;
 mod spec_conformance;
+mod token_sources;
 mod tolerant_decoding;
 mod tracing_spans;
 mod validation;
