@@ -55,9 +55,12 @@ macro_rules! for_each_generated_type {
             ErrorResponse,
             ErrorType,
             GrantType,
+            RefreshGrantType,
+            RefreshTokenRequest,
             SnakeCaseToken,
             SortDirection,
             TokenError,
+            TokenGrant,
             TokenRequest,
             TokenResponse,
         }

@@ -155,7 +155,7 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
-        pub fn body(self, value: &types::TokenRequest) -> Self {
+        pub fn body(self, value: &types::TokenGrant) -> Self {
             Self(self.0.json_body_obj(value))
         }
     }

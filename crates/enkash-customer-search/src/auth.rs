@@ -132,6 +132,8 @@ impl fmt::Debug for Supply {
 pub(crate) struct FetchedToken {
     pub access_token: Secret,
     pub expires_in: Option<i64>,
+    /// For the refresh grant, when the endpoint gave one.
+    pub refresh_token: Option<Secret>,
 }
 
 /// How long a token is trusted when the response does not say: the 5 minutes the EnKash pages
@@ -149,6 +151,9 @@ enum TokenState {
     Valid {
         authorization: HeaderValue,
         refresh_at: Instant,
+        /// The refresh token that came with it (or with an earlier one), kept after the
+        /// token lapses or is refused.
+        refresh_token: Option<Secret>,
     },
     Rejected(AuthenticationError),
 }
@@ -170,28 +175,31 @@ impl TokenCache {
     }
 
     /// The `Authorization` header to send: the cached token while it is fresh, else the one
-    /// `fetch` gets. The lock is held while fetching, so concurrent callers wait for the one
-    /// fetch instead of each starting their own. A rejection is remembered for good.
+    /// `fetch` gets, given the refresh token kept, if any. The lock is held while fetching,
+    /// so concurrent callers wait for the one fetch instead of each starting their own. A
+    /// rejection is remembered for good.
     pub async fn authorization<F, Fut>(&self, fetch: F) -> Result<HeaderValue, Error>
     where
-        F: FnOnce() -> Fut,
+        F: FnOnce(Option<Secret>) -> Fut,
         Fut: Future<Output = Result<FetchedToken, Error>>,
     {
         let mut state = self.state.lock().await;
-        match &*state {
+        let kept_refresh_token = match &*state {
             TokenState::Valid {
                 authorization,
                 refresh_at,
+                ..
             } if Instant::now() < *refresh_at => return Ok(authorization.clone()),
+            TokenState::Valid { refresh_token, .. } => refresh_token.clone(),
             TokenState::Rejected(earlier) => {
                 return Err(Error::Authentication(Box::new(AuthenticationError {
                     reason: AuthenticationFailure::CredentialsRejectedEarlier,
                     ..earlier.clone()
                 })));
             }
-            _ => {}
-        }
-        match fetch().await {
+            TokenState::Empty => None,
+        };
+        match fetch(kept_refresh_token.clone()).await {
             Ok(token) => {
                 let authorization =
                     sensitive_header(&format!("Bearer {}", token.access_token.expose_secret()))
@@ -208,6 +216,8 @@ impl TokenCache {
                 *state = TokenState::Valid {
                     authorization: authorization.clone(),
                     refresh_at: refresh_deadline(Instant::now(), refresh_after(token.expires_in)),
+                    // A refresh grant need not rotate the refresh token.
+                    refresh_token: token.refresh_token.or(kept_refresh_token),
                 };
                 Ok(authorization)
             }
@@ -222,13 +232,18 @@ impl TokenCache {
     }
 
     /// Forgets `stale` (a token the API refused), unless another caller has already replaced
-    /// it: of many requests refused with one token, only the first causes a new fetch.
+    /// it: of many requests refused with one token, only the first causes a new fetch. Its
+    /// refresh token is kept for that fetch.
     pub async fn invalidate(&self, stale: &HeaderValue) {
         let mut state = self.state.lock().await;
-        if let TokenState::Valid { authorization, .. } = &*state
+        if let TokenState::Valid {
+            authorization,
+            refresh_at,
+            ..
+        } = &mut *state
             && authorization == stale
         {
-            *state = TokenState::Empty;
+            *refresh_at = Instant::now();
         }
     }
 }

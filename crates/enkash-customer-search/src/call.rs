@@ -23,7 +23,7 @@ use crate::hooks::{BodyTooLarge, CallContext, MAX_REDIRECTS, Observed};
 use crate::redact::Secrets;
 use crate::retry::parse_retry_after;
 use crate::token_source::TokenSource;
-use crate::{generated, types};
+use crate::{Secret, generated, types};
 
 /// The most of an unexpected response's body read to look for an error envelope in it.
 const UNEXPECTED_BODY_LIMIT: usize = 64 * 1024;
@@ -201,11 +201,11 @@ pub(crate) async fn authorization(client: &Client) -> Result<Option<HeaderValue>
         Auth::Bearer(header) => Ok(Some(header.clone())),
         Auth::Fetched(cache) => match &cache.supply {
             Supply::Password(credentials) => cache
-                .authorization(|| fetch_token(client, credentials))
+                .authorization(|refresh_token| fetch_token(client, credentials, refresh_token))
                 .await
                 .map(Some),
             Supply::Source(source) => cache
-                .authorization(|| from_source(client, source.as_ref()))
+                .authorization(|_| from_source(client, source.as_ref()))
                 .await
                 .map(Some),
         },
@@ -242,20 +242,54 @@ async fn from_source(client: &Client, source: &dyn TokenSource) -> Result<Fetche
         expires_in: token
             .expires_in
             .map(|lifetime| i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX)),
+        refresh_token: None,
     })
 }
 
-/// One token from the token endpoint. Retried only when the request cannot have reached
-/// the server (a failed connect): an answer lost on the way back may still have counted as
-/// a failed login, and EnKash locks an account after 3.
-async fn fetch_token(client: &Client, credentials: &Credentials) -> Result<FetchedToken, Error> {
-    let basic = credentials.basic_header();
-    let body = types::TokenRequest {
+/// A token from the token endpoint: by the refresh grant when a refresh token was kept, and
+/// by the password grant when there was none or the endpoint refused it (once: a rejected
+/// password is remembered by the cache and never sent again).
+async fn fetch_token(
+    client: &Client,
+    credentials: &Credentials,
+    refresh_token: Option<Secret>,
+) -> Result<FetchedToken, Error> {
+    if let Some(refresh_token) = refresh_token {
+        let form = types::RefreshTokenRequest {
+            client_id: credentials.form_client_id().to_string(),
+            grant_type: types::RefreshGrantType::RefreshToken,
+            refresh_token,
+        };
+        match token_call(client, credentials, form.into()).await {
+            Err(Error::Authentication(refused))
+                if refused.reason == AuthenticationFailure::CredentialsRejected =>
+            {
+                tracing::info!(
+                    message = refused.message.as_deref().unwrap_or(""),
+                    "the refresh token was refused; logging in with the password instead"
+                );
+            }
+            other => return other,
+        }
+    }
+    let form = types::TokenRequest {
         client_id: credentials.form_client_id().to_string(),
         grant_type: types::GrantType::Password,
         password: credentials.password.clone(),
         username: credentials.username.clone(),
     };
+    token_call(client, credentials, form.into()).await
+}
+
+/// One call of the token endpoint with `form`. Retried only when the request cannot have
+/// reached the server (a failed connect): an answer lost on the way back may still have
+/// counted as a failed login, and EnKash locks an account after 3.
+async fn token_call(
+    client: &Client,
+    credentials: &Credentials,
+    form: types::TokenGrant,
+) -> Result<FetchedToken, Error> {
+    let basic = credentials.basic_header();
     // Not bounded by a caller's deadline here: a token fetch is shared by every caller that
     // waits for it, and each caller bounds its own wait.
     let token = with_retries(
@@ -264,10 +298,10 @@ async fn fetch_token(client: &Client, credentials: &Credentials) -> Result<Fetch
         Error::is_connect_failure,
         None,
         || async {
-            // Never follows a redirect: the form holds the password.
+            // Never follows a redirect: the form holds the password or the refresh token.
             let context = client.call_context(Some(basic.clone()));
             let generated = client.generated(&client.shared.token_base_url, context);
-            let result = generated.get_token().body(body.clone()).send().await;
+            let result = generated.get_token().body(form.clone()).send().await;
             token_outcome(result, observed(&generated, &client.secrets)).await
         },
     )
@@ -275,6 +309,9 @@ async fn fetch_token(client: &Client, credentials: &Credentials) -> Result<Fetch
     client
         .secrets
         .remember_token(token.access_token.expose_secret());
+    if let Some(refresh_token) = &token.refresh_token {
+        client.secrets.remember_token(refresh_token.expose_secret());
+    }
     Ok(token)
 }
 
@@ -422,9 +459,13 @@ async fn token_outcome(
     };
     match result {
         Ok(response) => {
-            let (access_token, expires_in) = match response.into_inner() {
-                types::TokenResponse::SnakeCaseToken(t) => (t.access_token, t.expires_in),
-                types::TokenResponse::CamelCaseToken(t) => (t.access_token, t.expires_in),
+            let (access_token, expires_in, refresh_token) = match response.into_inner() {
+                types::TokenResponse::SnakeCaseToken(t) => {
+                    (t.access_token, t.expires_in, t.refresh_token)
+                }
+                types::TokenResponse::CamelCaseToken(t) => {
+                    (t.access_token, t.expires_in, t.refresh_token)
+                }
             };
             if access_token.is_empty() {
                 return Err(authentication(
@@ -436,6 +477,8 @@ async fn token_outcome(
             Ok(FetchedToken {
                 access_token,
                 expires_in: expires_in.map(|seconds| seconds.get()),
+                // An empty one is no refresh token.
+                refresh_token: refresh_token.filter(|t| !t.expose_secret().is_empty()),
             })
         }
         Err(GeneratedError::ErrorResponse(response)) => {

@@ -157,6 +157,12 @@ pub const ERROR_RESPONSE_PROPERTIES: &[&str] = &[
     "requestId",
     "timestamp",
 ];
+/// The properties of `RefreshTokenRequest`, in alphabetical order.
+pub const REFRESH_TOKEN_REQUEST_PROPERTIES: &[&str] = &[
+    "clientId",
+    "grant_type",
+    "refresh_token",
+];
 /// The properties of `SnakeCaseToken`, in alphabetical order.
 pub const SNAKE_CASE_TOKEN_PROPERTIES: &[&str] = &[
     "access_token",

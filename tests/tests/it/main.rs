@@ -14,6 +14,7 @@ mod errors;
 mod hostile_servers;
 mod pagination;
 mod prism_contract;
+mod refresh_grant;
 mod retries;
 mod schema_snapshots;
 mod search_end_to_end;

@@ -2,7 +2,7 @@
 //! lockout after 3 consecutive failed attempts. The rules are documented on
 //! [the `sandbox` module](super#the-token-call).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -39,6 +39,12 @@ struct AuthState {
     tokens: HashMap<String, Option<Instant>>,
     /// Consecutive failed attempts by lower-cased username.
     failures: HashMap<String, u32>,
+    /// The refresh tokens issued and not used yet (each is good for one refresh).
+    refresh_tokens: HashSet<String>,
+    /// Password grants answered with a token or a rejection.
+    password_logins: usize,
+    /// Refresh grants answered with a token or a rejection.
+    refresh_grants: usize,
 }
 
 /// Why a bearer token was refused.
@@ -92,6 +98,18 @@ impl Auth {
         }
     }
 
+    /// How many password grants and refresh grants were answered (not counting faults or
+    /// malformed forms).
+    pub fn grants(&self) -> (usize, usize) {
+        let state = self.state();
+        (state.password_logins, state.refresh_grants)
+    }
+
+    /// Forgets every refresh token issued, as a server that revoked them would.
+    pub fn revoke_refresh_tokens(&self) {
+        self.state().refresh_tokens.clear();
+    }
+
     /// `expires_in`: the lifetime in whole seconds, rounded down so that a client refreshes
     /// before the sandbox stops accepting the token.
     fn expires_in(&self) -> u64 {
@@ -119,7 +137,10 @@ pub(crate) fn token(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Respon
         return token_fault(fault, headers, body);
     }
     let form = match parse_form(headers, body) {
-        Ok(form) => form,
+        Ok(types::TokenGrant::TokenRequest(form)) => form,
+        Ok(types::TokenGrant::RefreshTokenRequest(form)) => {
+            return refresh(shared, headers, &form);
+        }
         Err(description) => {
             return token_error(StatusCode::BAD_REQUEST, "invalid_request", &description);
         }
@@ -127,6 +148,7 @@ pub(crate) fn token(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Respon
     let auth = &shared.auth;
     let account = form.username.to_lowercase();
     let mut state = auth.state();
+    state.password_logins += 1;
     let failures = state.failures.get(&account).copied().unwrap_or(0);
     if failures >= LOCKOUT_AFTER {
         return token_error(
@@ -146,8 +168,46 @@ pub(crate) fn token(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Respon
     }
     state.failures.remove(&account);
     drop(state);
+    issue(shared)
+}
+
+/// Answers the refresh grant: a refresh token issued before and not used yet, with this
+/// sandbox's client id and secret, is exchanged for a new token and a new refresh token.
+/// A refused refresh does not count towards the lockout: no password was sent.
+fn refresh(shared: &Shared, headers: &HeaderMap, form: &types::RefreshTokenRequest) -> Response {
+    let client = basic_credentials(headers)
+        .is_some_and(|(id, secret)| id == SANDBOX_CLIENT_ID && secret == SANDBOX_CLIENT_SECRET)
+        && form.client_id == SANDBOX_CLIENT_ID;
+    let mut state = shared.auth.state();
+    state.refresh_grants += 1;
+    if !client {
+        return token_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Bad client credentials",
+        );
+    }
+    if !state
+        .refresh_tokens
+        .remove(form.refresh_token.expose_secret())
+    {
+        return token_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "Invalid refresh token",
+        );
+    }
+    drop(state);
+    issue(shared)
+}
+
+/// A new access token and refresh token, in Spring OAuth2's shape.
+fn issue(shared: &Shared) -> Response {
+    let auth = &shared.auth;
     let access_token = rng::uuid();
     auth.register(access_token.clone(), false);
+    let refresh_token = rng::uuid();
+    auth.state().refresh_tokens.insert(refresh_token.clone());
     let expires_in = if shared.faults.string_numbers_in_token_on() {
         json!(auth.expires_in().to_string())
     } else {
@@ -158,6 +218,7 @@ pub(crate) fn token(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Respon
         &json!({
             "access_token": access_token,
             "token_type": "bearer",
+            "refresh_token": refresh_token,
             "expires_in": expires_in,
             "scope": "read write",
         }),
@@ -171,7 +232,13 @@ fn token_fault(fault: TokenFault, headers: &HeaderMap, body: &[u8]) -> Response 
         TokenFault::Redirect(status, location) => broken_bodies::redirect(status, &location),
         TokenFault::EchoCredentials => {
             let (username, password) = match parse_form(headers, body) {
-                Ok(form) => (form.username, form.password.expose_secret().to_string()),
+                Ok(types::TokenGrant::TokenRequest(form)) => {
+                    (form.username, form.password.expose_secret().to_string())
+                }
+                Ok(types::TokenGrant::RefreshTokenRequest(form)) => (
+                    String::new(),
+                    form.refresh_token.expose_secret().to_string(),
+                ),
                 Err(_) => Default::default(),
             };
             let (id, secret) = basic_credentials(headers).unwrap_or_default();
@@ -194,7 +261,7 @@ fn token_fault(fault: TokenFault, headers: &HeaderMap, body: &[u8]) -> Response 
 /// The form as the generated `TokenRequest`, or the `error_description` of a 400: a field
 /// missing or given twice, a `grant_type` other than `password` (fields it does not have are
 /// ignored).
-fn parse_form(headers: &HeaderMap, body: &[u8]) -> Result<types::TokenRequest, String> {
+fn parse_form(headers: &HeaderMap, body: &[u8]) -> Result<types::TokenGrant, String> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -44,8 +44,10 @@
 //! # The token call
 //! | request | answer |
 //! |---|---|
-//! | form with `grant_type=password`, `username`, `password`, `clientId`, and `Authorization: Basic base64(clientId:clientSecret)`, all the sandbox's | 200 `{"access_token","token_type":"bearer","expires_in":<token lifetime in whole seconds>,"scope":"read write"}` |
-//! | not `application/x-www-form-urlencoded`, not decodable, one of the four fields missing or given twice, `grant_type` not `password` (other fields are ignored) | 400 `{"error":"invalid_request","error_description":"…"}`; not counted as a failed attempt |
+//! | form with `grant_type=password`, `username`, `password`, `clientId`, and `Authorization: Basic base64(clientId:clientSecret)`, all the sandbox's | 200 `{"access_token","token_type":"bearer","refresh_token","expires_in":<token lifetime in whole seconds>,"scope":"read write"}` |
+//! | form with `grant_type=refresh_token`, a `refresh_token` issued and not used yet, the sandbox's `clientId` and Basic header (the refresh grant, assumed) | 200 as above, with a new refresh token (each is good once) |
+//! | the refresh grant with an unknown, used or revoked ([`Sandbox::revoke_refresh_tokens`]) refresh token | 400 `{"error":"invalid_grant","error_description":"Invalid refresh token"}`; not a failed attempt (no password was sent) |
+//! | not `application/x-www-form-urlencoded`, not decodable as either grant's form (a field missing, `grant_type` neither `password` nor `refresh_token`; other fields are ignored) | 400 `{"error":"invalid_request","error_description":"…"}`; not counted as a failed attempt |
 //! | the username's account is locked | 401 `{"error":"invalid_grant","error_description":"User account is locked"}`, whatever the password |
 //! | Basic header missing or wrong, `clientId`, username or password wrong | 401 `{"error":"invalid_grant","error_description":"Bad credentials"}`; one failed attempt for that username |
 //!
@@ -262,6 +264,18 @@ impl Sandbox {
     /// outcome.
     pub fn token_requests(&self) -> usize {
         self.shared.token_requests.load(Ordering::SeqCst)
+    }
+
+    /// How many password grants and how many refresh grants the token endpoint has answered
+    /// (with a token or a rejection; faults and malformed forms not counted).
+    pub fn grants(&self) -> (usize, usize) {
+        self.shared.auth.grants()
+    }
+
+    /// Forgets every refresh token issued so far, as a server that revoked them would: the
+    /// next refresh grant with one is refused (`invalid_grant`).
+    pub fn revoke_refresh_tokens(&self) {
+        self.shared.auth.revoke_refresh_tokens();
     }
 
     /// How many requests `POST /api/v0/customer/search` has received since the start,

@@ -801,6 +801,73 @@ impl ::std::convert::TryFrom<::std::string::String> for GrantType {
         value.parse()
     }
 }
+///The OAuth2 refresh grant (assumed).
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd
+)]
+pub enum RefreshGrantType {
+    #[serde(rename = "refresh_token")]
+    RefreshToken,
+}
+impl ::std::fmt::Display for RefreshGrantType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::RefreshToken => f.write_str("refresh_token"),
+        }
+    }
+}
+impl ::std::str::FromStr for RefreshGrantType {
+    type Err = self::error::ConversionError;
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "refresh_token" => Ok(Self::RefreshToken),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for RefreshGrantType {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for RefreshGrantType {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+///Assumed: the form fields of OAuth2's refresh grant, with the company id as in the password grant. The client id and secret go in the `Authorization` header.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct RefreshTokenRequest {
+    ///The EnKash company id (`CEK…`).
+    #[serde(rename = "clientId")]
+    pub client_id: ::std::string::String,
+    ///Always `refresh_token`.
+    pub grant_type: RefreshGrantType,
+    ///The refresh token of an earlier token response.
+    pub refresh_token: ::std::string::String,
+}
+impl RefreshTokenRequest {
+    pub fn builder() -> builder::RefreshTokenRequest {
+        Default::default()
+    }
+}
 ///The Spring OAuth2 shape of the token response. Assumed nullable throughout.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SnakeCaseToken {
@@ -809,7 +876,7 @@ pub struct SnakeCaseToken {
     ///Seconds until the token expires. The pages say "valid for 5 minutes" while their example shows 86399; this value is what counts. Assumed: it may come as a string of digits (`"86399"`), as some OAuth servers and gateways send it.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub expires_in: ::std::option::Option<i64>,
-    ///A refresh token; EnKash documents no refresh call.
+    ///A refresh token, for the refresh grant of the same endpoint (assumed; EnKash documents no refresh call).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub refresh_token: ::std::option::Option<::std::string::String>,
     ///Granted scopes.
@@ -892,6 +959,23 @@ pub struct TokenError {
 impl TokenError {
     pub fn builder() -> builder::TokenError {
         Default::default()
+    }
+}
+///The form of the token call: the documented password grant, or the assumed refresh grant.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(untagged)]
+pub enum TokenGrant {
+    TokenRequest(TokenRequest),
+    RefreshTokenRequest(RefreshTokenRequest),
+}
+impl ::std::convert::From<TokenRequest> for TokenGrant {
+    fn from(value: TokenRequest) -> Self {
+        Self::TokenRequest(value)
+    }
+}
+impl ::std::convert::From<RefreshTokenRequest> for TokenGrant {
+    fn from(value: RefreshTokenRequest) -> Self {
+        Self::RefreshTokenRequest(value)
     }
 }
 ///The form fields of the token call. The client id and secret go in the `Authorization` header, not here.
@@ -2818,6 +2902,86 @@ pub mod builder {
                 error_type: Ok(value.error_type),
                 request_id: Ok(value.request_id),
                 timestamp: Ok(value.timestamp),
+            }
+        }
+    }
+    #[derive(Clone, Debug)]
+    pub struct RefreshTokenRequest {
+        client_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+        grant_type: ::std::result::Result<
+            super::RefreshGrantType,
+            ::std::string::String,
+        >,
+        refresh_token: ::std::result::Result<
+            ::std::string::String,
+            ::std::string::String,
+        >,
+    }
+    impl ::std::default::Default for RefreshTokenRequest {
+        fn default() -> Self {
+            Self {
+                client_id: Err("no value supplied for client_id".to_string()),
+                grant_type: Err("no value supplied for grant_type".to_string()),
+                refresh_token: Err("no value supplied for refresh_token".to_string()),
+            }
+        }
+    }
+    impl RefreshTokenRequest {
+        pub fn client_id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.client_id = value
+                .try_into()
+                .map_err(|e| {
+                    format!("error converting supplied value for client_id: {e}")
+                });
+            self
+        }
+        pub fn grant_type<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<super::RefreshGrantType>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.grant_type = value
+                .try_into()
+                .map_err(|e| {
+                    format!("error converting supplied value for grant_type: {e}")
+                });
+            self
+        }
+        pub fn refresh_token<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.refresh_token = value
+                .try_into()
+                .map_err(|e| {
+                    format!("error converting supplied value for refresh_token: {e}")
+                });
+            self
+        }
+    }
+    impl ::std::convert::TryFrom<RefreshTokenRequest> for super::RefreshTokenRequest {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: RefreshTokenRequest,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                client_id: value.client_id?,
+                grant_type: value.grant_type?,
+                refresh_token: value.refresh_token?,
+            })
+        }
+    }
+    impl ::std::convert::From<super::RefreshTokenRequest> for RefreshTokenRequest {
+        fn from(value: super::RefreshTokenRequest) -> Self {
+            Self {
+                client_id: Ok(value.client_id),
+                grant_type: Ok(value.grant_type),
+                refresh_token: Ok(value.refresh_token),
             }
         }
     }
