@@ -67,6 +67,11 @@ pub struct ConnectionArgs {
     )]
     pub token: Option<String>,
 
+    /// A file holding a bearer token (a vault agent's or a sidecar's), read again whenever
+    /// the token is a minute old or EnKash refuses it. Never printed.
+    #[arg(long, global = true, value_name = "FILE", conflicts_with = "token")]
+    pub token_file: Option<PathBuf>,
+
     /// The API client id, for the password grant (with ENKASH_CLIENT_SECRET, --username and
     /// ENKASH_PASSWORD)
     #[arg(long, global = true, env = CLIENT_ID_VAR, value_name = "ID")]

@@ -2,7 +2,10 @@
 //! says what is missing. No secret appears in any message.
 
 use enkash_customer_search::env::{CLIENT_ID_VAR, CLIENT_SECRET_VAR, PASSWORD_VAR, USERNAME_VAR};
-use enkash_customer_search::{Client, ClientBuilder, Credentials, RetryPolicy};
+use enkash_customer_search::{
+    Client, ClientBuilder, Credentials, RetryPolicy, SourcedToken, TokenFuture, TokenSource,
+    TokenSourceError,
+};
 use enkash_customer_search_mock::Sandbox;
 
 use crate::CliError;
@@ -60,6 +63,8 @@ fn builder(
     }
     if let Some(token) = present(args.token.clone()) {
         builder = builder.bearer_token(token);
+    } else if let Some(path) = &args.token_file {
+        builder = builder.token_source(TokenFile(path.clone()));
     } else {
         let parts = [
             (
@@ -97,6 +102,31 @@ fn builder(
         }
     }
     Ok(tuned(builder, args))
+}
+
+/// `--token-file`: a token re-read from its file when it is a minute old or refused.
+struct TokenFile(std::path::PathBuf);
+
+/// How long a token read from a file is used before the file is read again.
+const TOKEN_FILE_LIFETIME: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl TokenSource for TokenFile {
+    fn token(&self) -> TokenFuture<'_> {
+        Box::pin(async move {
+            // A small file, read rarely: no need for an async read.
+            let text = std::fs::read_to_string(&self.0).map_err(|e| {
+                TokenSourceError::unavailable(format!("--token-file {}: {e}", self.0.display()))
+            })?;
+            let token = text.trim();
+            if token.is_empty() {
+                return Err(TokenSourceError::unavailable(format!(
+                    "--token-file {} is empty",
+                    self.0.display()
+                )));
+            }
+            Ok(SourcedToken::new(token).expires_in(TOKEN_FILE_LIFETIME))
+        })
+    }
 }
 
 /// `builder` with the timeout and retries of `args`.

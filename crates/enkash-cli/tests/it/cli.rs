@@ -1031,3 +1031,38 @@ fn the_deadline_ends_a_call_the_server_keeps_asking_to_wait() {
     );
     assert_eq!(sandbox.search_requests(), 1);
 }
+
+#[test]
+fn a_token_file_is_a_token_source() {
+    let sandbox = TestSandbox::start(5);
+    let dir = std::env::temp_dir().join(format!("enkash-token-file-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("token");
+    std::fs::write(&file, format!("{}\n", sandbox.token())).unwrap();
+    let output = stdout_of(
+        enkash()
+            .args(["--base-url", &sandbox.url(), "--token-file"])
+            .arg(&file)
+            .args(["customers", "search", "--format", "ndjson"]),
+    );
+    assert_eq!(output.lines().count(), 5);
+    assert_eq!(sandbox.token_requests(), 0);
+
+    // An empty or missing file: an authentication failure (exit 4) that names the file, and
+    // nothing sent.
+    std::fs::write(&file, "  \n").unwrap();
+    let missing = dir.join("missing");
+    for path in [&file, &missing] {
+        let assert = enkash()
+            .args(["--base-url", &sandbox.url(), "--token-file"])
+            .arg(path)
+            .args(["customers", "search"])
+            .assert()
+            .code(4);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert!(stderr.contains("the token source had no token"), "{stderr}");
+        assert!(stderr.contains(&path.display().to_string()), "{stderr}");
+    }
+    assert_eq!(sandbox.search_requests(), 1, "only the search with the good token");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
