@@ -149,6 +149,7 @@ pub fn generate(root: &Path, target: &Target) -> Result<Vec<GeneratedFile>> {
     )?;
     let mut client = parse(tokens)?;
     gate_derive(&mut client.items, JSON_SCHEMA_DERIVE, SCHEMARS_FEATURE);
+    crate::unknown_fields::default_to_empty(&mut client.items);
     let mut files = vec![
         GeneratedFile {
             path: format!("{}/src/generated.rs", target.crate_dir),

@@ -12,6 +12,7 @@ mod lint;
 mod spec_checks;
 mod spec_constants;
 mod type_substitutions;
+mod unknown_fields;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

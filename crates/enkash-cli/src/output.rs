@@ -235,15 +235,15 @@ mod tests {
     use super::*;
 
     fn customer(id: &str, name: &str) -> CustomerResponse {
-        CustomerResponse {
-            customer_id: Some(id.into()),
-            legal_name: Some(name.into()),
-            net_amount: Some(1250.5),
-            dso_median: Some(42.0),
-            active: Some(true),
-            branch_codes: Some(vec!["MUM-01".into(), "PUN \"2\"".into()]),
-            ..Default::default()
-        }
+        CustomerResponse::builder()
+            .customer_id(id.to_string())
+            .legal_name(name.to_string())
+            .net_amount(1250.5)
+            .dso_median(42.0)
+            .active(true)
+            .branch_codes(vec!["MUM-01".to_string(), "PUN \"2\"".to_string()])
+            .try_into()
+            .unwrap()
     }
 
     fn render(format: Format, shape: Shape, customers: &[CustomerResponse]) -> String {

@@ -61,8 +61,9 @@ pub mod types {
         }
     }
     ///A person to contact at the customer. Assumed nullable throughout, as a Spring/Jackson service may send `null` for unset fields.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(Default)]
     pub struct CustomerKeyContact {
         ///Id of the user who created the contact.
         #[serde(
@@ -129,6 +130,8 @@ pub mod types {
         ///Whether reminders go to the contact by WhatsApp.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub whatsapp_enabled: ::std::option::Option<bool>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CustomerKeyContact {
         pub fn builder() -> builder::CustomerKeyContact {
@@ -215,8 +218,9 @@ pub mod types {
         }
     }
     ///A payment reminder set up for the customer. Assumed nullable throughout, as a Spring/Jackson service may send `null` for unset fields.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(Default)]
     pub struct CustomerReminder {
         ///Id of the customer the reminder belongs to.
         #[serde(
@@ -257,6 +261,8 @@ pub mod types {
         ///The collection stage the reminder belongs to; values are not documented.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub stage: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CustomerReminder {
         pub fn builder() -> builder::CustomerReminder {
@@ -264,8 +270,9 @@ pub mod types {
         }
     }
     ///One customer. Assumed nullable throughout, as a Spring/Jackson service may send `null` for unset fields.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[derive(Default)]
     pub struct CustomerResponse {
         ///The customer's bank account number.
         #[serde(
@@ -439,6 +446,8 @@ pub mod types {
         ///Warnings about the customer's record.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub warnings: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CustomerResponse {
         pub fn builder() -> builder::CustomerResponse {
@@ -1226,6 +1235,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CustomerKeyContact {
             fn default() -> Self {
@@ -1244,6 +1257,7 @@ pub mod types {
                     name: Ok(Default::default()),
                     sms_enabled: Ok(Default::default()),
                     whatsapp_enabled: Ok(Default::default()),
+                    extra: Ok(::std::default::Default::default()),
                 }
             }
         }
@@ -1424,6 +1438,20 @@ pub mod types {
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<CustomerKeyContact> for super::CustomerKeyContact {
             type Error = super::error::ConversionError;
@@ -1445,6 +1473,7 @@ pub mod types {
                     name: value.name?,
                     sms_enabled: value.sms_enabled?,
                     whatsapp_enabled: value.whatsapp_enabled?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -1465,6 +1494,7 @@ pub mod types {
                     name: Ok(value.name),
                     sms_enabled: Ok(value.sms_enabled),
                     whatsapp_enabled: Ok(value.whatsapp_enabled),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -1564,6 +1594,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CustomerReminder {
             fn default() -> Self {
@@ -1575,6 +1609,7 @@ pub mod types {
                     reminder_time: Ok(Default::default()),
                     reminder_type: Ok(Default::default()),
                     stage: Ok(Default::default()),
+                    extra: Ok(::std::default::Default::default()),
                 }
             }
         }
@@ -1669,6 +1704,20 @@ pub mod types {
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<CustomerReminder> for super::CustomerReminder {
             type Error = super::error::ConversionError;
@@ -1683,6 +1732,7 @@ pub mod types {
                     reminder_time: value.reminder_time?,
                     reminder_type: value.reminder_type?,
                     stage: value.stage?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -1696,6 +1746,7 @@ pub mod types {
                     reminder_time: Ok(value.reminder_time),
                     reminder_type: Ok(value.reminder_type),
                     stage: Ok(value.stage),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -1822,6 +1873,10 @@ pub mod types {
                 ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CustomerResponse {
             fn default() -> Self {
@@ -1857,6 +1912,7 @@ pub mod types {
                     state: Ok(Default::default()),
                     unique_ref_no: Ok(Default::default()),
                     warnings: Ok(Default::default()),
+                    extra: Ok(::std::default::Default::default()),
                 }
             }
         }
@@ -2261,6 +2317,20 @@ pub mod types {
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<CustomerResponse> for super::CustomerResponse {
             type Error = super::error::ConversionError;
@@ -2299,6 +2369,7 @@ pub mod types {
                     state: value.state?,
                     unique_ref_no: value.unique_ref_no?,
                     warnings: value.warnings?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -2336,6 +2407,7 @@ pub mod types {
                     state: Ok(value.state),
                     unique_ref_no: Ok(value.unique_ref_no),
                     warnings: Ok(value.warnings),
+                    extra: Ok(value.extra),
                 }
             }
         }

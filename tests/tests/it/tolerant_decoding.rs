@@ -208,7 +208,8 @@ async fn null_for_every_field_decodes() {
     let page = search(200, body).await.expect("nulls decode");
 
     assert_eq!(page.customers.len(), 2);
-    assert_eq!(page.customers[0], types::CustomerResponse::default());
+    let blank: types::CustomerResponse = types::CustomerResponse::builder().try_into().unwrap();
+    assert_eq!(page.customers[0], blank);
     let nested = &page.customers[1];
     let contacts = nested.customer_key_contacts.as_ref().expect("the contacts");
     assert_eq!(contacts.len(), 1);
@@ -218,10 +219,11 @@ async fn null_for_every_field_decodes() {
             name: None,
             ..contacts[0].clone()
         },
-        types::CustomerKeyContact::default()
+        types::CustomerKeyContact::builder().try_into().unwrap()
     );
     let reminders = nested.customer_reminders.as_ref().expect("the reminders");
-    assert_eq!(reminders.as_slice(), [types::CustomerReminder::default()]);
+    let blank: types::CustomerReminder = types::CustomerReminder::builder().try_into().unwrap();
+    assert_eq!(reminders.as_slice(), [blank]);
     assert_eq!(page.records_count, None);
     assert_eq!(page.response_code, None);
     assert_eq!(page.error_response, None);
@@ -241,7 +243,7 @@ async fn null_data_is_an_empty_page() {
 }
 
 #[tokio::test]
-async fn unknown_fields_anywhere_are_ignored() {
+async fn unknown_fields_decode_and_a_customers_are_kept_as_sent() {
     let plain = search(200, spec_example("CustomerSearchPage"))
         .await
         .expect("the vendor example");
@@ -254,15 +256,47 @@ async fn unknown_fields_anywhere_are_ignored() {
     customer["gstDetails"] = json!([{ "gstin": "27AAPFU0939F1ZV", "verified": true }]);
     customer["customerKeyContacts"][0]["linkedIn"] = json!({ "url": null, "followers": 12 });
     customer["customerReminders"][0]["channel"] = json!(["SMS", 3]);
+    let sent = customer.clone();
 
     let page = search(200, body).await.expect("extra fields decode");
 
-    assert_eq!(page.customers, plain.customers);
     assert_eq!(page.records_count, Some(1));
     assert_eq!(page.response_message.as_deref(), Some("SUCCESS"));
-    // Ignored means not kept either: the customer writes back without them.
-    let reencoded = serde_json::to_value(&page.customers[0]).unwrap();
-    assert!(reencoded.get("loyaltyTier").is_none(), "{reencoded}");
+    // A customer's fields the spec lacks are kept, at every level, with the values sent.
+    let customer = &page.customers[0];
+    assert_eq!(
+        customer.extra.keys().collect::<Vec<_>>(),
+        ["gstDetails", "loyaltyTier"]
+    );
+    assert_eq!(customer.extra["loyaltyTier"], "GOLD");
+    let contact = &customer.customer_key_contacts.as_ref().unwrap()[0];
+    assert_eq!(
+        contact.extra["linkedIn"],
+        json!({ "url": null, "followers": 12 })
+    );
+    let reminder = &customer.customer_reminders.as_ref().unwrap()[0];
+    assert_eq!(reminder.extra["channel"], json!(["SMS", 3]));
+    // Everything else is what the plain page gave.
+    let mut known = customer.clone();
+    known.extra.clear();
+    for contact in known.customer_key_contacts.iter_mut().flatten() {
+        contact.extra.clear();
+    }
+    for reminder in known.customer_reminders.iter_mut().flatten() {
+        reminder.extra.clear();
+    }
+    assert_eq!(known, plain.customers[0]);
+    // Written back (as the CLI's ndjson does), the unknown fields are what was sent, integers
+    // still integers.
+    let written = serde_json::to_value(customer).unwrap();
+    for pointer in [
+        "/loyaltyTier",
+        "/gstDetails",
+        "/customerKeyContacts/0/linkedIn",
+        "/customerReminders/0/channel",
+    ] {
+        assert_eq!(written.pointer(pointer), sent.pointer(pointer), "{pointer}");
+    }
 }
 
 #[tokio::test]

@@ -353,7 +353,30 @@ fn unknown_enum_values_and_offsetless_timestamps_print_as_sent() {
     let first: Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
     let created_on = first["createdOn"].as_str().unwrap();
     assert!(!created_on.ends_with('Z'), "{created_on}");
+    // A field the spec does not know is printed as it came.
+    assert_eq!(first["gstFilingStatus"], "REGULAR");
     assert_eq!(ids_of_ndjson(&out), dataset_ids(&sandbox));
+
+    // So is it in the json format, and not in csv (its columns are the spec's).
+    let json: Value = serde_json::from_str(&stdout_of(sandbox.enkash_with_token().args([
+        "customers",
+        "search",
+        "--limit",
+        "2",
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+    assert_eq!(json["customers"][1]["gstFilingStatus"], "REGULAR");
+    let csv = stdout_of(sandbox.enkash_with_token().args([
+        "customers",
+        "search",
+        "--limit",
+        "2",
+        "--format",
+        "csv",
+    ]));
+    assert!(!csv.contains("gstFilingStatus"), "{csv}");
 }
 
 #[test]
@@ -1063,6 +1086,10 @@ fn a_token_file_is_a_token_source() {
         assert!(stderr.contains("the token source had no token"), "{stderr}");
         assert!(stderr.contains(&path.display().to_string()), "{stderr}");
     }
-    assert_eq!(sandbox.search_requests(), 1, "only the search with the good token");
+    assert_eq!(
+        sandbox.search_requests(),
+        1,
+        "only the search with the good token"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

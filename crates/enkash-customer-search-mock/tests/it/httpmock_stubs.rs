@@ -23,11 +23,11 @@ async fn a_stub_matches_the_filters_and_query_the_client_sends() {
         customer_status: Some(types::CustomerStatusFilter::Active),
         ..Default::default()
     };
-    let customer = types::CustomerResponse {
-        customer_id: Some("KC0000000000000A".into()),
-        legal_name: Some("Shree Ganesh Traders".into()),
-        ..Default::default()
-    };
+    let customer: types::CustomerResponse = types::CustomerResponse::builder()
+        .customer_id("KC0000000000000A".to_string())
+        .legal_name("Shree Ganesh Traders".to_string())
+        .try_into()
+        .unwrap();
     let mock = server.search_customer(|when, then| {
         when.limit(std::num::NonZeroU32::new(25))
             .offset(50)

@@ -919,10 +919,10 @@ async fn null_fields_decode() {
     assert_eq!(page.customers.len(), 20);
     for customer in &page.customers {
         assert!(customer.customer_id.is_some());
-        let blank = types::CustomerResponse {
-            customer_id: customer.customer_id.clone(),
-            ..Default::default()
-        };
+        let blank: types::CustomerResponse = types::CustomerResponse::builder()
+            .customer_id(customer.customer_id.clone())
+            .try_into()
+            .unwrap();
         assert_eq!(customer, &blank);
     }
     sandbox.faults().reset();

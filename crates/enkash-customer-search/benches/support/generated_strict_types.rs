@@ -53,7 +53,7 @@ impl CamelCaseToken {
     }
 }
 ///A person to contact at the customer. Assumed nullable throughout, as a Spring/Jackson service may send `null` for unset fields.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CustomerKeyContact {
     ///Id of the user who created the contact.
     #[serde(
@@ -118,6 +118,8 @@ pub struct CustomerKeyContact {
     ///Whether reminders go to the contact by WhatsApp.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub whatsapp_enabled: ::std::option::Option<bool>,
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl CustomerKeyContact {
     pub fn builder() -> builder::CustomerKeyContact {
@@ -202,7 +204,7 @@ impl CustomerPage {
     }
 }
 ///A payment reminder set up for the customer. Assumed nullable throughout, as a Spring/Jackson service may send `null` for unset fields.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CustomerReminder {
     ///Id of the customer the reminder belongs to.
     #[serde(
@@ -243,6 +245,8 @@ pub struct CustomerReminder {
     ///The collection stage the reminder belongs to; values are not documented.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub stage: ::std::option::Option<::std::string::String>,
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl CustomerReminder {
     pub fn builder() -> builder::CustomerReminder {
@@ -250,7 +254,7 @@ impl CustomerReminder {
     }
 }
 ///One customer. Assumed nullable throughout, as a Spring/Jackson service may send `null` for unset fields.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CustomerResponse {
     ///The customer's bank account number.
     #[serde(
@@ -416,6 +420,8 @@ pub struct CustomerResponse {
     ///Warnings about the customer's record.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub warnings: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl CustomerResponse {
     pub fn builder() -> builder::CustomerResponse {
@@ -1175,6 +1181,10 @@ pub mod builder {
             ::std::option::Option<bool>,
             ::std::string::String,
         >,
+        extra: ::std::result::Result<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            ::std::string::String,
+        >,
     }
     impl ::std::default::Default for CustomerKeyContact {
         fn default() -> Self {
@@ -1193,6 +1203,7 @@ pub mod builder {
                 name: Ok(Default::default()),
                 sms_enabled: Ok(Default::default()),
                 whatsapp_enabled: Ok(Default::default()),
+                extra: Err("no value supplied for extra".to_string()),
             }
         }
     }
@@ -1365,6 +1376,18 @@ pub mod builder {
                 });
             self
         }
+        pub fn extra<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.extra = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for extra: {e}"));
+            self
+        }
     }
     impl ::std::convert::TryFrom<CustomerKeyContact> for super::CustomerKeyContact {
         type Error = super::error::ConversionError;
@@ -1386,6 +1409,7 @@ pub mod builder {
                 name: value.name?,
                 sms_enabled: value.sms_enabled?,
                 whatsapp_enabled: value.whatsapp_enabled?,
+                extra: value.extra?,
             })
         }
     }
@@ -1406,6 +1430,7 @@ pub mod builder {
                 name: Ok(value.name),
                 sms_enabled: Ok(value.sms_enabled),
                 whatsapp_enabled: Ok(value.whatsapp_enabled),
+                extra: Ok(value.extra),
             }
         }
     }
@@ -1503,6 +1528,10 @@ pub mod builder {
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
         >,
+        extra: ::std::result::Result<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            ::std::string::String,
+        >,
     }
     impl ::std::default::Default for CustomerReminder {
         fn default() -> Self {
@@ -1514,6 +1543,7 @@ pub mod builder {
                 reminder_time: Ok(Default::default()),
                 reminder_type: Ok(Default::default()),
                 stage: Ok(Default::default()),
+                extra: Err("no value supplied for extra".to_string()),
             }
         }
     }
@@ -1604,6 +1634,18 @@ pub mod builder {
                 .map_err(|e| format!("error converting supplied value for stage: {e}"));
             self
         }
+        pub fn extra<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.extra = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for extra: {e}"));
+            self
+        }
     }
     impl ::std::convert::TryFrom<CustomerReminder> for super::CustomerReminder {
         type Error = super::error::ConversionError;
@@ -1618,6 +1660,7 @@ pub mod builder {
                 reminder_time: value.reminder_time?,
                 reminder_type: value.reminder_type?,
                 stage: value.stage?,
+                extra: value.extra?,
             })
         }
     }
@@ -1631,6 +1674,7 @@ pub mod builder {
                 reminder_time: Ok(value.reminder_time),
                 reminder_type: Ok(value.reminder_type),
                 stage: Ok(value.stage),
+                extra: Ok(value.extra),
             }
         }
     }
@@ -1757,6 +1801,10 @@ pub mod builder {
             ::std::option::Option<::std::vec::Vec<::std::string::String>>,
             ::std::string::String,
         >,
+        extra: ::std::result::Result<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            ::std::string::String,
+        >,
     }
     impl ::std::default::Default for CustomerResponse {
         fn default() -> Self {
@@ -1792,6 +1840,7 @@ pub mod builder {
                 state: Ok(Default::default()),
                 unique_ref_no: Ok(Default::default()),
                 warnings: Ok(Default::default()),
+                extra: Err("no value supplied for extra".to_string()),
             }
         }
     }
@@ -2176,6 +2225,18 @@ pub mod builder {
                 });
             self
         }
+        pub fn extra<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.extra = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for extra: {e}"));
+            self
+        }
     }
     impl ::std::convert::TryFrom<CustomerResponse> for super::CustomerResponse {
         type Error = super::error::ConversionError;
@@ -2214,6 +2275,7 @@ pub mod builder {
                 state: value.state?,
                 unique_ref_no: value.unique_ref_no?,
                 warnings: value.warnings?,
+                extra: value.extra?,
             })
         }
     }
@@ -2251,6 +2313,7 @@ pub mod builder {
                 state: Ok(value.state),
                 unique_ref_no: Ok(value.unique_ref_no),
                 warnings: Ok(value.warnings),
+                extra: Ok(value.extra),
             }
         }
     }
