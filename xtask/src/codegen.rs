@@ -105,7 +105,11 @@ pub fn generate(root: &Path, target: &Target) -> Result<Vec<GeneratedFile>> {
         .map_err(|e| format!("{} is not valid YAML: {e}", target.spec))?;
     spec_checks::check_spec(target.spec, &document)?;
     // What the types cannot carry, read off the curated document itself.
-    let constants = parse_text(&spec_constants::generate(&document)?)?;
+    let constants = parse_text(&format!(
+        "{}{}",
+        spec_constants::generate(&document)?,
+        crate::wire_shapes::generate(&document)?
+    ))?;
     let setters = match &target.filter_setters {
         Some(setters) => Some(parse_text(&format!(
             "use crate::types;\n{}",

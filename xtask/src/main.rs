@@ -13,6 +13,7 @@ mod spec_checks;
 mod spec_constants;
 mod type_substitutions;
 mod unknown_fields;
+mod wire_shapes;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

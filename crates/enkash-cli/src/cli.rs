@@ -223,6 +223,12 @@ pub struct SearchArgs {
     )]
     pub extra_body: Vec<serde_json::Map<String, serde_json::Value>>,
 
+    /// Check every response against the spec and write what strayed from it (unknown enum
+    /// values, date-time forms, unexpected nulls, unknown fields: names and counts only) as
+    /// JSON to FILE, or - for stderr, after the search
+    #[arg(long, value_name = "FILE|-", help_heading = "Output")]
+    pub drift_report: Option<PathBuf>,
+
     /// Output format [default: table when stdout is a terminal, ndjson otherwise]
     #[arg(long, value_enum, value_name = "FORMAT", help_heading = "Output")]
     pub format: Option<Format>,

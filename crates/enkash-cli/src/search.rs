@@ -4,7 +4,7 @@
 use std::io::{self, IsTerminal, Read, Write};
 use std::time::{Duration, Instant};
 
-use enkash_customer_search::{CallOptions, Client, SearchQuery, spec, types};
+use enkash_customer_search::{CallOptions, Client, Drift, SearchQuery, spec, types};
 use serde_json::Value;
 
 use crate::CliError;
@@ -14,7 +14,39 @@ use crate::output::{Output, Shape};
 /// Runs the search and prints it to stdout.
 pub async fn run(client: &Client, args: &SearchArgs) -> Result<(), CliError> {
     let query = query(args)?;
-    let client = &client.with_options(call_options(args));
+    let drift = args.drift_report.as_ref().map(|_| Drift::new());
+    let mut options = call_options(args);
+    if let Some(drift) = &drift {
+        options = options.record_drift(drift);
+    }
+    let client = client.with_options(options);
+    let result = print(&client, args, query).await;
+    // Written whatever became of the search: a failed walk's pages drifted too.
+    if let (Some(path), Some(drift)) = (&args.drift_report, &drift) {
+        write_drift_report(path, drift)?;
+    }
+    result
+}
+
+/// The drift report as JSON, to `path` or (`-`) to stderr.
+fn write_drift_report(path: &std::path::Path, drift: &Drift) -> Result<(), CliError> {
+    let mut text = serde_json::to_string_pretty(&drift.report())
+        .map_err(|e| CliError::Other(format!("the drift report: {e}")))?;
+    text.push('\n');
+    if path.as_os_str() == "-" {
+        io::stderr().write_all(text.as_bytes())?;
+        return Ok(());
+    }
+    std::fs::write(path, text).map_err(|e| {
+        CliError::Other(format!(
+            "cannot write the drift report to {}: {e}",
+            path.display()
+        ))
+    })
+}
+
+/// The search, printed to stdout.
+async fn print(client: &Client, args: &SearchArgs, query: SearchQuery) -> Result<(), CliError> {
     let stdout = io::stdout();
     let format = args.format.unwrap_or(if stdout.is_terminal() {
         Format::Table

@@ -13,6 +13,7 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::RetryPolicy;
+use crate::drift::Drift;
 
 /// Headers a caller may not set: the client's own (its authentication, what reqwest derives
 /// from the body), so that an option can never undo them.
@@ -64,6 +65,7 @@ pub struct CallOptions {
     pub(crate) retry: Option<RetryPolicy>,
     pub(crate) deadline: Option<Duration>,
     pub(crate) headers: HeaderMap,
+    pub(crate) drift: Option<Drift>,
     /// The first header that could not be used: every call fails with it, sending nothing.
     pub(crate) invalid_header: Option<String>,
 }
@@ -76,6 +78,7 @@ impl fmt::Debug for CallOptions {
             .field("retry", &self.retry)
             .field("deadline", &self.deadline)
             .field("headers", &self.headers)
+            .field("drift", &self.drift.is_some())
             .field("invalid_header", &self.invalid_header)
             .finish()
     }
@@ -107,6 +110,14 @@ impl CallOptions {
     /// [`search_all`](crate::Client::search_all), each page has its own deadline.
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = Some(deadline);
+        self
+    }
+
+    /// Checks every search response against the spec and adds what strayed from it to
+    /// `drift` (see [`Drift`]). Costs a copy of each body and a second, untyped parse of it,
+    /// so it is off unless asked for.
+    pub fn record_drift(mut self, drift: &Drift) -> Self {
+        self.drift = Some(drift.clone());
         self
     }
 
@@ -142,6 +153,7 @@ impl CallOptions {
             retry: overrides.retry.or_else(|| self.retry.clone()),
             deadline: overrides.deadline.or(self.deadline),
             headers,
+            drift: overrides.drift.or_else(|| self.drift.clone()),
             invalid_header: self.invalid_header.clone().or(overrides.invalid_header),
         }
     }

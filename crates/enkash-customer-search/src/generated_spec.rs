@@ -180,3 +180,661 @@ pub const TOKEN_REQUEST_PROPERTIES: &[&str] = &[
     "password",
     "username",
 ];
+/// How a property is written on the wire, as the spec says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wire {
+    /// Nothing a drift report looks into: numbers, booleans, free strings, unions.
+    Plain,
+    /// One of these strings.
+    Enum(&'static [&'static str]),
+    /// A date-time: RFC 3339 (`format: date-time`, `None`), or the vendor's pattern
+    /// (`x-date-time-format`).
+    DateTime(Option<&'static str>),
+    /// An object of the component schema of this name.
+    Object(&'static str),
+    /// An array.
+    Array {
+        /// How each item is written.
+        items: &'static Wire,
+        /// Whether an item may be `null`.
+        nullable_items: bool,
+    },
+}
+/// One property of a component schema.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Property {
+    /// Its name on the wire.
+    pub name: &'static str,
+    /// How it is written.
+    pub wire: Wire,
+    /// Whether it may be `null`.
+    pub nullable: bool,
+}
+/// A component schema with properties.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shape {
+    /// Its name in the spec.
+    pub name: &'static str,
+    /// Its properties, in alphabetical order.
+    pub properties: &'static [Property],
+    /// Whether the spec allows fields it does not name (`additionalProperties`).
+    pub open: bool,
+}
+/// Every component schema with properties, in alphabetical order.
+pub const SHAPES: &[Shape] = &[
+    Shape {
+        name: "CamelCaseToken",
+        open: false,
+        properties: &[
+            Property {
+                name: "accessToken",
+                nullable: false,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "expiresIn",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "refreshToken",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "tokenType",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+        ],
+    },
+    Shape {
+        name: "CustomerKeyContact",
+        open: true,
+        properties: &[
+            Property {
+                name: "createdBy",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "createdOn",
+                nullable: true,
+                wire: Wire::DateTime(None),
+            },
+            Property {
+                name: "customerId",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "customerName",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "deleted",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "email",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "keyContactPersonId",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "mail_enabled",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "mobile",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "modifiedBy",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "modifiedOn",
+                nullable: true,
+                wire: Wire::DateTime(None),
+            },
+            Property {
+                name: "name",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "sms_enabled",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "whatsapp_enabled",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+        ],
+    },
+    Shape {
+        name: "CustomerPage",
+        open: false,
+        properties: &[
+            Property {
+                name: "data",
+                nullable: true,
+                wire: Wire::Array {
+                    items: &Wire::Object("CustomerResponse"),
+                    nullable_items: false,
+                },
+            },
+            Property {
+                name: "recordsCount",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+        ],
+    },
+    Shape {
+        name: "CustomerReminder",
+        open: true,
+        properties: &[
+            Property {
+                name: "customerId",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "customerReminderId",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "dueDateDifference",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "reminderInterval",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "reminderTime",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "reminderType",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "stage",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+        ],
+    },
+    Shape {
+        name: "CustomerResponse",
+        open: true,
+        properties: &[
+            Property {
+                name: "accountNumber",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "active",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "address",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "assignedAgent",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "bankName",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "branchCodes",
+                nullable: true,
+                wire: Wire::Array {
+                    items: &Wire::Plain,
+                    nullable_items: false,
+                },
+            },
+            Property {
+                name: "companyId",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "contactEmail",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "contactNumber",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "createdBy",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "createdByName",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "createdOn",
+                nullable: true,
+                wire: Wire::DateTime(None),
+            },
+            Property {
+                name: "customerId",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "customerKeyContacts",
+                nullable: true,
+                wire: Wire::Array {
+                    items: &Wire::Object("CustomerKeyContact"),
+                    nullable_items: false,
+                },
+            },
+            Property {
+                name: "customerLogo",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "customerReminders",
+                nullable: true,
+                wire: Wire::Array {
+                    items: &Wire::Object("CustomerReminder"),
+                    nullable_items: false,
+                },
+            },
+            Property {
+                name: "dsoMedian",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "id",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "ifsc",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "legalName",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "modifiedBy",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "modifiedByName",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "modifiedOn",
+                nullable: true,
+                wire: Wire::DateTime(None),
+            },
+            Property {
+                name: "netAmount",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "panOrGstin",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "parentCompanyId",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "parentLegalName",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "pinCode",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "state",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "uniqueRefNo",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "warnings",
+                nullable: true,
+                wire: Wire::Array {
+                    items: &Wire::Plain,
+                    nullable_items: false,
+                },
+            },
+        ],
+    },
+    Shape {
+        name: "CustomerSearchRequest",
+        open: false,
+        properties: &[
+            Property {
+                name: "accountNumber",
+                nullable: false,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "assignedAgent",
+                nullable: false,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "balanceAmount",
+                nullable: false,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "companyId",
+                nullable: false,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "contactNumber",
+                nullable: false,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "createdByName",
+                nullable: false,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "createdOnFrom",
+                nullable: false,
+                wire: Wire::DateTime(None),
+            },
+            Property {
+                name: "createdOnTo",
+                nullable: false,
+                wire: Wire::DateTime(None),
+            },
+            Property {
+                name: "customerIds",
+                nullable: false,
+                wire: Wire::Array {
+                    items: &Wire::Plain,
+                    nullable_items: false,
+                },
+            },
+            Property {
+                name: "customerStatus",
+                nullable: false,
+                wire: Wire::Enum(&["ACTIVE", "ALL", "INACTIVE"]),
+            },
+            Property {
+                name: "dsoFrom",
+                nullable: false,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "dsoTo",
+                nullable: false,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "ifsc",
+                nullable: false,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "legalName",
+                nullable: false,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "level",
+                nullable: false,
+                wire: Wire::Enum(&["LEVEL_1", "LEVEL_2", "LEVEL_3"]),
+            },
+            Property {
+                name: "modifiedByName",
+                nullable: false,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "modifiedOn",
+                nullable: false,
+                wire: Wire::DateTime(None),
+            },
+            Property {
+                name: "panOrGstin",
+                nullable: false,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "parentCompanyId",
+                nullable: false,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "selectAll",
+                nullable: false,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "uniqueRefNo",
+                nullable: false,
+                wire: Wire::Plain,
+            },
+        ],
+    },
+    Shape {
+        name: "CustomerSearchResponse",
+        open: false,
+        properties: &[
+            Property {
+                name: "errorResponse",
+                nullable: true,
+                wire: Wire::Object("ErrorResponse"),
+            },
+            Property {
+                name: "payload",
+                nullable: true,
+                wire: Wire::Object("CustomerPage"),
+            },
+            Property {
+                name: "response_code",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "response_message",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+        ],
+    },
+    Shape {
+        name: "ErrorResponse",
+        open: false,
+        properties: &[
+            Property {
+                name: "apiSubErrors",
+                nullable: true,
+                wire: Wire::Array {
+                    items: &Wire::Plain,
+                    nullable_items: false,
+                },
+            },
+            Property {
+                name: "errorMessage",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "errorType",
+                nullable: false,
+                wire: Wire::Enum(
+                    &[
+                        "CLIENT_REQUEST_ABORT",
+                        "CLIENT_REQUEST_ERROR",
+                        "INVALID_ACCESS",
+                        "RECORD_NOT_FOUND",
+                        "SYSTEM_ERROR",
+                        "UNAUTHORIZED",
+                        "UNKNOWN_ERROR",
+                        "UNPROCESSABLE_REQUEST",
+                        "VALIDATION_ERROR",
+                    ],
+                ),
+            },
+            Property {
+                name: "requestId",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "timestamp",
+                nullable: true,
+                wire: Wire::DateTime(Some("yyyy-MM-dd HH:mm:ss")),
+            },
+        ],
+    },
+    Shape {
+        name: "RefreshTokenRequest",
+        open: false,
+        properties: &[
+            Property {
+                name: "clientId",
+                nullable: false,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "grant_type",
+                nullable: false,
+                wire: Wire::Enum(&["refresh_token"]),
+            },
+            Property {
+                name: "refresh_token",
+                nullable: false,
+                wire: Wire::Plain,
+            },
+        ],
+    },
+    Shape {
+        name: "SnakeCaseToken",
+        open: false,
+        properties: &[
+            Property {
+                name: "access_token",
+                nullable: false,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "expires_in",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "refresh_token",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "scope",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "token_type",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+        ],
+    },
+    Shape {
+        name: "TokenError",
+        open: false,
+        properties: &[
+            Property {
+                name: "error",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "error_description",
+                nullable: true,
+                wire: Wire::Plain,
+            },
+        ],
+    },
+    Shape {
+        name: "TokenRequest",
+        open: false,
+        properties: &[
+            Property {
+                name: "clientId",
+                nullable: false,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "grant_type",
+                nullable: false,
+                wire: Wire::Enum(&["password"]),
+            },
+            Property {
+                name: "password",
+                nullable: false,
+                wire: Wire::Plain,
+            },
+            Property {
+                name: "username",
+                nullable: false,
+                wire: Wire::Plain,
+            },
+        ],
+    },
+];

@@ -53,6 +53,8 @@ pub(crate) struct CallContext {
     /// Called when a success status arrives, before the body is read.
     answered: Option<Answered>,
     observed: Mutex<Option<Observed>>,
+    /// A copy of the response body as it is read, when one is wanted.
+    body_copy: Option<Arc<Mutex<Vec<u8>>>>,
 }
 
 /// The parts of a response that an error must keep whatever became of its body.
@@ -131,6 +133,7 @@ impl Clone for CallContext {
             extra_body: self.extra_body.clone(),
             answered: self.answered.clone(),
             observed: Mutex::new(self.observed()),
+            body_copy: self.body_copy.clone(),
         }
     }
 }
@@ -153,6 +156,7 @@ impl CallContext {
             extra_body: serde_json::Map::new(),
             answered: None,
             observed: Mutex::new(None),
+            body_copy: None,
         }
     }
 
@@ -178,6 +182,20 @@ impl CallContext {
         self.extra_query = query;
         self.extra_body = body;
         self
+    }
+
+    /// Keeps a copy of the response body as it is read, for [`body_copy`](Self::body_copy).
+    pub fn copying_body(mut self, copy: bool) -> Self {
+        self.body_copy = copy.then(Arc::default);
+        self
+    }
+
+    /// The response body as far as it was read, if a copy was asked for.
+    pub fn body_copy(&self) -> Option<Vec<u8>> {
+        let copy = self.body_copy.as_ref()?;
+        Some(std::mem::take(
+            &mut *copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner()),
+        ))
     }
 
     /// Calls `answered` when the response's head arrives with a success status.
@@ -281,7 +299,13 @@ impl CallContext {
         {
             answered();
         }
-        Ok(limited(response, self.body_limit))
+        if let Some(copy) = &self.body_copy {
+            // A redirect's body, read before it was followed, is not this response's.
+            copy.lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .clear();
+        }
+        Ok(limited(response, self.body_limit, self.body_copy.clone()))
     }
 }
 
@@ -322,7 +346,11 @@ fn redirect_target(response: &reqwest::Response) -> String {
 /// `response` with a body that fails with [`BodyTooLarge`] as soon as more than `limit` bytes
 /// have come (or at once, when `Content-Length` announces more), so that nothing reading it
 /// holds more than that. reqwest's own timeout still covers the body.
-fn limited(response: reqwest::Response, limit: u64) -> reqwest::Response {
+fn limited(
+    response: reqwest::Response,
+    limit: u64,
+    copy: Option<Arc<Mutex<Vec<u8>>>>,
+) -> reqwest::Response {
     let status = response.status();
     let too_large = move |announced| -> BoxError {
         Box::new(BodyTooLarge {
@@ -349,6 +377,11 @@ fn limited(response: reqwest::Response, limit: u64) -> reqwest::Response {
                     seen = seen.saturating_add(chunk.len() as u64);
                     if seen > limit {
                         return Err(too_large(None));
+                    }
+                    if let Some(copy) = &copy {
+                        copy.lock()
+                            .unwrap_or_else(|poisoned| poisoned.into_inner())
+                            .extend_from_slice(&chunk);
                     }
                     Ok(chunk)
                 })

@@ -83,6 +83,22 @@ pub enum DateTimeFormat {
     Unrecognised,
 }
 
+impl DateTimeFormat {
+    /// The form a vendor's pattern (the spec's `x-date-time-format`, Java's
+    /// `SimpleDateFormat` notation) describes: `yyyy-MM-dd HH:mm:ss` is
+    /// [`LocalSpaceSeparated`](Self::LocalSpaceSeparated), `yyyy-MM-dd'T'HH:mm:ss`
+    /// [`LocalIso8601`](Self::LocalIso8601), `yyyy-MM-dd` [`Date`](Self::Date); any other
+    /// pattern is taken for RFC 3339.
+    pub fn for_pattern(pattern: &str) -> DateTimeFormat {
+        match pattern.split('.').next().unwrap_or(pattern) {
+            "yyyy-MM-dd HH:mm:ss" | "yyyy-MM-dd HH:mm" => DateTimeFormat::LocalSpaceSeparated,
+            "yyyy-MM-dd'T'HH:mm:ss" | "yyyy-MM-dd'T'HH:mm" => DateTimeFormat::LocalIso8601,
+            "yyyy-MM-dd" => DateTimeFormat::Date,
+            _ => DateTimeFormat::Rfc3339,
+        }
+    }
+}
+
 /// A date-time as EnKash sent it: parsed when possible, never fatal, the
 /// original always recoverable.
 ///

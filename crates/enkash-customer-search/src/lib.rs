@@ -26,6 +26,7 @@ mod auth;
 mod call;
 mod call_options;
 mod client;
+mod drift;
 pub mod env;
 mod error;
 mod hooks;
@@ -46,6 +47,7 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_REQUEST_TIMEOUT, LIVE_BASE_URL, UAT_BASE_URL, USER_AGENT,
 };
+pub use drift::{Drift, DriftReport};
 pub use error::{
     ApiError, AuthenticationError, AuthenticationFailure, BuildError, Error, InvalidRequest,
     PagingError, SNIPPET_LEN, TransportError, UndecodableResponse,

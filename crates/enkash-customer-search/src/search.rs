@@ -394,6 +394,7 @@ impl Client {
             .following_redirects()
             .with_headers(self.options.headers.clone())
             .with_extras(query.extra_query.clone(), query.extra_body.clone())
+            .copying_body(self.options.drift.is_some())
             .answering(answered.map(|answered| {
                 let answered = answered.clone();
                 Arc::new(move || answered.notify_one()) as hooks::Answered
@@ -423,9 +424,13 @@ impl Client {
             .as_ref()
             .map(|o| (o.headers.clone(), o.request_id.clone()))
             .unwrap_or_default();
-        let (status, envelope) = envelope_outcome(result, observed)
-            .await
-            .map_err(|error| error.with_request_id(header_request_id.as_ref()))?;
+        let outcome = envelope_outcome(result, observed).await;
+        // The body has been read whatever the outcome, the envelope of an error included.
+        if let (Some(drift), Some(body)) = (&self.options.drift, generated.inner.body_copy()) {
+            drift.record_search_body(&body);
+        }
+        let (status, envelope) =
+            outcome.map_err(|error| error.with_request_id(header_request_id.as_ref()))?;
         let Some(payload) = envelope.payload else {
             // Neither a page nor an error: treating it as an empty page would end a paging
             // loop early and silently.

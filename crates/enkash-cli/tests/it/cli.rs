@@ -1093,3 +1093,49 @@ fn a_token_file_is_a_token_source() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_drift_report_lists_what_the_responses_showed() {
+    let sandbox = TestSandbox::start(30);
+    sandbox.faults().unknown_enum_values(true);
+    let dir = std::env::temp_dir().join(format!("enkash-drift-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("drift.json");
+    let out = stdout_of(
+        sandbox
+            .enkash_with_token()
+            .args(["customers", "search", "--all", "--page-size", "10"])
+            .args(["--format", "ndjson", "--drift-report"])
+            .arg(&file),
+    );
+    assert_eq!(out.lines().count(), 30);
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(report["responses"], 3);
+    assert_eq!(
+        report["unknown_fields"],
+        serde_json::json!({"CustomerResponse.gstFilingStatus": 30})
+    );
+    assert_eq!(report["date_time_forms"], serde_json::json!({}));
+
+    // `-` writes it to stderr, after the search, also when the search failed.
+    sandbox.faults().fail_next(1, 400);
+    let assert = sandbox
+        .enkash_with_token()
+        .args(["customers", "search", "--drift-report", "-"])
+        .assert()
+        .code(3);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    // The report first, then the error line.
+    let report: Value = serde_json::Deserializer::from_str(&stderr)
+        .into_iter()
+        .next()
+        .expect("the report on stderr")
+        .unwrap();
+    assert_eq!(
+        report["unknown_enum_values"],
+        serde_json::json!({"ErrorResponse.errorType": {"SOMETHING_NEW": 1}})
+    );
+    let last = stderr.trim_end().lines().last().unwrap();
+    assert!(last.starts_with("enkash: EnKash API error"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
