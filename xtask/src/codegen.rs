@@ -32,6 +32,8 @@ pub struct Target {
     /// enums, `chrono` date-times, plain strings), if anywhere: the baseline that the decode
     /// benchmark holds the tolerant types to.
     pub strict_types: Option<&'static str>,
+    /// How the generated types take additions, for the change report.
+    pub evolution: crate::change_report::Evolution,
 }
 
 /// One file the generator writes, by its path from the workspace root.
@@ -53,6 +55,8 @@ pub const TARGETS: &[Target] = &[Target {
         query_type: "crate::SearchQuery",
     }),
     strict_types: Some("crates/enkash-customer-search/benches/support/generated_strict_types.rs"),
+    // Public fields and exhaustive enums, for now: every addition breaks a struct literal.
+    evolution: crate::change_report::Evolution::Exhaustive,
 }];
 
 /// The client's cargo feature that turns on `schemars::JsonSchema` for the generated types.
@@ -72,10 +76,15 @@ pub enum Mode {
     Check,
 }
 
-pub fn run(mode: Mode) -> Result<()> {
+/// `since`: the git revision the change report compares the spec with (the last commit if
+/// `None`).
+pub fn run(mode: Mode, since: Option<&str>) -> Result<()> {
     let root = project_root();
     let mut stale = Vec::new();
     for target in TARGETS {
+        if mode == Mode::Write || since.is_some() {
+            report_changes(&root, target, since.unwrap_or("HEAD"));
+        }
         for file in generate(&root, target)? {
             let path = root.join(&file.path);
             if let Err(err) = ensure_file_contents(&root, &path, &file.contents, mode) {
@@ -93,6 +102,36 @@ pub fn run(mode: Mode) -> Result<()> {
     }
 }
 
+/// Prints what the spec's edit since `since` does to downstream crates (see
+/// [`change_report`](crate::change_report)); a spec that git cannot show there is said, not
+/// fatal.
+fn report_changes(root: &Path, target: &Target, since: &str) {
+    let old = std::process::Command::new("git")
+        .args(["show", &format!("{since}:{}", target.spec)])
+        .current_dir(root)
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|output| output.status.success())
+        .and_then(|output| String::from_utf8(output.stdout).ok());
+    let Some(old) = old else {
+        eprintln!("no change report: git has no {} at {since}", target.spec);
+        return;
+    };
+    let parsed = |text: &str| serde_norway::from_str::<serde_json::Value>(text).ok();
+    let new = std::fs::read_to_string(root.join(target.spec)).ok();
+    match (parsed(&old), new.as_deref().and_then(parsed)) {
+        (Some(old), Some(new)) => {
+            let report = crate::change_report::compare(&old, &new, target.evolution);
+            eprint!("{}", report.render(since));
+        }
+        _ => eprintln!(
+            "no change report: {} does not parse at {since} or now",
+            target.spec
+        ),
+    }
+}
+
 /// The formatted source of every file generated for `target`, preambles included: the
 /// client's `generated.rs` and `generated_spec.rs`, the mock crate's `generated_httpmock.rs`,
 /// and the strict types of the decode benchmark.
@@ -104,6 +143,11 @@ pub fn generate(root: &Path, target: &Target) -> Result<Vec<GeneratedFile>> {
     let mut document: serde_json::Value = serde_norway::from_str(&text)
         .map_err(|e| format!("{} is not valid YAML: {e}", target.spec))?;
     spec_checks::check_spec(target.spec, &document)?;
+    let api_version = document
+        .pointer("/info/version")
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| format!("{} has no info.version", target.spec))?
+        .to_string();
     // What the types cannot carry, read off the curated document itself.
     let constants = parse_text(&format!(
         "{}{}",
@@ -143,6 +187,10 @@ pub fn generate(root: &Path, target: &Target) -> Result<Vec<GeneratedFile>> {
 
     let client_manifest = root.join(target.crate_dir).join("Cargo.toml");
     spec_checks::check_runtime_crates(&client_manifest, &runtime_crates(&generator))?;
+    spec_checks::check_version_metadata(&client_manifest, &api_version)?;
+    if let Some(mock) = target.mock_crate_dir {
+        spec_checks::check_version_metadata(&root.join(mock).join("Cargo.toml"), &api_version)?;
+    }
     spec_checks::check_feature_gated_crate(
         &client_manifest,
         &RuntimeCrate {
@@ -551,8 +599,11 @@ mod tests {
         fs::create_dir_all(root.join("openapi")).unwrap();
         fs::create_dir_all(root.join("crates/client/src")).unwrap();
         fs::write(root.join("openapi/spec.yaml"), spec).unwrap();
-        let manifest =
-            format!("[package]\nname = \"client\"\n[dependencies]\n{deps}{SCHEMARS_DEPENDENCY}");
+        // The spec heads of these tests say `version: '1'`.
+        let manifest = format!(
+            "[package]\nname = \"client\"\nversion = \"0.1.0+1\"\n[dependencies]\n{deps}\
+             {SCHEMARS_DEPENDENCY}"
+        );
         fs::write(root.join("crates/client/Cargo.toml"), manifest).unwrap();
         root
     }
@@ -565,6 +616,7 @@ mod tests {
         mock_crate_dir: None,
         filter_setters: None,
         strict_types: None,
+        evolution: crate::change_report::Evolution::Exhaustive,
     };
 
     /// The optional `schemars` every client needs (see `check_feature_gated_crate`).
@@ -624,7 +676,10 @@ mod tests {
         );
         fs::write(
             root.join("crates/client/Cargo.toml"),
-            format!("[dependencies]\n{deps}chrono = \"0\"\n{SCHEMARS_DEPENDENCY}"),
+            format!(
+                "[package]\nname = \"client\"\nversion = \"0.1.0+1\"\n[dependencies]\n{deps}\
+                 chrono = \"0\"\n{SCHEMARS_DEPENDENCY}"
+            ),
         )
         .unwrap();
         assert!(generate(&root, &SCRATCH).is_ok());

@@ -6,6 +6,7 @@
 //! before the first codegen can run.
 
 mod bench;
+mod change_report;
 mod codegen;
 mod filter_setters;
 mod lint;
@@ -25,7 +26,11 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  codegen          regenerate the client crates from the specs in openapi/
+  codegen          regenerate the client crates from the specs in openapi/, and print what
+                   the spec's change since the last commit means for downstream crates
+                   (a patch, minor or major release; breaking or not, for Rust and the wire)
+  codegen --since REV
+                   the same, the change report against the spec at the git revision REV
   codegen --check  write nothing; fail with a diff if any generated file is stale
   lint             lint the specs with Spectral and Redocly (installs them with npm ci)
   bench            run the benchmarks, time the codegen loop and a cold build of the client,
@@ -36,8 +41,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
-        ["codegen"] => codegen::run(codegen::Mode::Write),
-        ["codegen", "--check"] => codegen::run(codegen::Mode::Check),
+        ["codegen"] => codegen::run(codegen::Mode::Write, None),
+        ["codegen", "--since", since] => codegen::run(codegen::Mode::Write, Some(since)),
+        ["codegen", "--check"] => codegen::run(codegen::Mode::Check, None),
         ["lint"] => lint::run(),
         ["bench"] => bench::run(false),
         ["bench", "--quick"] => bench::run(true),

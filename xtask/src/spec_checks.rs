@@ -227,6 +227,38 @@ pub fn check_runtime_crates(manifest_path: &Path, needed: &[RuntimeCrate]) -> Re
     }
 }
 
+/// The crate's version must carry the API's version as its build metadata
+/// (`0.2.0+<info.version>`, as oxide.rs versions its SDK), so that a downstream `Cargo.lock`
+/// says which API the client it built was generated from.
+pub fn check_version_metadata(manifest_path: &Path, api_version: &str) -> Result<()> {
+    let text = std::fs::read_to_string(manifest_path)
+        .map_err(|e| format!("cannot read {}: {e}", manifest_path.display()))?;
+    let manifest: toml::Table = toml::from_str(&text)
+        .map_err(|e| format!("{} is not valid TOML: {e}", manifest_path.display()))?;
+    let version = manifest
+        .get("package")
+        .and_then(|package| package.get("version"))
+        .and_then(toml::Value::as_str)
+        .ok_or_else(|| {
+            format!(
+                "{} has no version of its own: give it `version = \"<semver>+{api_version}\"` \
+                 (the API's version as build metadata)",
+                manifest_path.display()
+            )
+        })?;
+    let (release, metadata) = version.split_once('+').unwrap_or((version, ""));
+    if metadata == api_version {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}: version {version} should carry the spec's info.version as build metadata: \
+             `version = \"{release}+{api_version}\"`",
+            manifest_path.display()
+        )
+        .into())
+    }
+}
+
 /// A crate the generated code names only under `#[cfg(feature = "<feature>")]` must be an
 /// optional dependency that exactly that feature of the client enables, and not a default:
 /// otherwise every user builds it (or, without the feature, the `cfg` names nothing).
@@ -294,6 +326,28 @@ pub fn check_feature_gated_crate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_version_carries_the_api_version_as_build_metadata() {
+        let dir = std::env::temp_dir().join(format!("xtask-version-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let manifest = dir.join("Cargo.toml");
+        let check = |version: &str| {
+            std::fs::write(&manifest, format!("[package]\nname = \"c\"\n{version}\n")).unwrap();
+            check_version_metadata(&manifest, "2024-10-10").map_err(|e| e.to_string())
+        };
+        assert!(check("version = \"0.2.0+2024-10-10\"").is_ok());
+        let error = check("version = \"0.2.0\"").unwrap_err();
+        assert!(
+            error.contains("`version = \"0.2.0+2024-10-10\"`"),
+            "{error}"
+        );
+        let error = check("version = \"0.2.0+2024-01-01\"").unwrap_err();
+        assert!(error.contains("0.2.0+2024-10-10"), "{error}");
+        let error = check("version.workspace = true").unwrap_err();
+        assert!(error.contains("no version of its own"), "{error}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
     use serde_json::json;
 
     fn problems_of(document: Value) -> String {
