@@ -279,6 +279,19 @@ impl RecordedRequest {
     }
 }
 
+/// The spec's example page of one customer, under 200.
+pub fn ok_page() -> Reply {
+    Reply::json(200, &spec_example("CustomerSearchPage"))
+}
+
+/// EnKash's envelope for a 503.
+pub fn unavailable() -> Reply {
+    Reply::json(
+        503,
+        &error_envelope("SYSTEM_ERROR", "Service unavailable", 503),
+    )
+}
+
 /// A search envelope holding `customers` and `records_count`.
 pub fn page_envelope(customers: Vec<Value>, records_count: Option<i64>) -> Value {
     serde_json::json!({

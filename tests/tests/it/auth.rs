@@ -148,7 +148,13 @@ async fn the_token_request_is_a_basic_authenticated_password_grant_form() {
         searches[0].header("user-agent").as_deref(),
         Some(USER_AGENT)
     );
-    assert_eq!(USER_AGENT, "enkash-customer-search/0.1.0");
+    // The crate's version, with the API's (the spec's info.version) as build metadata.
+    let api_version = workspace_tests::spec()["info"]["version"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(USER_AGENT.starts_with("enkash-customer-search/0."), "{USER_AGENT}");
+    assert!(USER_AGENT.ends_with(&format!("+{api_version}")), "{USER_AGENT}");
     // The token was fetched before the search was sent.
     let order: Vec<String> = server
         .requests()

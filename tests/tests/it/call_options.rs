@@ -10,25 +10,14 @@ use enkash_customer_search_mock::Sandbox;
 use serde_json::json;
 use workspace_tests::{
     RecordingServer, Reply, SEARCH_PATH, client_with_retries, error_envelope, fast_retries,
-    in_turn, page_envelope, spec_example,
+    in_turn, ok_page, page_envelope, unavailable,
 };
-
-fn ok() -> Reply {
-    Reply::json(200, &spec_example("CustomerSearchPage"))
-}
-
-fn unavailable() -> Reply {
-    Reply::json(
-        503,
-        &error_envelope("SYSTEM_ERROR", "Service unavailable", 503),
-    )
-}
 
 #[tokio::test]
 async fn an_override_changes_one_call_and_not_the_next() {
     // Two 503s, then pages: without retries the first call fails at once; the client's own
     // policy (3 attempts) then rides out the second 503.
-    let server = in_turn(vec![unavailable(), unavailable(), ok()]).await;
+    let server = in_turn(vec![unavailable(), unavailable(), ok_page()]).await;
     let client = client_with_retries(&server, fast_retries());
     let once = client.with_options(CallOptions::new().retry_policy(RetryPolicy::none()));
     assert_eq!(once.retry_policy().max_attempts(), 1);
@@ -44,7 +33,7 @@ async fn an_override_changes_one_call_and_not_the_next() {
 
 #[tokio::test]
 async fn a_timeout_override_cuts_a_slow_answer_the_client_would_wait_for() {
-    let server = in_turn(vec![ok().delayed(Duration::from_millis(400))]).await;
+    let server = in_turn(vec![ok_page().delayed(Duration::from_millis(400))]).await;
     let client = client_with_retries(&server, RetryPolicy::none());
     let impatient =
         client.with_options(CallOptions::new().request_timeout(Some(Duration::from_millis(100))));
@@ -63,7 +52,7 @@ async fn a_timeout_override_cuts_a_slow_answer_the_client_would_wait_for() {
 
 #[tokio::test]
 async fn extra_headers_arrive_and_options_stack() {
-    let server = in_turn(vec![ok()]).await;
+    let server = in_turn(vec![ok_page()]).await;
     let client = client_with_retries(&server, RetryPolicy::none());
     let traced = client.with_options(CallOptions::new().header("x-correlation-id", "batch-1"));
     let keyed = traced.with_options(
@@ -116,7 +105,7 @@ async fn a_secret_header_echoed_by_the_server_is_scrubbed_from_the_error() {
 
 #[tokio::test]
 async fn a_header_that_cannot_be_sent_fails_the_call_with_nothing_sent() {
-    let server = in_turn(vec![ok()]).await;
+    let server = in_turn(vec![ok_page()]).await;
     let client = client_with_retries(&server, RetryPolicy::none());
     for (options, reason) in [
         (
@@ -185,7 +174,7 @@ async fn the_deadline_bounds_a_call_whose_server_keeps_asking_to_wait() {
 
 #[tokio::test]
 async fn the_deadline_cuts_an_attempt_that_is_still_running() {
-    let server = in_turn(vec![ok().delayed(Duration::from_secs(5))]).await;
+    let server = in_turn(vec![ok_page().delayed(Duration::from_secs(5))]).await;
     let client = client_with_retries(&server, fast_retries())
         .with_options(CallOptions::new().deadline(Duration::from_millis(300)));
 
@@ -327,7 +316,7 @@ async fn extra_body_fields_and_query_parameters_reach_the_server() {
 
 #[tokio::test]
 async fn extras_that_name_what_the_spec_has_are_refused_with_nothing_sent() {
-    let server = in_turn(vec![ok()]).await;
+    let server = in_turn(vec![ok_page()]).await;
     let client = client_with_retries(&server, RetryPolicy::none());
     for (query, field, name) in [
         (

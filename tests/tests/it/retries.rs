@@ -9,19 +9,9 @@ use std::time::{Duration, Instant};
 
 use enkash_customer_search::{Client, Error, RetryPolicy, SearchQuery};
 use workspace_tests::{
-    Reply, client_with_retries as client, error_envelope, fast_retries, in_turn, spec_example,
+    Reply, client_with_retries as client, error_envelope, fast_retries, in_turn, ok_page,
+    unavailable,
 };
-
-fn ok() -> Reply {
-    Reply::json(200, &spec_example("CustomerSearchPage"))
-}
-
-fn unavailable() -> Reply {
-    Reply::json(
-        503,
-        &error_envelope("SYSTEM_ERROR", "Service unavailable", 503),
-    )
-}
 
 /// An envelope with the given status, as EnKash (or a gateway in front of it) would send.
 fn status_reply(status: u16) -> Reply {
@@ -40,7 +30,7 @@ async fn search(client: &Client) -> Result<enkash_customer_search::SearchPage, E
 
 #[tokio::test]
 async fn two_503s_then_a_page_is_a_success_after_three_requests() {
-    let server = in_turn(vec![unavailable(), unavailable(), ok()]).await;
+    let server = in_turn(vec![unavailable(), unavailable(), ok_page()]).await;
 
     let page = search(&client(&server, fast_retries()))
         .await
@@ -78,7 +68,7 @@ async fn a_503_that_persists_fails_after_max_attempts() {
 #[tokio::test]
 async fn other_client_errors_are_never_retried() {
     for status in [400, 401, 403, 404, 409, 422] {
-        let server = in_turn(vec![status_reply(status), ok()]).await;
+        let server = in_turn(vec![status_reply(status), ok_page()]).await;
         let client = Client::builder(server.base_url())
             .bearer_token("static-token-1")
             .retry_policy(fast_retries())
@@ -101,7 +91,7 @@ async fn other_client_errors_are_never_retried() {
 #[tokio::test]
 async fn a_search_is_retried_on_408_429_500_502_503_and_504() {
     for status in [408, 429, 500, 502, 503, 504] {
-        let server = in_turn(vec![status_reply(status), ok()]).await;
+        let server = in_turn(vec![status_reply(status), ok_page()]).await;
         let page = search(&client(&server, fast_retries()))
             .await
             .unwrap_or_else(|e| panic!("{status} was not retried: {e}"));
@@ -138,7 +128,7 @@ async fn overload_and_gateway_errors_are_retried() {
         assert_eq!(err.status().map(|s| s.as_u16()), Some(status));
 
         // The same failure once, then a page: a success after exactly two requests.
-        let server = in_turn(vec![status_reply(status), ok()]).await;
+        let server = in_turn(vec![status_reply(status), ok_page()]).await;
         let page = search(&client(&server, fast_retries()))
             .await
             .unwrap_or_else(|e| panic!("{status} then 200: {e}"));
@@ -149,7 +139,7 @@ async fn overload_and_gateway_errors_are_retried() {
 
 #[tokio::test]
 async fn retry_after_is_honoured() {
-    let server = in_turn(vec![unavailable().header("retry-after", "1"), ok()]).await;
+    let server = in_turn(vec![unavailable().header("retry-after", "1"), ok_page()]).await;
     let started = Instant::now();
 
     search(&client(&server, fast_retries()))
@@ -167,7 +157,7 @@ async fn retry_after_is_capped_by_the_policy() {
     let server = in_turn(vec![
         unavailable().header("retry-after", "120"),
         unavailable().header("retry-after", "120"),
-        ok(),
+        ok_page(),
     ])
     .await;
     let policy = fast_retries().with_max_retry_after(Duration::from_millis(50));
@@ -186,7 +176,7 @@ async fn retry_after_is_capped_by_the_policy() {
 
 #[tokio::test]
 async fn a_timeout_is_retried() {
-    let server = in_turn(vec![ok().delayed(Duration::from_secs(2)), ok()]).await;
+    let server = in_turn(vec![ok_page().delayed(Duration::from_secs(2)), ok_page()]).await;
     let client = Client::builder(server.base_url())
         .request_timeout(Some(Duration::from_millis(200)))
         .retry_policy(fast_retries())
@@ -203,7 +193,7 @@ async fn a_timeout_is_retried() {
 
 #[tokio::test]
 async fn timeouts_that_persist_fail_after_max_attempts() {
-    let server = in_turn(vec![ok().delayed(Duration::from_secs(2))]).await;
+    let server = in_turn(vec![ok_page().delayed(Duration::from_secs(2))]).await;
     let client = Client::builder(server.base_url())
         .request_timeout(Some(Duration::from_millis(50)))
         .retry_policy(fast_retries())
