@@ -5,6 +5,7 @@
 //! Arguments are parsed by hand to keep the dependency list short: every crate here is compiled
 //! before the first codegen can run.
 
+mod additive_types;
 mod bench;
 mod change_report;
 mod codegen;

@@ -153,31 +153,33 @@ fn call_options(args: &SearchArgs) -> CallOptions {
     options
 }
 
-/// The request body the filter flags describe. Every field is named (no `..Default`), so a
-/// filter added to the spec does not compile until it has a flag.
+/// The request body the filter flags describe. A unit test fails while a filter of the spec
+/// has no flag.
 pub fn filters_from_flags(f: &FilterArgs) -> types::CustomerSearchRequest {
-    types::CustomerSearchRequest {
-        account_number: f.account_number.clone(),
-        assigned_agent: f.assigned_agent.clone(),
-        balance_amount: f.balance_amount,
-        company_id: f.company_id.clone(),
-        contact_number: f.contact_number.clone(),
-        created_by_name: f.created_by_name.clone(),
-        created_on_from: f.created_on_from,
-        created_on_to: f.created_on_to,
-        customer_ids: f.customer_ids.clone(),
-        customer_status: f.customer_status,
-        dso_from: f.dso_from,
-        dso_to: f.dso_to,
-        ifsc: f.ifsc.clone(),
-        legal_name: f.legal_name.clone(),
-        level: f.level,
-        modified_by_name: f.modified_by_name.clone(),
-        modified_on: f.modified_on,
-        pan_or_gstin: f.pan_or_gstin.clone(),
-        parent_company_id: f.parent_company_id.clone(),
-        select_all: f.select_all,
-        unique_ref_no: f.unique_ref_no.clone(),
+    {
+        let mut value = types::CustomerSearchRequest::default();
+        value.account_number = f.account_number.clone();
+        value.assigned_agent = f.assigned_agent.clone();
+        value.balance_amount = f.balance_amount;
+        value.company_id = f.company_id.clone();
+        value.contact_number = f.contact_number.clone();
+        value.created_by_name = f.created_by_name.clone();
+        value.created_on_from = f.created_on_from;
+        value.created_on_to = f.created_on_to;
+        value.customer_ids = f.customer_ids.clone();
+        value.customer_status = f.customer_status;
+        value.dso_from = f.dso_from;
+        value.dso_to = f.dso_to;
+        value.ifsc = f.ifsc.clone();
+        value.legal_name = f.legal_name.clone();
+        value.level = f.level;
+        value.modified_by_name = f.modified_by_name.clone();
+        value.modified_on = f.modified_on;
+        value.pan_or_gstin = f.pan_or_gstin.clone();
+        value.parent_company_id = f.parent_company_id.clone();
+        value.select_all = f.select_all;
+        value.unique_ref_no = f.unique_ref_no.clone();
+        value
     }
 }
 

@@ -32,6 +32,7 @@ pub mod types {
     ///The camelCase shape of the token response (EnKash Payouts). Assumed nullable throughout.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[non_exhaustive]
     pub struct CamelCaseToken {
         ///The bearer token.
         #[serde(rename = "accessToken")]
@@ -64,6 +65,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[derive(Default)]
+    #[non_exhaustive]
     pub struct CustomerKeyContact {
         ///Id of the user who created the contact.
         #[serde(
@@ -152,6 +154,7 @@ pub mod types {
         PartialOrd
     )]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[non_exhaustive]
     pub enum CustomerLevel {
         #[serde(rename = "LEVEL_1")]
         Level1,
@@ -201,6 +204,7 @@ pub mod types {
     ///One page of customers and the total number that match.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[non_exhaustive]
     pub struct CustomerPage {
         ///The customers on this page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -221,6 +225,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[derive(Default)]
+    #[non_exhaustive]
     pub struct CustomerReminder {
         ///Id of the customer the reminder belongs to.
         #[serde(
@@ -273,6 +278,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[derive(Default)]
+    #[non_exhaustive]
     pub struct CustomerResponse {
         ///The customer's bank account number.
         #[serde(
@@ -457,6 +463,7 @@ pub mod types {
     ///The search filters. Every field is optional; a set field narrows the result. Whether a string filter matches exactly or as a case-insensitive substring is not documented.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[non_exhaustive]
     pub struct CustomerSearchRequest {
         ///The customer's bank account number.
         #[serde(
@@ -594,6 +601,7 @@ pub mod types {
     ///The envelope EnKash wraps every response in, success or error. On success `payload` is set; on failure `errorResponse` is. Assumed nullable: a Spring/Jackson service may send `null` for any field it leaves unset.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[non_exhaustive]
     pub struct CustomerSearchResponse {
         ///What went wrong; set on failure, absent or null on success.
         #[serde(
@@ -630,6 +638,7 @@ pub mod types {
         PartialOrd
     )]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[non_exhaustive]
     pub enum CustomerStatusFilter {
         #[serde(rename = "ACTIVE")]
         Active,
@@ -679,6 +688,7 @@ pub mod types {
     ///What went wrong. Assumed nullable throughout, as a Spring/Jackson service may send `null` for unset fields.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[non_exhaustive]
     pub struct ErrorResponse {
         ///Finer-grained errors, for example one per invalid field.
         #[serde(
@@ -727,6 +737,7 @@ pub mod types {
         PartialOrd
     )]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[non_exhaustive]
     pub enum ErrorType {
         #[serde(rename = "CLIENT_REQUEST_ABORT")]
         ClientRequestAbort,
@@ -811,6 +822,7 @@ pub mod types {
         PartialOrd
     )]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[non_exhaustive]
     pub enum GrantType {
         #[serde(rename = "password")]
         Password,
@@ -863,6 +875,7 @@ pub mod types {
         PartialOrd
     )]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[non_exhaustive]
     pub enum RefreshGrantType {
         #[serde(rename = "refresh_token")]
         RefreshToken,
@@ -904,6 +917,7 @@ pub mod types {
     ///Assumed: the form fields of OAuth2's refresh grant, with the company id as in the password grant. The client id and secret go in the `Authorization` header.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[non_exhaustive]
     pub struct RefreshTokenRequest {
         ///The EnKash company id (`CEK…`).
         #[serde(rename = "clientId")]
@@ -921,6 +935,7 @@ pub mod types {
     ///The Spring OAuth2 shape of the token response. Assumed nullable throughout.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[non_exhaustive]
     pub struct SnakeCaseToken {
         ///The bearer token.
         pub access_token: ::enkash_customer_search::Secret,
@@ -956,6 +971,7 @@ pub mod types {
         PartialOrd
     )]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[non_exhaustive]
     pub enum SortDirection {
         #[serde(rename = "ASC")]
         Asc,
@@ -1001,6 +1017,7 @@ pub mod types {
     ///Why the token call failed. Assumed: Spring Security OAuth2's error body; the AR pages document none.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[non_exhaustive]
     pub struct TokenError {
         ///An OAuth2 error code such as `invalid_grant`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1018,6 +1035,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[serde(untagged)]
+    #[non_exhaustive]
     pub enum TokenGrant {
         TokenRequest(TokenRequest),
         RefreshTokenRequest(RefreshTokenRequest),
@@ -1035,6 +1053,7 @@ pub mod types {
     ///The form fields of the token call. The client id and secret go in the `Authorization` header, not here.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    #[non_exhaustive]
     pub struct TokenRequest {
         ///The EnKash company id (`CEK…`).
         #[serde(rename = "clientId")]
@@ -1055,6 +1074,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[serde(untagged)]
+    #[non_exhaustive]
     pub enum TokenResponse {
         SnakeCaseToken(SnakeCaseToken),
         CamelCaseToken(CamelCaseToken),

@@ -153,8 +153,14 @@ async fn the_token_request_is_a_basic_authenticated_password_grant_form() {
         .as_str()
         .unwrap()
         .to_string();
-    assert!(USER_AGENT.starts_with("enkash-customer-search/0."), "{USER_AGENT}");
-    assert!(USER_AGENT.ends_with(&format!("+{api_version}")), "{USER_AGENT}");
+    assert!(
+        USER_AGENT.starts_with("enkash-customer-search/0."),
+        "{USER_AGENT}"
+    );
+    assert!(
+        USER_AGENT.ends_with(&format!("+{api_version}")),
+        "{USER_AGENT}"
+    );
     // The token was fetched before the search was sent.
     let order: Vec<String> = server
         .requests()

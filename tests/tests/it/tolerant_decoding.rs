@@ -215,9 +215,10 @@ async fn null_for_every_field_decodes() {
     assert_eq!(contacts.len(), 1);
     assert_eq!(contacts[0].name.as_deref(), Some("Ramesh Iyer"));
     assert_eq!(
-        types::CustomerKeyContact {
-            name: None,
-            ..contacts[0].clone()
+        {
+            let mut value = contacts[0].clone();
+            value.name = None;
+            value
         },
         types::CustomerKeyContact::builder().try_into().unwrap()
     );

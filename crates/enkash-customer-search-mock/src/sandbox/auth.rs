@@ -141,6 +141,13 @@ pub(crate) fn token(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Respon
         Ok(types::TokenGrant::RefreshTokenRequest(form)) => {
             return refresh(shared, headers, &form);
         }
+        Ok(_) => {
+            return token_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "Unsupported grant type",
+            );
+        }
         Err(description) => {
             return token_error(StatusCode::BAD_REQUEST, "invalid_request", &description);
         }
@@ -239,6 +246,7 @@ fn token_fault(fault: TokenFault, headers: &HeaderMap, body: &[u8]) -> Response 
                     String::new(),
                     form.refresh_token.expose_secret().to_string(),
                 ),
+                Ok(_) => Default::default(),
                 Err(_) => Default::default(),
             };
             let (id, secret) = basic_credentials(headers).unwrap_or_default();

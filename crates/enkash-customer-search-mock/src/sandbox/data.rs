@@ -342,8 +342,7 @@ fn wire_time(t: DateTime<Utc>, style: TimeStyle) -> LenientDateTime {
 
 impl Customer {
     /// The customer as the spec's `CustomerResponse`, the generated type, its date-times as
-    /// `render` says. Every field is named, without `..`: a property added to the spec does
-    /// not compile here until the sandbox fills it.
+    /// `render` says. A test fails while a property of the spec is not filled here.
     pub fn to_response(&self, render: Render) -> types::CustomerResponse {
         let (style, contact_style) = if render.offset_less_timestamps {
             (TimeStyle::LocalIso, TimeStyle::LocalSpace)
@@ -355,77 +354,83 @@ impl Customer {
         let contacts = self
             .key_contacts
             .iter()
-            .map(|k| types::CustomerKeyContact {
-                created_by: text(k.created_by),
-                created_on: Some(wire_time(k.created_on, contact_style)),
-                customer_id: text(&self.customer_id),
-                customer_name: text(&self.legal_name),
+            .map(|k| {
+                let mut value = types::CustomerKeyContact::default();
+                value.created_by = text(k.created_by);
+                value.created_on = Some(wire_time(k.created_on, contact_style));
+                value.customer_id = text(&self.customer_id);
+                value.customer_name = text(&self.legal_name);
                 // A string in EnKash's example, not a boolean.
-                deleted: text(if k.deleted { "true" } else { "false" }),
-                email: text(&k.email),
-                key_contact_person_id: text(&k.key_contact_person_id),
-                mail_enabled: Some(k.mail_enabled),
-                mobile: text(&k.mobile),
-                modified_by: text(k.modified_by),
-                modified_on: Some(wire_time(k.modified_on, contact_style)),
-                name: text(&k.name),
-                sms_enabled: Some(k.sms_enabled),
-                whatsapp_enabled: Some(k.whatsapp_enabled),
-                extra: serde_json::Map::new(),
+                value.deleted = text(if k.deleted { "true" } else { "false" });
+                value.email = text(&k.email);
+                value.key_contact_person_id = text(&k.key_contact_person_id);
+                value.mail_enabled = Some(k.mail_enabled);
+                value.mobile = text(&k.mobile);
+                value.modified_by = text(k.modified_by);
+                value.modified_on = Some(wire_time(k.modified_on, contact_style));
+                value.name = text(&k.name);
+                value.sms_enabled = Some(k.sms_enabled);
+                value.whatsapp_enabled = Some(k.whatsapp_enabled);
+                value.extra = serde_json::Map::new();
+                value
             })
             .collect();
         let reminders = self
             .reminders
             .iter()
-            .map(|r| types::CustomerReminder {
-                customer_id: text(&self.customer_id),
-                customer_reminder_id: text(&r.customer_reminder_id),
-                due_date_difference: Some(r.due_date_difference),
-                reminder_interval: Some(r.reminder_interval),
-                reminder_time: text(&r.reminder_time),
-                reminder_type: text(r.reminder_type),
-                stage: text(r.stage),
-                extra: serde_json::Map::new(),
+            .map(|r| {
+                let mut value = types::CustomerReminder::default();
+                value.customer_id = text(&self.customer_id);
+                value.customer_reminder_id = text(&r.customer_reminder_id);
+                value.due_date_difference = Some(r.due_date_difference);
+                value.reminder_interval = Some(r.reminder_interval);
+                value.reminder_time = text(&r.reminder_time);
+                value.reminder_type = text(r.reminder_type);
+                value.stage = text(r.stage);
+                value.extra = serde_json::Map::new();
+                value
             })
             .collect();
-        types::CustomerResponse {
-            account_number: text(&self.account_number),
-            active: Some(self.active),
-            address: text(&self.address),
-            assigned_agent: text(self.assigned_agent),
-            bank_name: text(self.bank_name),
-            branch_codes: texts(&self.branch_codes),
-            company_id: text(self.company_id),
-            contact_email: text(&self.contact_email),
-            contact_number: text(&self.contact_number),
-            created_by: text(self.created_by.0),
-            created_by_name: text(self.created_by.1),
-            created_on: Some(wire_time(self.created_on, style)),
-            customer_id: text(&self.customer_id),
-            customer_key_contacts: Some(contacts),
-            customer_logo: text(&self.customer_logo),
-            customer_reminders: Some(reminders),
-            dso_median: Some(self.dso_median),
-            id: Some(self.id),
-            ifsc: text(&self.ifsc),
-            legal_name: text(&self.legal_name),
-            modified_by: text(self.modified_by.0),
-            modified_by_name: text(self.modified_by.1),
-            modified_on: Some(wire_time(self.modified_on, style)),
-            net_amount: Some(self.net_amount),
-            pan_or_gstin: text(&self.pan_or_gstin),
-            parent_company_id: text(&self.parent_company_id),
-            parent_legal_name: text(&self.parent_legal_name),
-            pin_code: text(&self.pin_code),
-            state: text(self.state),
-            unique_ref_no: text(&self.unique_ref_no),
-            warnings: texts(&self.warnings),
+        {
+            let mut value = types::CustomerResponse::default();
+            value.account_number = text(&self.account_number);
+            value.active = Some(self.active);
+            value.address = text(&self.address);
+            value.assigned_agent = text(self.assigned_agent);
+            value.bank_name = text(self.bank_name);
+            value.branch_codes = texts(&self.branch_codes);
+            value.company_id = text(self.company_id);
+            value.contact_email = text(&self.contact_email);
+            value.contact_number = text(&self.contact_number);
+            value.created_by = text(self.created_by.0);
+            value.created_by_name = text(self.created_by.1);
+            value.created_on = Some(wire_time(self.created_on, style));
+            value.customer_id = text(&self.customer_id);
+            value.customer_key_contacts = Some(contacts);
+            value.customer_logo = text(&self.customer_logo);
+            value.customer_reminders = Some(reminders);
+            value.dso_median = Some(self.dso_median);
+            value.id = Some(self.id);
+            value.ifsc = text(&self.ifsc);
+            value.legal_name = text(&self.legal_name);
+            value.modified_by = text(self.modified_by.0);
+            value.modified_by_name = text(self.modified_by.1);
+            value.modified_on = Some(wire_time(self.modified_on, style));
+            value.net_amount = Some(self.net_amount);
+            value.pan_or_gstin = text(&self.pan_or_gstin);
+            value.parent_company_id = text(&self.parent_company_id);
+            value.parent_legal_name = text(&self.parent_legal_name);
+            value.pin_code = text(&self.pin_code);
+            value.state = text(self.state);
+            value.unique_ref_no = text(&self.unique_ref_no);
+            value.warnings = texts(&self.warnings);
             // What the spec does not know: one field, while that fault is on.
-            extra: if render.unknown_field {
+            value.extra = if render.unknown_field {
                 serde_json::Map::from_iter([(UNKNOWN_FIELD.0.into(), UNKNOWN_FIELD.1.into())])
             } else {
                 serde_json::Map::new()
-            },
+            };
+            value
         }
     }
 
@@ -450,6 +455,34 @@ mod tests {
     use super::*;
 
     use enkash_customer_search::DateTimeFormat;
+
+    #[test]
+    fn every_property_of_the_spec_is_filled() {
+        use enkash_customer_search::spec;
+        use std::collections::BTreeSet;
+        let mut seen: [BTreeSet<String>; 3] = Default::default();
+        for customer in generate(300, 7) {
+            let value = serde_json::to_value(customer.to_response(Render::default())).unwrap();
+            let object = value.as_object().unwrap();
+            seen[0].extend(object.keys().cloned());
+            for (nested, set) in [("customerKeyContacts", 1), ("customerReminders", 2)] {
+                for item in object[nested].as_array().unwrap() {
+                    seen[set].extend(item.as_object().unwrap().keys().cloned());
+                }
+            }
+        }
+        for (set, properties) in seen.iter().zip([
+            spec::CUSTOMER_RESPONSE_PROPERTIES,
+            spec::CUSTOMER_KEY_CONTACT_PROPERTIES,
+            spec::CUSTOMER_REMINDER_PROPERTIES,
+        ]) {
+            let properties: BTreeSet<String> = properties.iter().map(|p| p.to_string()).collect();
+            assert_eq!(
+                *set, properties,
+                "the sandbox does not fill every property of the spec"
+            );
+        }
+    }
 
     #[test]
     fn customers_have_the_documented_shapes() {

@@ -104,22 +104,27 @@ impl ApiError {
             self.status.canonical_reason().unwrap_or("Error"),
         ));
         let request_id = rng::uuid();
-        let body = types::CustomerSearchResponse {
-            error_response: Some(types::ErrorResponse {
-                api_sub_errors: Some(
+        let body = {
+            let mut value = types::CustomerSearchResponse::default();
+            value.error_response = Some({
+                let mut value = types::ErrorResponse::default();
+                value.api_sub_errors = Some(
                     self.sub_errors
                         .into_iter()
                         .map(types::ApiSubError)
                         .collect(),
-                ),
-                error_message: Some(self.message),
-                error_type: Some(error_type),
-                request_id: Some(request_id.clone()),
-                timestamp: Some(LenientDateTime::parse(&timestamp(SystemTime::now().into()))),
-            }),
-            payload: None,
-            response_code: Some(code),
-            response_message: Some(message.to_string()),
+                );
+                value.error_message = Some(self.message);
+                value.error_type = Some(error_type);
+                value.request_id = Some(request_id.clone());
+                value.timestamp =
+                    Some(LenientDateTime::parse(&timestamp(SystemTime::now().into())));
+                value
+            });
+            value.payload = None;
+            value.response_code = Some(code);
+            value.response_message = Some(message.to_string());
+            value
         };
         let mut response = json_response(self.status, &body);
         response.headers_mut().insert(
@@ -141,14 +146,18 @@ impl ApiError {
 /// `CustomerSearchResponse`, in bytes; while a fault needs an off-spec customer (a `null`
 /// field), through a JSON value of it.
 pub(crate) fn page_body(customers: &[&Customer], render: Render, records_count: usize) -> Vec<u8> {
-    let envelope = types::CustomerSearchResponse {
-        error_response: None,
-        payload: Some(types::CustomerPage {
-            data: Some(customers.iter().map(|c| c.to_response(render)).collect()),
-            records_count: i64::try_from(records_count).ok(),
-        }),
-        response_code: Some(0),
-        response_message: Some("Success".to_string()),
+    let envelope = {
+        let mut value = types::CustomerSearchResponse::default();
+        value.error_response = None;
+        value.payload = Some({
+            let mut value = types::CustomerPage::default();
+            value.data = Some(customers.iter().map(|c| c.to_response(render)).collect());
+            value.records_count = i64::try_from(records_count).ok();
+            value
+        });
+        value.response_code = Some(0);
+        value.response_message = Some("Success".to_string());
+        value
     };
     let bytes = if render.null_fields {
         let mut value = serde_json::to_value(&envelope).expect("the sandbox's bodies serialise");

@@ -6,22 +6,26 @@ use enkash_customer_search_mock::{MockServerExt, httpmock::MockServer};
 
 fn envelope_with(customers: Vec<types::CustomerResponse>) -> types::CustomerSearchResponse {
     let records_count = Some(customers.len() as i64);
-    types::CustomerSearchResponse {
-        payload: Some(types::CustomerPage {
-            data: Some(customers),
-            records_count,
-        }),
-        ..Default::default()
+    {
+        let mut value = types::CustomerSearchResponse::default();
+        value.payload = Some({
+            let mut value = types::CustomerPage::default();
+            value.data = Some(customers);
+            value.records_count = records_count;
+            value
+        });
+        value
     }
 }
 
 #[tokio::test]
 async fn a_stub_matches_the_filters_and_query_the_client_sends() {
     let server = MockServer::start_async().await;
-    let filters = types::CustomerSearchRequest {
-        legal_name: Some("Shree Ganesh".into()),
-        customer_status: Some(types::CustomerStatusFilter::Active),
-        ..Default::default()
+    let filters = {
+        let mut value = types::CustomerSearchRequest::default();
+        value.legal_name = Some("Shree Ganesh".into());
+        value.customer_status = Some(types::CustomerStatusFilter::Active);
+        value
     };
     let customer: types::CustomerResponse = types::CustomerResponse::builder()
         .customer_id("KC0000000000000A".to_string())
@@ -57,15 +61,17 @@ async fn a_stub_matches_the_filters_and_query_the_client_sends() {
 
 #[tokio::test]
 async fn each_documented_error_status_arrives_as_an_api_error() {
-    let error = types::CustomerSearchResponse {
-        error_response: Some(types::ErrorResponse {
-            error_message: Some("limit must be less than or equal to 5000".into()),
-            error_type: Some(Open::Known(types::ErrorType::ValidationError)),
-            request_id: Some("req-1".into()),
-            ..Default::default()
-        }),
-        response_code: Some(400),
-        ..Default::default()
+    let error = {
+        let mut value = types::CustomerSearchResponse::default();
+        value.error_response = Some({
+            let mut value = types::ErrorResponse::default();
+            value.error_message = Some("limit must be less than or equal to 5000".into());
+            value.error_type = Some(Open::Known(types::ErrorType::ValidationError));
+            value.request_id = Some("req-1".into());
+            value
+        });
+        value.response_code = Some(400);
+        value
     };
     type Respond = fn(
         enkash_customer_search_mock::operations::SearchCustomerThen,

@@ -390,9 +390,10 @@ async fn exact_filters_match_ids_and_codes() {
     with_unknown.push("KC0000000000000Z".into());
     let n = check_filter(
         &sandbox,
-        types::CustomerSearchRequest {
-            customer_ids: with_unknown,
-            ..r()
+        {
+            let mut value = r();
+            value.customer_ids = with_unknown;
+            value
         },
         |c| picked.iter().any(|id| id == str_of(c, "customerId")),
     )
@@ -401,49 +402,58 @@ async fn exact_filters_match_ids_and_codes() {
 
     let n = check_filter(
         &sandbox,
-        types::CustomerSearchRequest {
-            company_id: Some(SANDBOX_CLIENT_ID.into()),
-            ..r()
+        {
+            let mut value = r();
+            value.company_id = Some(SANDBOX_CLIENT_ID.into());
+            value
         },
         |_| true,
     )
     .await;
     assert_eq!(n, 3_000);
-    let other = types::CustomerSearchRequest {
-        company_id: Some("CEKOTHER000".into()),
-        ..r()
+    let other = {
+        let mut value = r();
+        value.company_id = Some("CEKOTHER000".into());
+        value
     };
     assert_eq!(check_filter(&sandbox, other, |_| false).await, 0);
 
     type Setter = fn(String) -> types::CustomerSearchRequest;
     let exact: [(&str, Setter); 7] = [
-        ("parentCompanyId", |v| types::CustomerSearchRequest {
-            parent_company_id: Some(v),
-            ..Default::default()
+        ("parentCompanyId", |v| {
+            let mut value = types::CustomerSearchRequest::default();
+            value.parent_company_id = Some(v);
+            value
         }),
-        ("ifsc", |v| types::CustomerSearchRequest {
-            ifsc: Some(v),
-            ..Default::default()
+        ("ifsc", |v| {
+            let mut value = types::CustomerSearchRequest::default();
+            value.ifsc = Some(v);
+            value
         }),
-        ("panOrGstin", |v| types::CustomerSearchRequest {
-            pan_or_gstin: Some(v),
-            ..Default::default()
+        ("panOrGstin", |v| {
+            let mut value = types::CustomerSearchRequest::default();
+            value.pan_or_gstin = Some(v);
+            value
         }),
-        ("accountNumber", |v| types::CustomerSearchRequest {
-            account_number: Some(v),
-            ..Default::default()
+        ("accountNumber", |v| {
+            let mut value = types::CustomerSearchRequest::default();
+            value.account_number = Some(v);
+            value
         }),
-        ("uniqueRefNo", |v| types::CustomerSearchRequest {
-            unique_ref_no: Some(v),
-            ..Default::default()
+        ("uniqueRefNo", |v| {
+            let mut value = types::CustomerSearchRequest::default();
+            value.unique_ref_no = Some(v);
+            value
         }),
-        ("contactNumber", |v| types::CustomerSearchRequest {
-            contact_number: Some(v),
-            ..Default::default()
+        ("contactNumber", |v| {
+            let mut value = types::CustomerSearchRequest::default();
+            value.contact_number = Some(v);
+            value
         }),
-        ("ifsc", |v| types::CustomerSearchRequest {
-            ifsc: Some(v.to_lowercase()),
-            ..Default::default()
+        ("ifsc", |v| {
+            let mut value = types::CustomerSearchRequest::default();
+            value.ifsc = Some(v.to_lowercase());
+            value
         }),
     ];
     for (i, (field, set)) in exact.into_iter().enumerate() {
@@ -462,29 +472,30 @@ async fn name_filters_are_case_insensitive_substrings() {
     let sandbox = small_sandbox().await;
     type Setter = fn(String) -> types::CustomerSearchRequest;
     let cases: [(&str, &str, Setter); 5] = [
-        ("legalName", "gAnEsH", |v| types::CustomerSearchRequest {
-            legal_name: Some(v),
-            ..Default::default()
+        ("legalName", "gAnEsH", |v| {
+            let mut value = types::CustomerSearchRequest::default();
+            value.legal_name = Some(v);
+            value
         }),
-        ("legalName", "pvt ltd", |v| types::CustomerSearchRequest {
-            legal_name: Some(v),
-            ..Default::default()
+        ("legalName", "pvt ltd", |v| {
+            let mut value = types::CustomerSearchRequest::default();
+            value.legal_name = Some(v);
+            value
         }),
         ("assignedAgent", "SHARMA", |v| {
-            types::CustomerSearchRequest {
-                assigned_agent: Some(v),
-                ..Default::default()
-            }
+            let mut value = types::CustomerSearchRequest::default();
+            value.assigned_agent = Some(v);
+            value
         }),
-        ("createdByName", "verma", |v| types::CustomerSearchRequest {
-            created_by_name: Some(v),
-            ..Default::default()
+        ("createdByName", "verma", |v| {
+            let mut value = types::CustomerSearchRequest::default();
+            value.created_by_name = Some(v);
+            value
         }),
         ("modifiedByName", "Desai", |v| {
-            types::CustomerSearchRequest {
-                modified_by_name: Some(v),
-                ..Default::default()
-            }
+            let mut value = types::CustomerSearchRequest::default();
+            value.modified_by_name = Some(v);
+            value
         }),
     ];
     for (field, needle, set) in cases {
@@ -500,9 +511,10 @@ async fn name_filters_are_case_insensitive_substrings() {
 #[tokio::test]
 async fn status_and_level_filters() {
     let sandbox = small_sandbox().await;
-    let status = |s| types::CustomerSearchRequest {
-        customer_status: Some(s),
-        ..Default::default()
+    let status = |s| {
+        let mut value = types::CustomerSearchRequest::default();
+        value.customer_status = Some(s);
+        value
     };
     let active = check_filter(&sandbox, status(types::CustomerStatusFilter::Active), |c| {
         c["active"] == true
@@ -526,9 +538,10 @@ async fn status_and_level_filters() {
         types::CustomerLevel::Level2,
         types::CustomerLevel::Level3,
     ] {
-        let filters = types::CustomerSearchRequest {
-            level: Some(level),
-            ..Default::default()
+        let filters = {
+            let mut value = types::CustomerSearchRequest::default();
+            value.level = Some(level);
+            value
         };
         let found = ids(&all(&client, SearchQuery::new().filters(filters)).await);
         assert!(!found.is_empty(), "{level}");
@@ -546,10 +559,11 @@ async fn range_filters_are_inclusive() {
     let dso = |c: &Value| c["dsoMedian"].as_f64().unwrap();
     let n = check_filter(
         &sandbox,
-        types::CustomerSearchRequest {
-            dso_from: Some(30),
-            dso_to: Some(90),
-            ..Default::default()
+        {
+            let mut value = types::CustomerSearchRequest::default();
+            value.dso_from = Some(30);
+            value.dso_to = Some(90);
+            value
         },
         |c| (30.0..=90.0).contains(&dso(c)),
     )
@@ -558,9 +572,10 @@ async fn range_filters_are_inclusive() {
     assert!(dataset.iter().any(|c| dso(c) == 30.0) && dataset.iter().any(|c| dso(c) == 90.0));
     let n = check_filter(
         &sandbox,
-        types::CustomerSearchRequest {
-            dso_from: Some(150),
-            ..Default::default()
+        {
+            let mut value = types::CustomerSearchRequest::default();
+            value.dso_from = Some(150);
+            value
         },
         |c| dso(c) >= 150.0,
     )
@@ -571,10 +586,11 @@ async fn range_filters_are_inclusive() {
     let to: DateTime<Utc> = "2022-12-31T23:59:59Z".parse().unwrap();
     let n = check_filter(
         &sandbox,
-        types::CustomerSearchRequest {
-            created_on_from: Some(from),
-            created_on_to: Some(to),
-            ..Default::default()
+        {
+            let mut value = types::CustomerSearchRequest::default();
+            value.created_on_from = Some(from);
+            value.created_on_to = Some(to);
+            value
         },
         |c| (from..=to).contains(&time_of(c, "createdOn")),
     )
@@ -584,10 +600,11 @@ async fn range_filters_are_inclusive() {
     let exact = time_of(&dataset[42], "createdOn");
     let n = check_filter(
         &sandbox,
-        types::CustomerSearchRequest {
-            created_on_from: Some(exact),
-            created_on_to: Some(exact),
-            ..Default::default()
+        {
+            let mut value = types::CustomerSearchRequest::default();
+            value.created_on_from = Some(exact);
+            value.created_on_to = Some(exact);
+            value
         },
         |c| time_of(c, "createdOn") == exact,
     )
@@ -598,9 +615,10 @@ async fn range_filters_are_inclusive() {
     let day = time_of(&dataset[23], "modifiedOn");
     let n = check_filter(
         &sandbox,
-        types::CustomerSearchRequest {
-            modified_on: Some(day),
-            ..Default::default()
+        {
+            let mut value = types::CustomerSearchRequest::default();
+            value.modified_on = Some(day);
+            value
         },
         |c| {
             time_of(c, "modifiedOn").with_timezone(&ist()).date_naive()
@@ -612,9 +630,10 @@ async fn range_filters_are_inclusive() {
 
     let n = check_filter(
         &sandbox,
-        types::CustomerSearchRequest {
-            balance_amount: Some(100_000.0),
-            ..Default::default()
+        {
+            let mut value = types::CustomerSearchRequest::default();
+            value.balance_amount = Some(100_000.0);
+            value
         },
         |c| c["netAmount"].as_f64().unwrap() >= 100_000.0,
     )
@@ -624,9 +643,10 @@ async fn range_filters_are_inclusive() {
     // selectAll is ignored; filters combine with AND.
     let n = check_filter(
         &sandbox,
-        types::CustomerSearchRequest {
-            select_all: Some(true),
-            ..Default::default()
+        {
+            let mut value = types::CustomerSearchRequest::default();
+            value.select_all = Some(true);
+            value
         },
         |_| true,
     )
@@ -634,11 +654,12 @@ async fn range_filters_are_inclusive() {
     assert_eq!(n, 3_000);
     let n = check_filter(
         &sandbox,
-        types::CustomerSearchRequest {
-            customer_status: Some(types::CustomerStatusFilter::Active),
-            dso_to: Some(60),
-            legal_name: Some("traders".into()),
-            ..Default::default()
+        {
+            let mut value = types::CustomerSearchRequest::default();
+            value.customer_status = Some(types::CustomerStatusFilter::Active);
+            value.dso_to = Some(60);
+            value.legal_name = Some("traders".into());
+            value
         },
         |c| {
             c["active"] == true
