@@ -874,6 +874,37 @@ mod tests {
     }
 
     #[test]
+    fn on_the_project_spec_an_added_optional_property_is_minor_and_a_removed_one_major() {
+        let text =
+            std::fs::read_to_string(crate::project_root().join("openapi/customer-search.yaml"))
+                .unwrap();
+        let spec: Value = serde_norway::from_str(&text).unwrap();
+        let evolution = crate::codegen::TARGETS[0].evolution;
+        let mut added = spec.clone();
+        added["components"]["schemas"]["CustomerResponse"]["properties"]["loyaltyTier"] =
+            json!({ "type": "string", "nullable": true });
+        let report = compare(&spec, &added, evolution);
+        assert_eq!(
+            report.release(),
+            Release::Minor,
+            "{}",
+            report.render("HEAD")
+        );
+        let mut removed = spec.clone();
+        removed["components"]["schemas"]["CustomerResponse"]["properties"]
+            .as_object_mut()
+            .unwrap()
+            .remove("warnings");
+        let report = compare(&spec, &removed, evolution);
+        assert_eq!(
+            report.release(),
+            Release::Major,
+            "{}",
+            report.render("HEAD")
+        );
+    }
+
+    #[test]
     fn the_project_spec_compared_with_itself_is_no_change() {
         let text =
             std::fs::read_to_string(crate::project_root().join("openapi/customer-search.yaml"))
