@@ -10,7 +10,10 @@
 //!   307's body (the password) to wherever the `Location` points;
 //! - the status, content type, `Retry-After`, request id and redirect target of the response
 //!   are noted, because progenitor drops them when a body does not decode;
-//! - the body is read through a limit, so that a response of any size costs bounded memory;
+//! - the caller's own headers, query parameters and body fields (per-call options, escape
+//!   hatches) go on after the generated ones;
+//! - the body is read through a limit, so that a response of any size costs bounded memory,
+//!   and copied while it is read when a drift report wants it;
 //! - a search made by the pager tells it when its response's head has arrived, so that the
 //!   next page's request can go out while this one's body is read and decoded.
 //!
