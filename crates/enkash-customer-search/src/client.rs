@@ -12,13 +12,16 @@ use std::time::Duration;
 
 use reqwest::header::HeaderValue;
 
-use crate::auth::{Auth, Credentials, Supply, TokenCache, sensitive_header};
+use crate::auth::{
+    Credentials, DEFAULT_LOGIN_COOLDOWN, DEFAULT_TOKEN_FETCH_TIMEOUT, FromSource, PasswordGrant,
+    StaticToken, Supply, TokenCache, TokenSource,
+};
 use crate::call_options::CallOptions;
 use crate::error::BuildError;
 use crate::hooks::CallContext;
 use crate::redact::Secrets;
-use crate::token_source::TokenSource;
-use crate::{RetryPolicy, Secret, generated};
+use crate::settings::Shared;
+use crate::{RetryPolicy, Secret};
 
 /// EnKash's UAT (sandbox) host. Documented for EnKash Payouts; assumed for Accounts
 /// Receivable, whose pages show only a placeholder.
@@ -48,25 +51,13 @@ pub const USER_AGENT: &str = concat!("enkash-customer-search/", env!("CARGO_PKG_
 #[derive(Clone, Debug)]
 pub struct Client {
     pub(crate) shared: Arc<Shared>,
+    /// `None`: no `Authorization` header (a test server, or auth added by the caller's own
+    /// client).
+    pub(crate) auth: Option<TokenCache>,
     /// What [`Client::with_options`] changed for this client's calls.
     pub(crate) options: Arc<CallOptions>,
     /// The shared secrets and the values of the options' sensitive headers.
     pub(crate) secrets: Arc<Secrets>,
-}
-
-/// What every clone of a [`Client`] shares.
-#[derive(Debug)]
-pub(crate) struct Shared {
-    pub base_url: String,
-    pub token_base_url: String,
-    pub http: reqwest::Client,
-    pub retry: RetryPolicy,
-    pub request_timeout: Option<Duration>,
-    pub max_response_bytes: u64,
-    pub user_agent: HeaderValue,
-    pub auth: Auth,
-    /// Every secret above, and the tokens fetched, to hide in what servers send back.
-    pub secrets: Secrets,
 }
 
 impl Client {
@@ -83,6 +74,8 @@ impl Client {
             retry: RetryPolicy::default(),
             user_agent: USER_AGENT.to_string(),
             http: None,
+            token_fetch_timeout: DEFAULT_TOKEN_FETCH_TIMEOUT,
+            login_cooldown: DEFAULT_LOGIN_COOLDOWN,
         }
     }
 
@@ -133,24 +126,16 @@ impl Client {
         let secrets = self.shared.secrets.extended(options.secret_values());
         Client {
             shared: Arc::clone(&self.shared),
+            auth: self.auth.clone(),
             options: Arc::new(options),
             secrets: Arc::new(secrets),
         }
     }
 
-    /// The settings of one attempt that sends `authorization`.
+    /// The settings of one attempt that sends `authorization`, with this client's timeout.
     pub(crate) fn call_context(&self, authorization: Option<HeaderValue>) -> CallContext {
-        CallContext::new(
-            authorization,
-            self.shared.user_agent.clone(),
-            self.request_timeout(),
-            self.shared.max_response_bytes,
-        )
-    }
-
-    /// The generated client for one attempt at `base_url`, with its own [`CallContext`].
-    pub(crate) fn generated(&self, base_url: &str, context: CallContext) -> generated::Client {
-        generated::Client::new_with_client(base_url, self.shared.http.clone(), context)
+        self.shared
+            .call_context(authorization, self.request_timeout())
     }
 }
 
@@ -172,6 +157,54 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     user_agent: String,
     http: Option<reqwest::Client>,
+    token_fetch_timeout: Duration,
+    login_cooldown: Duration,
+}
+
+impl AuthSetting {
+    /// The secrets of this setting, in every form a server may echo them.
+    fn secrets(&self) -> Secrets {
+        match self {
+            AuthSetting::None => Secrets::new([]),
+            AuthSetting::Bearer(token) => Secrets::new([token.expose_secret()]),
+            AuthSetting::Credentials(credentials) => {
+                let basic = credentials.basic_header();
+                let basic = basic.to_str().unwrap_or_default();
+                Secrets::new([
+                    credentials.password.expose_secret(),
+                    credentials.client_secret.expose_secret(),
+                    basic.strip_prefix("Basic ").unwrap_or(basic),
+                ])
+            }
+            // Its tokens are remembered as they come.
+            AuthSetting::Source(_) => Secrets::new([]),
+        }
+    }
+
+    /// The supply of tokens this setting describes, checked.
+    fn supply(self, login_cooldown: Duration) -> Result<Option<Box<dyn Supply>>, BuildError> {
+        Ok(Some(match self {
+            AuthSetting::None => return Ok(None),
+            AuthSetting::Bearer(token) => {
+                if token.expose_secret().is_empty() {
+                    return Err(BuildError::InvalidCredentials(
+                        "the bearer token is empty".into(),
+                    ));
+                }
+                if HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())).is_err() {
+                    return Err(BuildError::InvalidCredentials(
+                        "the bearer token has characters an HTTP header cannot carry".into(),
+                    ));
+                }
+                Box::new(StaticToken(token))
+            }
+            AuthSetting::Credentials(credentials) => {
+                check_credentials(&credentials)?;
+                Box::new(PasswordGrant::new(credentials, login_cooldown))
+            }
+            AuthSetting::Source(source) => Box::new(FromSource(source)),
+        }))
+    }
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -190,6 +223,8 @@ impl fmt::Debug for ClientBuilder {
             .field("max_response_bytes", &self.max_response_bytes)
             .field("retry", &self.retry)
             .field("user_agent", &self.user_agent)
+            .field("token_fetch_timeout", &self.token_fetch_timeout)
+            .field("login_cooldown", &self.login_cooldown)
             .finish_non_exhaustive()
     }
 }
@@ -285,6 +320,27 @@ impl ClientBuilder {
         self
     }
 
+    /// How long one token fetch may take ([`DEFAULT_TOKEN_FETCH_TIMEOUT`](crate::DEFAULT_TOKEN_FETCH_TIMEOUT)), whoever
+    /// started it: a token endpoint or a [`TokenSource`] that takes longer fails the fetch (a
+    /// source with [`AuthenticationFailure::TokenSourceFailed`](crate::AuthenticationFailure::TokenSourceFailed)),
+    /// and the next call fetches again. A fetch runs with the client's settings, never with a
+    /// caller's [`CallOptions`]; a caller's deadline bounds only its own wait.
+    pub fn token_fetch_timeout(mut self, timeout: Duration) -> Self {
+        self.token_fetch_timeout = timeout;
+        self
+    }
+
+    /// How long the password waits after two logins in a row brought no token
+    /// ([`DEFAULT_LOGIN_COOLDOWN`](crate::DEFAULT_LOGIN_COOLDOWN)): a timeout, a broken read or a 5xx may each have counted as a
+    /// failed login on EnKash's side, which locks an account after 3. Until it has passed,
+    /// a call that needs a login fails at once with
+    /// [`AuthenticationFailure::LoginPaused`](crate::AuthenticationFailure::LoginPaused). A
+    /// failed connect sent nothing and does not count; neither does the refresh grant.
+    pub fn login_cooldown(mut self, cooldown: Duration) -> Self {
+        self.login_cooldown = cooldown;
+        self
+    }
+
     /// The client, or what is wrong with the settings.
     pub fn build(self) -> Result<Client, BuildError> {
         let base_url = checked_base_url(&self.base_url)?;
@@ -295,48 +351,11 @@ impl ClientBuilder {
         let user_agent = HeaderValue::from_str(&self.user_agent).map_err(|_| {
             BuildError::InvalidUserAgent("it has characters an HTTP header cannot carry".into())
         })?;
-        let secrets = match &self.auth {
-            AuthSetting::None => Secrets::new([]),
-            AuthSetting::Bearer(token) => Secrets::new([token.expose_secret()]),
-            AuthSetting::Credentials(credentials) => {
-                let basic = credentials.basic_header();
-                let basic = basic.to_str().unwrap_or_default();
-                Secrets::new([
-                    credentials.password.expose_secret(),
-                    credentials.client_secret.expose_secret(),
-                    basic.strip_prefix("Basic ").unwrap_or(basic),
-                ])
-            }
-            // Its tokens are remembered as they come.
-            AuthSetting::Source(_) => Secrets::new([]),
-        };
-        let auth = match self.auth {
-            AuthSetting::None => Auth::None,
-            AuthSetting::Bearer(token) => {
-                if token.expose_secret().is_empty() {
-                    return Err(BuildError::InvalidCredentials(
-                        "the bearer token is empty".into(),
-                    ));
-                }
-                Auth::Bearer(
-                    sensitive_header(&format!("Bearer {}", token.expose_secret())).map_err(
-                        |_| {
-                            BuildError::InvalidCredentials(
-                                "the bearer token has characters an HTTP header cannot carry"
-                                    .into(),
-                            )
-                        },
-                    )?,
-                )
-            }
-            AuthSetting::Credentials(credentials) => {
-                check_credentials(&credentials)?;
-                Auth::Fetched(Box::new(TokenCache::new(Supply::Password(credentials))))
-            }
-            AuthSetting::Source(source) => {
-                Auth::Fetched(Box::new(TokenCache::new(Supply::Source(source))))
-            }
-        };
+        let secrets = self.auth.secrets();
+        let auth = self
+            .auth
+            .supply(self.login_cooldown)?
+            .map(|supply| TokenCache::new(supply, self.token_fetch_timeout));
         let http = match self.http {
             Some(http) => http,
             None => crate::tls::reqwest_client_builder()?
@@ -344,10 +363,10 @@ impl ClientBuilder {
                 .build()
                 .map_err(|e| BuildError::Http(e.to_string()))?,
         };
-        let shared_secrets = Arc::new(secrets.extended([]));
         Ok(Client {
             options: Arc::default(),
-            secrets: shared_secrets,
+            secrets: Arc::new(secrets.extended([])),
+            auth,
             shared: Arc::new(Shared {
                 base_url,
                 token_base_url,
@@ -356,7 +375,6 @@ impl ClientBuilder {
                 request_timeout: self.request_timeout,
                 max_response_bytes: self.max_response_bytes,
                 user_agent,
-                auth,
                 secrets,
             }),
         })
@@ -541,15 +559,17 @@ mod tests {
         assert!(!format!("{client:?}").contains("bearer-token-1"));
     }
 
-    #[test]
-    fn the_bearer_header_is_marked_sensitive() {
+    #[tokio::test]
+    async fn the_bearer_header_is_marked_sensitive() {
         let client = Client::builder(UAT_BASE_URL)
             .bearer_token("TK-1")
             .build()
             .unwrap();
-        let Auth::Bearer(header) = &client.shared.auth else {
-            panic!("a bearer client has a bearer header");
-        };
+        let cache = client
+            .auth
+            .as_ref()
+            .expect("a bearer client has a token supply");
+        let header = cache.authorization(&client.shared).await.unwrap();
         assert_eq!(header.to_str().unwrap(), "Bearer TK-1");
         assert!(header.is_sensitive());
     }

@@ -260,7 +260,15 @@ impl CallContext {
     ) -> reqwest::Result<reqwest::Response> {
         let mut request = request;
         let mut hops = 0;
+        // One timeout for the attempt, however many redirects it follows.
+        let ends = self
+            .timeout
+            .and_then(|timeout| tokio::time::Instant::now().checked_add(timeout));
         let response = loop {
+            if let Some(ends) = ends {
+                let left = ends.saturating_duration_since(tokio::time::Instant::now());
+                *request.timeout_mut() = Some(left.max(Duration::from_millis(1)));
+            }
             // The body is bytes (JSON or a form), so a copy is always there to follow with.
             let copy = if self.follow_redirects && hops < MAX_REDIRECTS {
                 request.try_clone()

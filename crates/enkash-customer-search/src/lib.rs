@@ -38,10 +38,14 @@ mod redact;
 mod retry;
 mod search;
 mod secret;
+mod settings;
+mod text;
 mod tls;
-mod token_source;
 
-pub use auth::Credentials;
+pub use auth::{
+    Credentials, DEFAULT_LOGIN_COOLDOWN, DEFAULT_TOKEN_FETCH_TIMEOUT, SourcedToken, TokenFuture,
+    TokenSource, TokenSourceError,
+};
 pub use call_options::CallOptions;
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
@@ -50,7 +54,7 @@ pub use client::{
 pub use drift::{Drift, DriftReport};
 pub use error::{
     ApiError, AuthenticationError, AuthenticationFailure, BuildError, Error, InvalidRequest,
-    PagingError, SNIPPET_LEN, TransportError, UndecodableResponse,
+    PagingError, SNIPPET_LEN, TransportError, TransportErrorKind, UndecodableResponse,
 };
 pub use generated::types;
 pub use lenient_date_time::{ASSUMED_OFFSET, DateTimeFormat, LenientDateTime};
@@ -60,4 +64,3 @@ pub use retry::RetryPolicy;
 pub use search::{CustomerStream, MAX_PAGE_SIZE, MIN_PAGE_SIZE, SearchPage, SearchQuery};
 pub use secret::Secret;
 pub use tls::reqwest_client_builder;
-pub use token_source::{SourcedToken, TokenFuture, TokenSource, TokenSourceError};

@@ -27,6 +27,8 @@ use futures_util::future::{Either, select};
 use futures_util::stream::{self, BoxStream, StreamExt};
 use tokio::sync::Notify;
 use tokio_util::task::AbortOnDropHandle;
+use tracing::Instrument;
+use tracing::instrument::WithSubscriber;
 
 use crate::error::PagingError;
 
@@ -299,8 +301,13 @@ where
     {
         let concurrency = Arc::new(AtomicUsize::new(1));
         let walk = Walk {
+            // Each page's requests under the span of whoever polls the walk, and logged
+            // where that caller logs, whichever worker thread runs them.
             spawn: Box::new(move |request, answered| {
-                AbortOnDropHandle::new(tokio::spawn(fetch(request, answered)))
+                let page = fetch(request, answered)
+                    .instrument(tracing::Span::current())
+                    .with_current_subscriber();
+                AbortOnDropHandle::new(tokio::spawn(page))
             }),
             key,
             page_size,

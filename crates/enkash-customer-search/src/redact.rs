@@ -20,15 +20,26 @@ const TOKENS_REMEMBERED: usize = 4;
 #[derive(Default)]
 pub(crate) struct Secrets {
     fixed: Vec<String>,
-    /// Each remembered token's spellings, oldest first; shared with the clients made by
-    /// [`extended`](Self::extended), which use the same tokens.
-    tokens: Arc<Mutex<Vec<Vec<String>>>>,
+    /// Shared with the clients made by [`extended`](Self::extended), which use the same tokens.
+    tokens: Arc<Mutex<Tokens>>,
+}
+
+#[derive(Default)]
+struct Tokens {
+    /// Each remembered access token's spellings, oldest first.
+    recent: Vec<Vec<String>>,
+    /// The spellings of the refresh token in use: hidden for as long as it is, however many
+    /// access tokens it renews.
+    refresh: Vec<String>,
 }
 
 impl std::fmt::Debug for Secrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Secrets")
-            .field("spellings", &(self.fixed.len() + self.tokens().len()))
+            .field(
+                "spellings",
+                &(self.fixed.len() + self.tokens().recent.len()),
+            )
             .finish()
     }
 }
@@ -63,14 +74,32 @@ impl Secrets {
     pub fn remember_token(&self, token: &str) {
         let mut spellings = Vec::new();
         add_spellings(&mut spellings, token);
-        let mut tokens = self.tokens();
-        tokens.retain(|known| *known != spellings);
-        tokens.push(spellings);
-        let excess = tokens.len().saturating_sub(TOKENS_REMEMBERED);
-        tokens.drain(..excess);
+        let recent = &mut self.tokens().recent;
+        recent.retain(|known| *known != spellings);
+        recent.push(spellings);
+        let excess = recent.len().saturating_sub(TOKENS_REMEMBERED);
+        recent.drain(..excess);
     }
 
-    fn tokens(&self) -> std::sync::MutexGuard<'_, Vec<Vec<String>>> {
+    /// The refresh token in use from now on (none: the one before is no longer used), hidden
+    /// for as long as it is in use. The one before joins the recent tokens, which a slow
+    /// response may still echo.
+    pub fn set_refresh_token(&self, token: Option<&str>) {
+        let mut spellings = Vec::new();
+        if let Some(token) = token {
+            add_spellings(&mut spellings, token);
+        }
+        let mut tokens = self.tokens();
+        let before = std::mem::replace(&mut tokens.refresh, spellings);
+        if !before.is_empty() && before != tokens.refresh {
+            tokens.recent.retain(|known| *known != before);
+            tokens.recent.push(before);
+            let excess = tokens.recent.len().saturating_sub(TOKENS_REMEMBERED);
+            tokens.recent.drain(..excess);
+        }
+    }
+
+    fn tokens(&self) -> std::sync::MutexGuard<'_, Tokens> {
         self.tokens
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -83,7 +112,8 @@ impl Secrets {
         let mut secrets: Vec<&str> = self
             .fixed
             .iter()
-            .chain(tokens.iter().flatten())
+            .chain(tokens.recent.iter().flatten())
+            .chain(&tokens.refresh)
             .map(String::as_str)
             .filter(|secret| text.contains(secret))
             .collect();
@@ -178,6 +208,26 @@ mod tests {
         }
         assert_eq!(secrets.scrub("token-09 token-06"), "*** ***");
         assert_eq!(secrets.scrub("token-00"), "token-00");
+    }
+
+    #[test]
+    fn the_refresh_token_in_use_is_hidden_however_many_tokens_follow_it() {
+        let secrets = Secrets::new([]);
+        secrets.set_refresh_token(Some("refresh-1"));
+        for i in 0..10 {
+            secrets.remember_token(&format!("token-{i:02}"));
+        }
+        assert_eq!(secrets.scrub("refresh-1 token-09"), "*** ***");
+        secrets.set_refresh_token(Some("refresh-2"));
+        assert_eq!(
+            secrets.scrub("refresh-1 refresh-2"),
+            "*** ***",
+            "the old one is recent"
+        );
+        for i in 10..20 {
+            secrets.remember_token(&format!("token-{i:02}"));
+        }
+        assert_eq!(secrets.scrub("refresh-1 refresh-2"), "refresh-1 ***");
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::call::{self, Deadline, envelope_outcome};
 use crate::error::{AuthenticationError, AuthenticationFailure, Error, PagingError};
 use crate::hooks;
 use crate::paginate::{Answered, MAX_PAGES_IN_FLIGHT, Page, PageRequest, Pager};
-use crate::{Client, Open, auth::Auth, spec, types};
+use crate::{Client, Open, spec, types};
 
 /// The largest page EnKash serves (the spec's `maximum` of `limit`).
 pub const MAX_PAGE_SIZE: i32 = spec::SEARCH_CUSTOMER_LIMIT_MAX;
@@ -285,15 +285,10 @@ impl Client {
         let deadline = Deadline::starting_now(self.options.deadline);
         let mut refreshed = false;
         loop {
-            let authorization = call::within(
-                deadline,
-                0,
-                || "while it waited for a token".to_string(),
-                call::authorization(self),
-            )
-            .await?;
+            let authorization = self.authorization(deadline).await?;
             let result = call::with_retries(
-                self,
+                self.retry_policy(),
+                &self.secrets,
                 "search_customer",
                 Error::is_retryable,
                 deadline,
@@ -302,23 +297,38 @@ impl Client {
             .await;
             match result {
                 Err(error) if is_unauthenticated(&error) => {
-                    if let (Auth::Fetched(cache), Some(stale), false) =
-                        (&self.shared.auth, &authorization, refreshed)
-                    {
+                    let (Some(cache), Some(stale)) = (&self.auth, &authorization) else {
+                        return Err(token_rejected(error, AuthenticationFailure::NotConfigured));
+                    };
+                    if !refreshed && cache.invalidate(stale) {
                         tracing::debug!("the token was refused; fetching a fresh one, once");
-                        cache.invalidate(stale).await;
                         refreshed = true;
                         continue;
                     }
-                    let reason = match self.shared.auth {
-                        Auth::None => AuthenticationFailure::NotConfigured,
-                        _ => AuthenticationFailure::TokenRejected,
-                    };
-                    return Err(token_rejected(error, reason));
+                    return Err(token_rejected(error, AuthenticationFailure::TokenRejected));
                 }
                 other => return other,
             }
         }
+    }
+
+    /// The `Authorization` header for a request, if the client authenticates, waiting at most
+    /// until `deadline` for a token.
+    async fn authorization(
+        &self,
+        deadline: Option<Deadline>,
+    ) -> Result<Option<reqwest::header::HeaderValue>, Error> {
+        let Some(cache) = &self.auth else {
+            return Ok(None);
+        };
+        call::within(
+            deadline,
+            0,
+            || "while it waited for a token".to_string(),
+            cache.authorization(&self.shared),
+        )
+        .await
+        .map(Some)
     }
 
     /// Every customer matching `query`, page after page, as a stream.
@@ -399,7 +409,7 @@ impl Client {
                 let answered = answered.clone();
                 Arc::new(move || answered.notify_one()) as hooks::Answered
             }));
-        let generated = self.generated(&self.shared.base_url, context);
+        let generated = self.shared.generated(&self.shared.base_url, context);
         let mut request = generated.search_customer();
         if let Some(Ok(filters)) = &query.filters {
             request = request.body(filters.clone());
@@ -528,10 +538,8 @@ fn token_rejected(error: Error, reason: AuthenticationFailure) -> Error {
         _ => (None, None),
     };
     Error::Authentication(Box::new(AuthenticationError {
-        reason,
-        status,
-        message,
         api_error,
+        ..AuthenticationError::new(reason, status, message)
     }))
 }
 

@@ -1,0 +1,251 @@
+//! The one cache in front of every [`Supply`]: a single flight that no caller can cancel.
+//!
+//! A fetch runs in a task of its own, never inside a caller, and its one outcome is shared
+//! through a watch channel with every caller that waits for it. A caller that gives up (its
+//! deadline, its timeout, a dropped stream) stops waiting and nothing else: the fetch
+//! finishes, within its own time limit, and its outcome is kept for the next caller. So a
+//! password in flight is never dropped and sent again by the next waiter, and a failure of the
+//! token endpoint fails the callers of that fetch once, not one login per waiter.
+//!
+//! A rejection is remembered for good. A token is renewed a tenth of its lifetime (at most a
+//! minute) before it lapses, less a random part of as much again, so a fleet of workers that
+//! started together does not renew in the same second.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::header::HeaderValue;
+use tokio::sync::watch;
+use tokio::time::Instant;
+use tracing::Instrument;
+use tracing::instrument::WithSubscriber;
+
+use super::supply::{Supply, Token};
+use crate::error::{AuthenticationError, AuthenticationFailure, Error};
+use crate::settings::Shared;
+
+/// What one fetch gives every caller that waited for it.
+type Outcome = Result<HeaderValue, Error>;
+
+/// The cached token of a client, and the fetch of the next one.
+#[derive(Clone)]
+pub(crate) struct TokenCache {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    supply: Box<dyn Supply>,
+    fetch_timeout: Duration,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    token: Option<Cached>,
+    /// The first rejection: nothing is fetched again.
+    rejected: Option<AuthenticationError>,
+    /// The fetch in flight, if one is.
+    fetch: Option<watch::Receiver<Option<Outcome>>>,
+}
+
+struct Cached {
+    authorization: HeaderValue,
+    /// `None`: never.
+    renew_at: Option<Instant>,
+}
+
+impl std::fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenCache")
+            .field("supply", &self.inner.supply)
+            .field("fetch_timeout", &self.inner.fetch_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenCache {
+    pub fn new(supply: Box<dyn Supply>, fetch_timeout: Duration) -> Self {
+        TokenCache {
+            inner: Arc::new(Inner {
+                supply,
+                fetch_timeout,
+                state: Mutex::default(),
+            }),
+        }
+    }
+
+    /// The `Authorization` header to send: the cached token while it is fresh, else the
+    /// outcome of the fetch in flight, started by this call if none is. Dropping this future
+    /// only stops the wait.
+    pub async fn authorization(&self, shared: &Arc<Shared>) -> Result<HeaderValue, Error> {
+        let mut outcome = match self.cached_or_fetch(shared) {
+            Ok(ready) => return ready,
+            Err(waiting) => waiting,
+        };
+        match outcome.wait_for(Option::is_some).await {
+            Ok(outcome) => outcome.clone().unwrap_or_else(|| Err(cancelled())),
+            Err(_) => Err(cancelled()),
+        }
+    }
+
+    /// Forgets `stale` (a token the API refused) unless it was replaced already, so that of
+    /// many requests refused with one token only the first causes a new fetch. Whether a new
+    /// token can be had at all.
+    pub fn invalidate(&self, stale: &HeaderValue) -> bool {
+        let mut state = self.inner.state();
+        if state
+            .token
+            .as_ref()
+            .is_some_and(|token| token.authorization == *stale)
+        {
+            state.token = None;
+        }
+        self.inner.supply.renews()
+    }
+
+    /// The answer now, or the outcome of a fetch to wait for.
+    fn cached_or_fetch(
+        &self,
+        shared: &Arc<Shared>,
+    ) -> Result<Outcome, watch::Receiver<Option<Outcome>>> {
+        let mut state = self.inner.state();
+        if let Some(earlier) = &state.rejected {
+            return Ok(Err(Error::Authentication(Box::new(AuthenticationError {
+                reason: AuthenticationFailure::CredentialsRejectedEarlier,
+                ..earlier.clone()
+            }))));
+        }
+        if let Some(token) = &state.token
+            && token.renew_at.is_none_or(|at| Instant::now() < at)
+        {
+            return Ok(Ok(token.authorization.clone()));
+        }
+        // A fetch whose task is gone (its runtime shut down, its source panicked) left a
+        // closed channel: another is started.
+        if let Some(fetch) = &state.fetch
+            && fetch.has_changed().is_ok()
+        {
+            return Err(fetch.clone());
+        }
+        let (sender, receiver) = watch::channel(None);
+        state.fetch = Some(receiver.clone());
+        let span = tracing::info_span!(
+            parent: None,
+            "enkash.token_fetch",
+            supply = self.inner.supply.name()
+        );
+        span.follows_from(tracing::Span::current());
+        let inner = Arc::clone(&self.inner);
+        let shared = Arc::clone(shared);
+        tokio::spawn(
+            async move {
+                let outcome = inner.fetch(&shared).await;
+                sender.send_replace(Some(outcome));
+            }
+            .instrument(span)
+            .with_current_subscriber(),
+        );
+        Err(receiver)
+    }
+}
+
+impl Inner {
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// One fetch within the time limit, its outcome kept before any caller hears of it.
+    async fn fetch(&self, shared: &Shared) -> Outcome {
+        let fetched = tokio::time::timeout(self.fetch_timeout, self.supply.fetch(shared))
+            .await
+            .unwrap_or_else(|_| Err(self.supply.timed_out(self.fetch_timeout)));
+        let outcome = fetched.and_then(|token| header_for(&token).map(|h| (token, h)));
+        let mut state = self.state();
+        state.fetch = None;
+        match outcome {
+            Ok((token, authorization)) => {
+                let renew_at = token.lifetime.map(|lifetime| {
+                    let now = Instant::now();
+                    now.checked_add(renew_after(lifetime, fastrand::f64()))
+                        .unwrap_or_else(|| now + FAR_FUTURE)
+                });
+                state.token = Some(Cached {
+                    authorization: authorization.clone(),
+                    renew_at,
+                });
+                Ok(authorization)
+            }
+            Err(Error::Authentication(rejected))
+                if rejected.reason == AuthenticationFailure::CredentialsRejected =>
+            {
+                state.rejected = Some((*rejected).clone());
+                Err(Error::Authentication(rejected))
+            }
+            Err(other) => Err(other),
+        }
+    }
+}
+
+/// About 30 years: a renewal time past what an `Instant` holds.
+const FAR_FUTURE: Duration = Duration::from_secs(30 * 365 * 86_400);
+
+/// How long to use a token of `lifetime` before fetching the next: its lifetime less a
+/// margin of a tenth (at most a minute), less `unit` (a random number in `[0, 1)`) times as
+/// much again.
+pub(crate) fn renew_after(lifetime: Duration, unit: f64) -> Duration {
+    let margin = (lifetime / 10).min(Duration::from_secs(60));
+    let unit = if unit.is_nan() {
+        0.0
+    } else {
+        unit.clamp(0.0, 1.0)
+    };
+    let jitter = margin.mul_f64(unit);
+    lifetime.saturating_sub(margin).saturating_sub(jitter)
+}
+
+fn header_for(token: &Token) -> Result<HeaderValue, Error> {
+    super::sensitive_header(&format!("Bearer {}", token.access_token.expose_secret())).map_err(
+        |_| {
+            Error::Authentication(Box::new(AuthenticationError::new(
+                AuthenticationFailure::NoTokenInResponse,
+                None,
+                Some("the token has characters an HTTP header cannot carry".into()),
+            )))
+        },
+    )
+}
+
+fn cancelled() -> Error {
+    Error::Authentication(Box::new(AuthenticationError::new(
+        AuthenticationFailure::TokenSourceFailed,
+        None,
+        Some(
+            "the token fetch ended without an outcome (is the Tokio runtime shutting down?)".into(),
+        ),
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_renewed_before_they_lapse_with_jitter() {
+        let day = Duration::from_secs(86_399);
+        assert_eq!(renew_after(day, 0.0), Duration::from_secs(86_339));
+        assert_eq!(renew_after(day, 1.0), Duration::from_secs(86_279));
+        let five_minutes = Duration::from_secs(300);
+        assert_eq!(renew_after(five_minutes, 0.0), Duration::from_secs(270));
+        assert_eq!(renew_after(five_minutes, 0.5), Duration::from_secs(255));
+        assert_eq!(renew_after(Duration::ZERO, 0.7), Duration::ZERO);
+        assert!(renew_after(Duration::MAX, 0.99) > Duration::from_secs(1 << 40));
+        // Out-of-range units are clamped.
+        assert_eq!(renew_after(five_minutes, 7.0), Duration::from_secs(240));
+        assert_eq!(
+            renew_after(five_minutes, f64::NAN),
+            Duration::from_secs(270)
+        );
+    }
+}

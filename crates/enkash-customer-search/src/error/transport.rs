@@ -1,0 +1,208 @@
+//! [`TransportError`]: a connection that failed, broke or timed out, and its
+//! [`TransportErrorKind`], read once from reqwest's chain of causes.
+//!
+//! reqwest's own `Display` is only its outermost sentence ("error sending request for url
+//! (…)"); the cause that tells a refused connection from an unknown certificate issuer is
+//! further down the chain. The kind is found there once, and what is retried and what is
+//! printed follow from it.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+/// A connection that failed, broke or timed out.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct TransportError {
+    /// What failed.
+    pub kind: TransportErrorKind,
+    /// The status, when the failure came while reading a response's body.
+    pub status: Option<StatusCode>,
+    /// Whether it failed before a connection was made (so the request never reached EnKash):
+    /// the kinds [`Connect`](TransportErrorKind::Connect), [`Dns`](TransportErrorKind::Dns)
+    /// and [`Tls`](TransportErrorKind::Tls).
+    pub connect: bool,
+    /// How many attempts were made.
+    pub attempts: u32,
+    /// The call's deadline ([`CallOptions::deadline`](crate::CallOptions::deadline)), when it
+    /// is what ran out: then no attempt was cut by its own timeout, and no wait crossed it.
+    pub deadline: Option<Duration>,
+    pub(crate) source: Option<Arc<reqwest::Error>>,
+    pub(crate) detail: Option<String>,
+}
+
+/// What kind of failure a [`TransportError`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// No connection could be made (refused, unreachable): nothing was sent. Retried.
+    Connect,
+    /// The host name did not resolve: nothing was sent. Retried, as a connect failure.
+    Dns,
+    /// The TLS handshake failed (an untrusted or expired certificate, a protocol mismatch):
+    /// nothing was sent. Not retried: it fails the same way until the trust is fixed.
+    Tls,
+    /// The connection broke while the request or the response was on its way. Retried for a
+    /// search; never for the token call, whose request may have been read.
+    Io,
+    /// An attempt, or the token fetch, took longer than its timeout. Retried for a search.
+    Timeout,
+    /// The call's own deadline ran out ([`CallOptions::deadline`](crate::CallOptions::deadline)).
+    /// Never retried within the call, whose budget is spent.
+    Deadline,
+    /// Anything else reqwest reports.
+    Other,
+}
+
+impl TransportErrorKind {
+    /// Whether it failed before anything was sent, so that sending again cannot count twice.
+    pub fn nothing_sent(self) -> bool {
+        matches!(self, Self::Connect | Self::Dns | Self::Tls)
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Connect => "could not connect",
+            Self::Dns => "the host name did not resolve",
+            Self::Tls => "the TLS handshake failed",
+            Self::Io => "the connection broke",
+            Self::Timeout => "timed out",
+            Self::Deadline => "the call's deadline ran out",
+            Self::Other => "the request failed",
+        }
+    }
+
+    /// The kind of `error`, from its chain of causes.
+    fn of(error: &reqwest::Error) -> Self {
+        let mut tls = false;
+        let mut dns = false;
+        let mut io = false;
+        for cause in causes(error) {
+            tls |= cause.is::<rustls::Error>();
+            // hyper-util's connector says so in so many words; its error type is private.
+            dns |= cause.to_string() == "dns error";
+            io |= cause.is::<std::io::Error>();
+        }
+        if error.is_timeout() {
+            Self::Timeout
+        } else if tls {
+            Self::Tls
+        } else if dns {
+            Self::Dns
+        } else if error.is_connect() {
+            Self::Connect
+        } else if io || error.is_body() || error.is_request() {
+            Self::Io
+        } else {
+            Self::Other
+        }
+    }
+}
+
+/// `error` and every cause under it, looking inside `io::Error`s too (whose `source` skips
+/// the error they wrap, where rustls puts its own).
+fn causes<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    let mut next = Some(error);
+    std::iter::from_fn(move || {
+        let current = next?;
+        next = match current.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static))
+                .or_else(|| current.source()),
+            None => current.source(),
+        };
+        Some(current)
+    })
+}
+
+impl TransportError {
+    /// Whether trying again may succeed: not after a failed TLS handshake, nor a failure
+    /// reqwest cannot name.
+    pub(crate) fn is_retryable(&self) -> bool {
+        !matches!(
+            self.kind,
+            TransportErrorKind::Tls | TransportErrorKind::Other
+        )
+    }
+
+    pub(crate) fn from_reqwest(mut error: reqwest::Error, status: Option<StatusCode>) -> Self {
+        // After a redirect the URL is the server's `Location`, whose query or user part may
+        // carry anything; the origin and path are what a reader needs.
+        if let Some(url) = error.url_mut() {
+            url.set_query(None);
+            url.set_fragment(None);
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+        }
+        let kind = TransportErrorKind::of(&error);
+        TransportError {
+            kind,
+            status: status.or(error.status()),
+            connect: kind.nothing_sent(),
+            attempts: 1,
+            deadline: None,
+            // reqwest's Display includes the URL: the base URL (checked for credentials when the
+            // client is built) and the path, without a query.
+            source: Some(Arc::new(error)),
+            detail: None,
+        }
+    }
+
+    /// A failure described by `detail` alone (no reqwest error under it).
+    pub(crate) fn described(kind: TransportErrorKind, detail: String) -> Self {
+        TransportError {
+            kind,
+            status: None,
+            connect: kind.nothing_sent(),
+            attempts: 1,
+            deadline: None,
+            source: None,
+            detail: Some(detail),
+        }
+    }
+
+    /// The deadline of `after` ran out `when` (after `attempts` attempts).
+    pub(crate) fn deadline_passed(after: Duration, attempts: u32, when: String) -> Self {
+        TransportError {
+            attempts,
+            deadline: Some(after),
+            ..TransportError::described(
+                TransportErrorKind::Deadline,
+                format!("the call's deadline of {after:?} ran out {when}"),
+            )
+        }
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.source, &self.detail) {
+            (Some(source), _) => {
+                write!(f, "{}: {source}", self.kind.describe())?;
+                // The causes reqwest's own sentence leaves out, each once.
+                let mut shown = source.to_string();
+                for cause in causes(source.as_ref()).skip(1) {
+                    let text = cause.to_string();
+                    if !text.is_empty() && !shown.contains(&text) {
+                        write!(f, ": {}", crate::text::bounded(&text, 200))?;
+                        shown.push_str(&text);
+                    }
+                }
+            }
+            (None, Some(detail)) => f.write_str(detail)?,
+            (None, None) => f.write_str(self.kind.describe())?,
+        }
+        if let Some(status) = self.status {
+            write!(f, " (HTTP {})", status.as_u16())?;
+        }
+        if self.attempts > 1 {
+            write!(f, " after {} attempts", self.attempts)?;
+        }
+        Ok(())
+    }
+}
