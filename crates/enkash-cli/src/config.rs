@@ -110,23 +110,56 @@ struct TokenFile(std::path::PathBuf);
 /// How long a token read from a file is used before the file is read again.
 const TOKEN_FILE_LIFETIME: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// The most of a token file read: a token is a few hundred bytes, and `/dev/zero` never ends.
+const TOKEN_FILE_LIMIT: u64 = 64 * 1024;
+
 impl TokenSource for TokenFile {
     fn token(&self) -> TokenFuture<'_> {
         Box::pin(async move {
-            // A small file, read rarely: no need for an async read.
-            let text = std::fs::read_to_string(&self.0).map_err(|e| {
-                TokenSourceError::unavailable(format!("--token-file {}: {e}", self.0.display()))
-            })?;
-            let token = text.trim();
-            if token.is_empty() {
-                return Err(TokenSourceError::unavailable(format!(
-                    "--token-file {} is empty",
-                    self.0.display()
+            let unavailable = |why: String| {
+                TokenSourceError::unavailable(format!("--token-file {}: {why}", self.0.display()))
+            };
+            let bytes = read_bounded(&self.0)
+                .await
+                .map_err(|e| unavailable(e.to_string()))?;
+            if bytes.len() as u64 > TOKEN_FILE_LIMIT {
+                return Err(unavailable(format!(
+                    "longer than {TOKEN_FILE_LIMIT} bytes, which no token is"
                 )));
+            }
+            let text =
+                String::from_utf8(bytes).map_err(|_| unavailable("not UTF-8 text".into()))?;
+            let token = text.trim_start_matches('\u{feff}').trim();
+            if token.is_empty() {
+                return Err(unavailable("empty".into()));
             }
             Ok(SourcedToken::new(token).expires_in(TOKEN_FILE_LIFETIME))
         })
     }
+}
+
+/// At most one byte more than [`TOKEN_FILE_LIMIT`] of the file at `path`, read without
+/// blocking the runtime: a FIFO through tokio's pipe (so dropping the read ends it), anything
+/// else on tokio's blocking pool.
+async fn read_bounded(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use tokio::io::AsyncReadExt;
+    let mut bytes = Vec::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if tokio::fs::metadata(path).await?.file_type().is_fifo() {
+            let pipe = tokio::net::unix::pipe::OpenOptions::new().open_receiver(path)?;
+            pipe.take(TOKEN_FILE_LIMIT + 1)
+                .read_to_end(&mut bytes)
+                .await?;
+            return Ok(bytes);
+        }
+    }
+    let file = tokio::fs::File::open(path).await?;
+    file.take(TOKEN_FILE_LIMIT + 1)
+        .read_to_end(&mut bytes)
+        .await?;
+    Ok(bytes)
 }
 
 /// `builder` with the timeout and retries of `args`.

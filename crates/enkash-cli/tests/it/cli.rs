@@ -1094,6 +1094,56 @@ fn a_token_file_is_a_token_source() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A token file that never ends (`/dev/zero`) is refused at its bound, and one that never
+/// answers (a FIFO whose writer writes nothing) is cut by the caller's deadline: neither hangs
+/// the CLI nor fills its memory.
+#[cfg(unix)]
+#[test]
+fn a_token_file_that_never_ends_or_never_answers_is_cut_short() {
+    let sandbox = TestSandbox::start(5);
+    let started = Instant::now();
+    let assert = enkash()
+        .args(["--base-url", &sandbox.url(), "--token-file", "/dev/zero"])
+        .args(["customers", "search"])
+        .assert()
+        .code(4);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("longer than 65536 bytes"), "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+
+    let dir = std::env::temp_dir().join(format!("enkash-token-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("token");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    // Held open for writing (read-write, so that opening does not wait for a reader), and
+    // never written to.
+    let _writer = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&fifo)
+        .unwrap();
+    let started = Instant::now();
+    let assert = enkash()
+        .args(["--base-url", &sandbox.url(), "--token-file"])
+        .arg(&fifo)
+        .args(["customers", "search", "--deadline", "1"])
+        .assert()
+        .failure();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("deadline of 1s ran out"), "{stderr}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(sandbox.search_requests(), 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn a_drift_report_lists_what_the_responses_showed() {
     let sandbox = TestSandbox::start(30);

@@ -230,6 +230,70 @@ fn cancelled() -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Client, SourcedToken, TokenFuture, TokenSource};
+
+    /// A source whose tokens live 100 s, noting when it is asked.
+    struct Noting(Arc<Mutex<Vec<Instant>>>);
+
+    impl TokenSource for Noting {
+        fn token(&self) -> TokenFuture<'_> {
+            self.0.lock().unwrap().push(Instant::now());
+            Box::pin(std::future::ready(Ok(
+                SourcedToken::new("TK-1").expires_in(Duration::from_secs(100))
+            )))
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn renewals_of_clients_with_the_same_lifetime_are_spread() {
+        let http = crate::reqwest_client_builder().unwrap().build().unwrap();
+        let clients: Vec<_> = (0..50)
+            .map(|_| {
+                let asked = Arc::new(Mutex::new(Vec::new()));
+                let client = Client::builder("http://127.0.0.1:9")
+                    .reqwest_client(http.clone())
+                    .token_source(Noting(Arc::clone(&asked)))
+                    .build()
+                    .unwrap();
+                (client, asked)
+            })
+            .collect();
+        let start = Instant::now();
+        let ask_all = || async {
+            for _ in 0..=240 {
+                for (client, _) in &clients {
+                    let cache = client.auth.as_ref().unwrap();
+                    cache.authorization(&client.shared).await.unwrap();
+                }
+                tokio::time::advance(Duration::from_millis(50)).await;
+            }
+        };
+        ask_all().await;
+        for (_, asked) in &clients {
+            assert_eq!(
+                asked.lock().unwrap().len(),
+                1,
+                "asked again before renewal was due"
+            );
+        }
+        // From 80 s to 92 s after the first token, each client renews once.
+        tokio::time::advance(Duration::from_secs(68)).await;
+        ask_all().await;
+        let mut times: Vec<Duration> = clients
+            .iter()
+            .map(|(_, asked)| {
+                let asked = asked.lock().unwrap();
+                assert_eq!(asked.len(), 2, "renewed once");
+                asked[1] - start
+            })
+            .collect();
+        times.sort();
+        let (first, last) = (times[0], times[49]);
+        assert!(first >= Duration::from_secs(80), "{first:?}");
+        assert!(last <= Duration::from_secs(91), "{last:?}");
+        times.dedup();
+        assert!(times.len() >= 20, "renewals bunch together: {times:?}");
+    }
 
     #[test]
     fn tokens_are_renewed_before_they_lapse_with_jitter() {

@@ -67,7 +67,7 @@ impl LoginLimit {
         }
         state.unanswered = state.unanswered.saturating_add(1);
         state.last_sent = Some(now);
-        state.outcomes.push("no answer".into());
+        state.outcomes.push("no answer in time".into());
         let excess = state
             .outcomes
             .len()
@@ -117,9 +117,8 @@ fn paused(outcomes: &[String], wait: Duration) -> Error {
         .map(httpdate::fmt_http_date)
         .map_or_else(String::new, |at| format!(" ({at})"));
     let message = format!(
-        "the last {} password logins brought no token ({}); the next is sent in {wait:?}{when}, \
-         or when the client is rebuilt",
-        outcomes.len(),
+        "the last ones ended in {}; the next is sent in {wait:?}{when}, or when the client is \
+         rebuilt",
         outcomes.join(", then "),
     );
     Error::Authentication(Box::new(AuthenticationError {

@@ -107,8 +107,8 @@ impl fmt::Display for AuthenticationError {
             }
             AuthenticationFailure::TokenSourceFailed => "the token source had no token",
             AuthenticationFailure::LoginPaused => {
-                "the password was not sent: the last two logins brought no token and may have \
-                 counted as failed logins (EnKash locks the account after 3)"
+                "the password was not sent: two logins in a row brought no token, and each may \
+                 have counted as a failed login (EnKash locks the account after 3)"
             }
             AuthenticationFailure::NotConfigured => {
                 "EnKash requires a token and the client has none (set a bearer token or \
