@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use enkash_customer_search::{
-    AuthenticationFailure, CallOptions, Client, Credentials, Error, SearchQuery, SourcedToken,
-    TokenFuture, TokenSource, TransportErrorKind,
+    AuthenticationFailure, CallOptions, Client, Credentials, Error, SearchQuery, TokenFuture,
+    TokenSource, TransportErrorKind,
 };
 use serde_json::json;
 use workspace_tests::{
