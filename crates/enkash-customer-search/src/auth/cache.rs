@@ -78,13 +78,27 @@ impl TokenCache {
     /// outcome of the fetch in flight, started by this call if none is. Dropping this future
     /// only stops the wait.
     pub async fn authorization(&self, shared: &Arc<Shared>) -> Result<HeaderValue, Error> {
-        let mut outcome = match self.cached_or_fetch(shared) {
-            Ok(ready) => return ready,
-            Err(waiting) => waiting,
-        };
-        match outcome.wait_for(Option::is_some).await {
-            Ok(outcome) => outcome.clone().unwrap_or_else(|| Err(cancelled())),
-            Err(_) => Err(cancelled()),
+        // A fetch ends within its limit on a runtime that runs. One that has not ended long
+        // after is stuck on a runtime that no longer does (a client shared between runtimes):
+        // it is given up, and another is started on this caller's.
+        let patience = self
+            .inner
+            .fetch_timeout
+            .saturating_mul(2)
+            .saturating_add(Duration::from_secs(1));
+        loop {
+            let mut outcome = match self.cached_or_fetch(shared) {
+                Ok(ready) => return ready,
+                Err(waiting) => waiting,
+            };
+            let waited = tokio::time::timeout(patience, outcome.wait_for(Option::is_some))
+                .await
+                .map(|seen| seen.map(|outcome| outcome.clone()));
+            match waited {
+                Ok(Ok(outcome)) => return outcome.unwrap_or_else(|| Err(cancelled())),
+                Ok(Err(_)) => return Err(cancelled()),
+                Err(_) => self.inner.forget_fetch(&outcome),
+            }
         }
     }
 
@@ -137,9 +151,10 @@ impl TokenCache {
         span.follows_from(tracing::Span::current());
         let inner = Arc::clone(&self.inner);
         let shared = Arc::clone(shared);
+        let own = receiver.clone();
         tokio::spawn(
             async move {
-                let outcome = inner.fetch(&shared).await;
+                let outcome = inner.fetch(&shared, &own).await;
                 sender.send_replace(Some(outcome));
             }
             .instrument(span)
@@ -156,20 +171,28 @@ impl Inner {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// One fetch within the time limit, its outcome kept before any caller hears of it.
-    async fn fetch(&self, shared: &Shared) -> Outcome {
+    /// Forgets the fetch whose outcome `fetch` would bring, if it is still the one in flight.
+    fn forget_fetch(&self, fetch: &watch::Receiver<Option<Outcome>>) {
+        let mut state = self.state();
+        if state.fetch.as_ref().is_some_and(|f| f.same_channel(fetch)) {
+            state.fetch = None;
+        }
+    }
+
+    /// One fetch within the time limit, its outcome kept before any caller hears of it;
+    /// `own` is its channel.
+    async fn fetch(&self, shared: &Shared, own: &watch::Receiver<Option<Outcome>>) -> Outcome {
         let fetched = tokio::time::timeout(self.fetch_timeout, self.supply.fetch(shared))
             .await
             .unwrap_or_else(|_| Err(self.supply.timed_out(self.fetch_timeout)));
         let outcome = fetched.and_then(|token| header_for(&token).map(|h| (token, h)));
+        self.forget_fetch(own);
         let mut state = self.state();
-        state.fetch = None;
         match outcome {
             Ok((token, authorization)) => {
-                let renew_at = token.lifetime.map(|lifetime| {
-                    let now = Instant::now();
-                    now.checked_add(renew_after(lifetime, fastrand::f64()))
-                        .unwrap_or_else(|| now + FAR_FUTURE)
+                // Too far off for an `Instant`: never renewed.
+                let renew_at = token.lifetime.and_then(|lifetime| {
+                    Instant::now().checked_add(renew_after(lifetime, fastrand::f64()))
                 });
                 state.token = Some(Cached {
                     authorization: authorization.clone(),
@@ -187,9 +210,6 @@ impl Inner {
         }
     }
 }
-
-/// About 30 years: a renewal time past what an `Instant` holds.
-const FAR_FUTURE: Duration = Duration::from_secs(30 * 365 * 86_400);
 
 /// How long to use a token of `lifetime` before fetching the next: its lifetime less a
 /// margin of a tenth (at most a minute), less `unit` (a random number in `[0, 1)`) times as
@@ -242,6 +262,54 @@ mod tests {
                 SourcedToken::new("TK-1").expires_in(Duration::from_secs(100))
             )))
         }
+    }
+
+    /// A source whose tokens take a moment, counting how often it is asked.
+    struct Slow(Arc<Mutex<Vec<Instant>>>);
+
+    impl TokenSource for Slow {
+        fn token(&self) -> TokenFuture<'_> {
+            self.0.lock().unwrap().push(Instant::now());
+            Box::pin(async {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                Ok(SourcedToken::new("TK-slow"))
+            })
+        }
+    }
+
+    #[test]
+    fn a_fetch_stuck_on_a_runtime_that_stopped_running_is_given_up() {
+        let asked = Arc::new(Mutex::new(Vec::new()));
+        let client = Client::builder("http://127.0.0.1:9")
+            .token_source(Slow(Arc::clone(&asked)))
+            .token_fetch_timeout(Duration::from_millis(100))
+            .build()
+            .unwrap();
+        let cache = client.auth.as_ref().unwrap();
+        let runtime = || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+        };
+        // The first caller's runtime starts the fetch, then is no longer driven.
+        let stopped = runtime();
+        stopped.block_on(async {
+            let wait = cache.authorization(&client.shared);
+            assert!(
+                tokio::time::timeout(Duration::from_millis(10), wait)
+                    .await
+                    .is_err()
+            );
+        });
+        let header = runtime().block_on(async {
+            tokio::time::timeout(Duration::from_secs(5), cache.authorization(&client.shared))
+                .await
+                .expect("the caller waits forever for the stuck fetch")
+        });
+        assert_eq!(header.unwrap().to_str().unwrap(), "Bearer TK-slow");
+        assert_eq!(asked.lock().unwrap().len(), 2);
+        drop(stopped);
     }
 
     #[tokio::test(start_paused = true)]

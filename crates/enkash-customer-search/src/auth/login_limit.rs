@@ -34,7 +34,11 @@ struct State {
 
 /// One password request on its way: counted already; [`settle`](Self::settle) says how it went.
 #[must_use]
-pub(crate) struct Login<'a>(&'a LoginLimit);
+pub(crate) struct Login<'a> {
+    limit: &'a LoginLimit,
+    /// When the one before was sent, for a request taken back.
+    sent_before: Option<Instant>,
+}
 
 impl LoginLimit {
     pub fn new(cooldown: Duration) -> Self {
@@ -66,14 +70,17 @@ impl LoginLimit {
             return Err(paused(&state.outcomes, wait));
         }
         state.unanswered = state.unanswered.saturating_add(1);
-        state.last_sent = Some(now);
+        let sent_before = state.last_sent.replace(now);
         state.outcomes.push("no answer in time".into());
         let excess = state
             .outcomes
             .len()
             .saturating_sub(MAX_UNANSWERED_LOGINS as usize);
         state.outcomes.drain(..excess);
-        Ok(Login(self))
+        Ok(Login {
+            limit: self,
+            sent_before,
+        })
     }
 }
 
@@ -81,11 +88,12 @@ impl Login<'_> {
     /// Records how the request went: a token clears the count, a request that sent nothing is
     /// taken back, anything else stays counted.
     pub fn settle<T>(self, outcome: &Result<T, Error>) {
-        let mut state = self.0.state();
+        let mut state = self.limit.state();
         match outcome {
             Ok(_) => *state = State::default(),
             Err(error) if error.sent_nothing() => {
                 state.unanswered = state.unanswered.saturating_sub(1);
+                state.last_sent = self.sent_before;
                 state.outcomes.pop();
             }
             Err(error) => {
@@ -183,6 +191,33 @@ mod tests {
             .unwrap()
             .settle(&failed(TransportErrorKind::Timeout));
         assert!(limit.send().is_err());
+    }
+
+    #[test]
+    fn a_connect_failure_after_the_cooldown_does_not_restart_it() {
+        let limit = LoginLimit::new(Duration::from_millis(50));
+        for _ in 0..2 {
+            limit
+                .send()
+                .unwrap()
+                .settle(&failed(TransportErrorKind::Io));
+        }
+        assert!(limit.send().is_err());
+        std::thread::sleep(Duration::from_millis(60));
+        // The first login after the pause fails to connect: it sent nothing, so its retry may
+        // go at once.
+        limit
+            .send()
+            .unwrap()
+            .settle(&failed(TransportErrorKind::Connect));
+        limit
+            .send()
+            .unwrap()
+            .settle(&failed(TransportErrorKind::Io));
+        assert!(
+            limit.send().is_err(),
+            "a third unanswered login pauses again"
+        );
     }
 
     #[test]

@@ -22,7 +22,7 @@ use crate::{Secret, types};
 /// A token from the endpoint.
 pub(crate) struct GrantedToken {
     pub access_token: Secret,
-    /// `expires_in`, as a duration (a negative one is none at all).
+    /// `expires_in`, as a duration (a negative one is zero: the token is renewed at once).
     pub lifetime: Option<Duration>,
     /// For the refresh grant, when the endpoint gave one.
     pub refresh_token: Option<Secret>,

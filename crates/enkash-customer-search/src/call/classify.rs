@@ -139,8 +139,10 @@ pub(crate) fn transport(error: reqwest::Error, status: Option<StatusCode>) -> Er
             too_large.to_string(),
         )));
     }
+    // A connect timeout is a timeout to the caller, and a connect failure to the retry rules.
+    let timeout = error.is_timeout();
     let error = Box::new(TransportError::from_reqwest(error, status));
-    if error.kind == TransportErrorKind::Timeout {
+    if timeout {
         Error::Timeout(error)
     } else {
         Error::Transport(error)

@@ -37,22 +37,24 @@ pub struct TransportError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TransportErrorKind {
-    /// No connection could be made (refused, unreachable): nothing was sent. Retried.
+    /// No connection could be made (refused, unreachable, or not within the connect
+    /// timeout): nothing was sent. Retried.
     Connect,
     /// The host name did not resolve: nothing was sent. Retried, as a connect failure.
     Dns,
     /// The TLS handshake failed (an untrusted or expired certificate, a protocol mismatch):
     /// nothing was sent. Not retried: it fails the same way until the trust is fixed.
     Tls,
-    /// The connection broke while the request or the response was on its way. Retried for a
-    /// search; never for the token call, whose request may have been read.
+    /// The connection broke while the request or the response was on its way (a TLS alert
+    /// after the handshake included). Retried for a search; never for the token call, whose
+    /// request may have been read.
     Io,
     /// An attempt, or the token fetch, took longer than its timeout. Retried for a search.
     Timeout,
     /// The call's own deadline ran out ([`CallOptions::deadline`](crate::CallOptions::deadline)).
     /// Never retried within the call, whose budget is spent.
     Deadline,
-    /// Anything else reqwest reports.
+    /// Anything else reqwest reports. Retried.
     Other,
 }
 
@@ -85,14 +87,18 @@ impl TransportErrorKind {
             dns |= cause.to_string() == "dns error";
             io |= cause.is::<std::io::Error>();
         }
-        if error.is_timeout() {
+        // Only inside the connector did nothing reach the server: a TLS alert or a timeout
+        // while the response is read comes after the request was written.
+        if error.is_connect() {
+            if tls {
+                Self::Tls
+            } else if dns {
+                Self::Dns
+            } else {
+                Self::Connect
+            }
+        } else if error.is_timeout() {
             Self::Timeout
-        } else if tls {
-            Self::Tls
-        } else if dns {
-            Self::Dns
-        } else if error.is_connect() {
-            Self::Connect
         } else if io || error.is_body() || error.is_request() {
             Self::Io
         } else {
@@ -121,13 +127,9 @@ fn causes<'a>(
 }
 
 impl TransportError {
-    /// Whether trying again may succeed: not after a failed TLS handshake, nor a failure
-    /// reqwest cannot name.
+    /// Whether trying again may succeed: not after a failed TLS handshake.
     pub(crate) fn is_retryable(&self) -> bool {
-        !matches!(
-            self.kind,
-            TransportErrorKind::Tls | TransportErrorKind::Other
-        )
+        self.kind != TransportErrorKind::Tls
     }
 
     pub(crate) fn from_reqwest(mut error: reqwest::Error, status: Option<StatusCode>) -> Self {
