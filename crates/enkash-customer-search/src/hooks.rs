@@ -18,7 +18,7 @@
 //!   next page's request can go out while this one's body is read and decoded.
 //!
 //! The xtask generates the client with `HooksMode::Expected` and this [`CallContext`] as its
-//! inner type; `call.rs` implements progenitor's hooks with [`CallContext::prepare`] and
+//! inner type; `call/mod.rs` implements progenitor's hooks with [`CallContext::prepare`] and
 //! [`CallContext::send`]. This module imports nothing of the crate: it is the leaf the
 //! generated code names.
 

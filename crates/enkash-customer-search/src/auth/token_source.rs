@@ -2,9 +2,10 @@
 //!
 //! aws-sdk-rust takes credentials from providers it caches; here a [`TokenSource`] is asked
 //! for a bearer token whenever the client has none that is fresh, under the same rules as the
-//! built-in password grant: one request to the source however many calls wait for it, the
-//! token kept until shortly before it expires, one fresh token after the API refuses one,
-//! and a source that says its credential was rejected is never asked again.
+//! built-in password grant: one request to the source however many calls wait for it (in a
+//! task of its own, within the client's token fetch limit), the token kept until shortly
+//! before it expires, one fresh token after the API refuses one, and a source that says its
+//! credential was rejected is never asked again.
 
 use std::fmt;
 use std::future::Future;
@@ -30,7 +31,11 @@ pub type TokenFuture<'a> =
 /// impl TokenSource for TokenFile {
 ///     fn token(&self) -> TokenFuture<'_> {
 ///         Box::pin(async move {
-///             let token = std::fs::read_to_string(&self.0)
+///             // Off the runtime's threads, so the client's time limit can give up on it.
+///             let path = self.0.clone();
+///             let token = tokio::task::spawn_blocking(move || std::fs::read_to_string(path))
+///                 .await
+///                 .map_err(|e| TokenSourceError::unavailable(format!("token file: {e}")))?
 ///                 .map_err(|e| TokenSourceError::unavailable(format!("token file: {e}")))?;
 ///             Ok(SourcedToken::new(token.trim()).expires_in(Duration::from_secs(60)))
 ///         })
@@ -44,7 +49,11 @@ pub type TokenFuture<'a> =
 /// ```
 pub trait TokenSource: Send + Sync + 'static {
     /// A token, or why there is none. Called once for every caller waiting, and only when the
-    /// client holds no fresh token.
+    /// client holds no fresh token. The future runs in a task of its own, within
+    /// [`ClientBuilder::token_fetch_timeout`](crate::ClientBuilder::token_fetch_timeout): one
+    /// that takes longer is dropped and the fetch fails (the next call asks again), so do
+    /// blocking work (a file, a subprocess) with `spawn_blocking` or tokio's own I/O, never on
+    /// the runtime's threads.
     fn token(&self) -> TokenFuture<'_>;
 }
 
