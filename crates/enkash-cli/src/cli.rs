@@ -8,18 +8,6 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use enkash_customer_search::env::{BASE_URL_VAR, CLIENT_ID_VAR, TOKEN_VAR, USERNAME_VAR};
 use enkash_customer_search::types::{CustomerLevel, CustomerStatusFilter, SortDirection};
 
-/// The exit codes, shown at the end of `--help` (and in the README).
-pub const EXIT_CODES_HELP: &str = "\
-Exit codes:
-  0  success
-  1  any other failure (the output could not be written, the sandbox could not start)
-  2  usage error or invalid request; nothing was sent (a bad flag or value, a missing or
-     unusable setting, a --body-json the API would not understand, a limit out of range)
-  3  EnKash answered with an API error (its errorResponse, under any HTTP status)
-  4  authentication failed (credentials or token rejected, or none configured)
-  5  transport failure or timeout, after every retry
-  6  a response that is not EnKash's (an HTML error page, say)";
-
 const ENV_HELP: &str = "\
 Environment:
   ENKASH_BASE_URL, ENKASH_TOKEN     same as --base-url, --token
@@ -35,7 +23,7 @@ Environment:
     name = "enkash",
     version,
     about = "Search EnKash Accounts Receivable customers, or serve a local sandbox",
-    after_help = format!("{ENV_HELP}\n\n{EXIT_CODES_HELP}"),
+    after_help = format!("{ENV_HELP}\n\n{}", crate::exit::help()),
     propagate_version = true
 )]
 pub struct Cli {
@@ -95,9 +83,13 @@ pub struct ConnectionArgs {
     )]
     pub timeout: Option<Duration>,
 
-    /// Retries after a transient failure (connection, timeout, 429, 502-504); 0 = none
-    /// [default: 2]
-    #[arg(long, global = true, value_name = "N", allow_negative_numbers = true)]
+    #[arg(
+        long,
+        global = true,
+        value_name = "N",
+        allow_negative_numbers = true,
+        help = crate::exit::retries_help()
+    )]
     pub retries: Option<u32>,
 
     /// Start the embedded sandbox in this process and search it with its own credentials
@@ -113,7 +105,7 @@ pub enum Command {
     #[command(subcommand)]
     Customers(CustomersCommand),
     /// Serve a local EnKash sandbox (fake customers, same API) until Ctrl-C
-    #[command(after_help = EXIT_CODES_HELP)]
+    #[command(after_help = crate::exit::help())]
     Sandbox(SandboxArgs),
 }
 
@@ -121,7 +113,7 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum CustomersCommand {
     /// Search customers: one page (--limit/--offset), or every page (--all)
-    #[command(after_help = format!("{ENV_HELP}\n\n{EXIT_CODES_HELP}"))]
+    #[command(after_help = format!("{ENV_HELP}\n\n{}", crate::exit::help()))]
     Search(Box<SearchArgs>),
 }
 

@@ -6,32 +6,17 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use enkash_customer_search::env::{CLIENT_SECRET_VAR, PASSWORD_VAR, TOKEN_VAR};
-use enkash_customer_search::{BuildError, Error};
+use enkash_customer_search::text::TerminalSafe;
+use enkash_customer_search::{AuthenticationFailure, BuildError, Error};
 
 mod cli;
 mod config;
+mod exit;
 mod output;
 mod sandbox;
 mod search;
 
 use cli::{Cli, Command, CustomersCommand};
-
-/// Exit code: success.
-const EXIT_OK: u8 = 0;
-/// Exit code: any failure without a code of its own.
-const EXIT_OTHER: u8 = 1;
-/// Exit code: usage error or invalid request; nothing was sent.
-const EXIT_USAGE: u8 = 2;
-/// Exit code: EnKash's error envelope.
-const EXIT_API: u8 = 3;
-/// Exit code: authentication failed.
-const EXIT_AUTHENTICATION: u8 = 4;
-/// Exit code: transport failure or timeout.
-const EXIT_TRANSPORT: u8 = 5;
-/// Exit code: a response that is not EnKash's, or one the client refuses.
-const EXIT_UNDECODABLE: u8 = 6;
-/// Exit code: the result set changed while `--all` paged through it.
-const EXIT_PAGING: u8 = 7;
 
 /// Why `enkash` stopped short.
 #[derive(Debug)]
@@ -63,19 +48,29 @@ impl From<io::Error> for CliError {
 impl CliError {
     fn exit_code(&self) -> u8 {
         match self {
-            CliError::Usage(_) | CliError::Build(_) => EXIT_USAGE,
+            CliError::Usage(_) | CliError::Build(_) => exit::USAGE,
             CliError::Client(error) => match error {
-                Error::InvalidRequest(_) => EXIT_USAGE,
-                Error::Api(_) => EXIT_API,
-                Error::Authentication(_) => EXIT_AUTHENTICATION,
-                Error::Timeout(_) | Error::Transport(_) => EXIT_TRANSPORT,
-                Error::Undecodable(_) => EXIT_UNDECODABLE,
-                Error::Paging(_) => EXIT_PAGING,
-                _ => EXIT_OTHER,
+                Error::InvalidRequest(_) => exit::USAGE,
+                Error::Api(_) => exit::API,
+                // Transient, as the client itself says: not a verdict on the credentials.
+                Error::Authentication(e)
+                    if matches!(
+                        e.reason,
+                        AuthenticationFailure::TokenEndpointFailed
+                            | AuthenticationFailure::LoginPaused
+                    ) =>
+                {
+                    exit::TRANSIENT
+                }
+                Error::Authentication(_) => exit::AUTHENTICATION,
+                Error::Timeout(_) | Error::Transport(_) => exit::TRANSIENT,
+                Error::Undecodable(_) => exit::UNDECODABLE,
+                Error::Paging(_) => exit::PAGING,
+                _ => exit::OTHER,
             },
             // A closed pipe (`enkash … | head`) is the reader saying it has enough.
-            CliError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
-            CliError::Output(_) | CliError::Other(_) => EXIT_OTHER,
+            CliError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe => exit::OK,
+            CliError::Output(_) | CliError::Other(_) => exit::OTHER,
         }
     }
 
@@ -84,11 +79,16 @@ impl CliError {
         match self {
             CliError::Usage(message) | CliError::Other(message) => Some(message.clone()),
             CliError::Build(error) => Some(error.to_string()),
-            // The id EnKash's support asks for, whenever there is one.
-            CliError::Client(error) => Some(match error.request_id() {
-                Some(id) => format!("{error} (request id {id})"),
-                None => error.to_string(),
-            }),
+            // The id EnKash's support asks for, whenever there is one, once.
+            CliError::Client(error) => {
+                let shown = error.to_string();
+                Some(match error.request_id() {
+                    Some(id) if !shown.contains(&TerminalSafe::line(id).to_string()) => {
+                        format!("{shown} (request id {})", TerminalSafe::line(id))
+                    }
+                    _ => shown,
+                })
+            }
             CliError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe => None,
             CliError::Output(e) => Some(format!("cannot write the output: {e}")),
         }
@@ -109,7 +109,7 @@ fn main() -> ExitCode {
         Err(e) => return fail(&CliError::Other(format!("cannot start the runtime: {e}"))),
     };
     match runtime.block_on(run(cli)) {
-        Ok(()) => ExitCode::from(EXIT_OK),
+        Ok(()) => ExitCode::from(exit::OK),
         Err(error) => fail(&error),
     }
 }
@@ -131,11 +131,9 @@ fn fail(error: &CliError) -> ExitCode {
     ExitCode::from(error.exit_code())
 }
 
+/// `message` on one line, with nothing in it that could steer the terminal.
 fn one_line(message: &str) -> String {
-    message
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+    TerminalSafe::line(message).to_string()
 }
 
 /// Prints clap's help, version or usage error, with any token or secret that appears in it
@@ -148,9 +146,9 @@ fn clap_failure(error: &clap::Error) -> ExitCode {
         io::stdout().write_all(text.as_bytes())
     };
     match (printed, error.exit_code()) {
-        (Err(_), 0) => ExitCode::from(EXIT_OTHER),
-        (_, 0) => ExitCode::from(EXIT_OK),
-        _ => ExitCode::from(EXIT_USAGE),
+        (Err(_), 0) => ExitCode::from(exit::OTHER),
+        (_, 0) => ExitCode::from(exit::OK),
+        _ => ExitCode::from(exit::USAGE),
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::io::{self, Write};
 
+use enkash_customer_search::text::TerminalSafe;
 use enkash_customer_search::types::CustomerResponse;
 use serde_json::Value;
 
@@ -172,10 +173,7 @@ fn table_row(customer: &CustomerResponse) -> [String; 7] {
 
 /// `cell` on one line and at most `max` characters, cut with `…`.
 fn fitted(cell: &str, max: usize) -> String {
-    let one_line: String = cell
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let one_line = TerminalSafe::line(cell).to_string();
     if one_line.chars().count() <= max {
         one_line
     } else {

@@ -39,7 +39,7 @@ mod retry;
 mod search;
 mod secret;
 mod settings;
-mod text;
+pub mod text;
 mod tls;
 
 pub use auth::{
@@ -60,7 +60,7 @@ pub use generated::types;
 pub use lenient_date_time::{ASSUMED_OFFSET, DateTimeFormat, LenientDateTime};
 pub use lenient_integer::LenientInteger;
 pub use open_enum::Open;
-pub use retry::RetryPolicy;
+pub use retry::{RETRIED_STATUSES, RetryPolicy};
 pub use search::{CustomerStream, MAX_PAGE_SIZE, MIN_PAGE_SIZE, SearchPage, SearchQuery};
 pub use secret::Secret;
 pub use tls::reqwest_client_builder;

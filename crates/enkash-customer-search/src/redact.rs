@@ -11,6 +11,12 @@ use std::sync::{Arc, Mutex};
 /// What a secret becomes in scrubbed text.
 pub(crate) const REDACTED: &str = "***";
 
+/// Secrets shorter than this (in characters) are hidden only where they stand alone, between
+/// delimiters: a password `pass` is hidden in `password was pass.` but `bypass` survives, and a
+/// one-character token does not turn every message into asterisks. Longer ones are hidden
+/// wherever they occur.
+const WHOLE_VALUES_BELOW: usize = 8;
+
 /// How many fetched tokens are remembered for scrubbing (the current one and a few before it,
 /// which a slow response may still echo).
 const TOKENS_REMEMBERED: usize = 4;
@@ -122,7 +128,11 @@ impl Secrets {
         }
         secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
         secrets.into_iter().fold(text.to_string(), |text, secret| {
-            text.replace(secret, REDACTED)
+            if secret.chars().count() < WHOLE_VALUES_BELOW {
+                replace_whole(&text, secret)
+            } else {
+                text.replace(secret, REDACTED)
+            }
         })
     }
 
@@ -149,6 +159,27 @@ impl Secrets {
             _ => {}
         }
     }
+}
+
+/// `text` with each occurrence of `secret` that stands alone (no letter or digit right before
+/// or after it) replaced.
+fn replace_whole(text: &str, secret: &str) -> String {
+    let alone = |before: Option<char>, after: Option<char>| {
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (at, _) in text.match_indices(secret) {
+        let end = at + secret.len();
+        if at < copied || !alone(text[..at].chars().next_back(), text[end..].chars().next()) {
+            continue;
+        }
+        out.push_str(&text[copied..at]);
+        out.push_str(REDACTED);
+        copied = end;
+    }
+    out.push_str(&text[copied..]);
+    out
 }
 
 /// `value` as sent, form-encoded (`+` for space, `%40` for `@`) and JSON-escaped, each once.
@@ -192,6 +223,23 @@ mod tests {
             !shown.contains("hunter2") && !shown.contains("tok-1"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn a_short_secret_is_hidden_where_it_stands_alone_and_words_survive() {
+        let secrets = Secrets::new(["pass", "x"]);
+        assert_eq!(
+            secrets.scrub("bypass passport x-ray: pass, (pass) \"x\" pass"),
+            "bypass passport ***-ray: ***, (***) \"***\" ***"
+        );
+        assert_eq!(secrets.scrub("pass"), "***");
+        assert_eq!(
+            secrets.scrub("usage: enkash [OPTIONS] --index"),
+            "usage: enkash [OPTIONS] --index"
+        );
+        // Eight characters and more: hidden wherever they occur.
+        let long = Secrets::new(["hunter22"]);
+        assert_eq!(long.scrub("xhunter22x"), "x***x");
     }
 
     #[test]

@@ -162,8 +162,13 @@ pub(crate) fn random_unit() -> f64 {
 /// too). Other 4xx statuses are the request's own fault and would fail again. The token call
 /// retries none of them (see `Client::fetch_token`).
 pub(crate) fn retryable_status(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
+    RETRIED_STATUSES.contains(&status.as_u16())
 }
+
+/// The HTTP statuses a search is retried after: 408 Request Timeout, 429 Too Many Requests,
+/// 500 Internal Server Error, 502 Bad Gateway, 503 Service Unavailable and 504 Gateway
+/// Timeout.
+pub const RETRIED_STATUSES: [u16; 6] = [408, 429, 500, 502, 503, 504];
 
 // pub(crate) in the client crate
 /// How long a `Retry-After` header asks to wait, as of `now`.

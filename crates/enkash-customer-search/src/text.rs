@@ -1,4 +1,92 @@
-//! Server and file text on its way to a person: cut to a bound at a character boundary.
+//! Server and file text on its way to a person: cut to a bound, and shown so that it cannot
+//! take over a terminal.
+//!
+//! An error message, a customer's name or a request id comes from a server, or from anything
+//! between it and the client, and ends up in a terminal or a log viewer. Printed raw, an
+//! `ESC ]0;…BEL` retitles the window, `ESC [2J` clears it, a C1 CSI (U+009B) starts a sequence
+//! without an escape, and a bidi override (U+202E) shows text in another order than it is.
+//! [`TerminalSafe`] shows each such character as a visible escape (`\u{1b}`) instead; the
+//! joiners (U+200C, U+200D), which Indic scripts and emoji need, stay as they are. The
+//! library's `Display` of every error uses it for the text a server sent, and so does the
+//! `enkash` CLI for what it writes to a terminal.
+
+use std::fmt;
+
+/// Text shown with every character that could steer a terminal as a visible escape.
+///
+/// ```
+/// use enkash_customer_search::text::TerminalSafe;
+///
+/// let message = "done\u{1b}]0;pwned\u{7}\u{202e}txt.exe";
+/// assert_eq!(
+///     TerminalSafe::line(message).to_string(),
+///     r"done\u{1b}]0;pwned\u{7}\u{202e}txt.exe"
+/// );
+/// // Joiners and ordinary text pass; a tab stays in a cell of data, not in a line.
+/// assert_eq!(TerminalSafe::cell("क्‍ष\tok").to_string(), "क्‍ष\tok");
+/// assert_eq!(TerminalSafe::line("a\tb\r\nc").to_string(), r"a\u{9}b\u{d}\u{a}c");
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct TerminalSafe<'a> {
+    text: &'a str,
+    keep_tabs: bool,
+}
+
+impl<'a> TerminalSafe<'a> {
+    /// For a one-line message: every control character escaped, tab, CR and LF included.
+    pub fn line(text: &'a str) -> Self {
+        TerminalSafe {
+            text,
+            keep_tabs: false,
+        }
+    }
+
+    /// For a cell of data (a table, a CSV field): as [`line`](Self::line), but a tab stays.
+    pub fn cell(text: &'a str) -> Self {
+        TerminalSafe {
+            text,
+            keep_tabs: true,
+        }
+    }
+
+    /// Whether `c` is shown as an escape.
+    fn escapes(&self, c: char) -> bool {
+        steers(c) && !(self.keep_tabs && c == '\t')
+    }
+}
+
+impl fmt::Display for TerminalSafe<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut safe_from = 0;
+        for (at, c) in self.text.char_indices() {
+            if self.escapes(c) {
+                f.write_str(&self.text[safe_from..at])?;
+                write!(f, "\\u{{{:x}}}", u32::from(c))?;
+                safe_from = at + c.len_utf8();
+            }
+        }
+        f.write_str(&self.text[safe_from..])
+    }
+}
+
+/// Whether `c` can steer a terminal or reorder what it shows: C0, DEL and C1 (a lone CSI
+/// among them), and the bidi marks, embeddings, overrides and isolates.
+pub(crate) fn steers(c: char) -> bool {
+    matches!(
+        c,
+        '\u{0}'..='\u{1f}'
+            | '\u{7f}'..='\u{9f}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// `s` cut to at most `max` bytes and made terminal-safe for one line.
+pub(crate) fn shown(s: &str, max: usize) -> String {
+    TerminalSafe::line(&bounded(s, max)).to_string()
+}
 
 /// `s` cut to at most `max` bytes at a character boundary, with `…` when cut.
 pub(crate) fn bounded(s: &str, max: usize) -> String {
@@ -19,4 +107,31 @@ pub(crate) fn bounded_str(s: &str, max: usize) -> &str {
         end -= 1;
     }
     &s[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_steering_character_is_escaped_and_nothing_else() {
+        for code in 0..=0x3000u32 {
+            let Some(c) = char::from_u32(code) else {
+                continue;
+            };
+            let shown = TerminalSafe::line(&c.to_string()).to_string();
+            let steering = c.is_control()
+                || matches!(code, 0x200e | 0x200f | 0x202a..=0x202e | 0x2066..=0x2069);
+            assert_eq!(shown != c.to_string(), steering, "U+{code:04X}");
+            assert!(!shown.chars().any(|c| c.is_control()), "U+{code:04X}");
+        }
+        assert_eq!(TerminalSafe::line("\u{200d}").to_string(), "\u{200d}");
+        assert_eq!(TerminalSafe::line("\u{9b}2J").to_string(), r"\u{9b}2J");
+    }
+
+    #[test]
+    fn a_bound_and_an_escape_together() {
+        assert_eq!(shown("\u{1b}[2Jabcdef", 6), r"\u{1b}[2Jab…");
+        assert_eq!(shown("plain", 200), "plain");
+    }
 }

@@ -20,6 +20,7 @@ mod retries;
 mod schema_snapshots;
 mod search_end_to_end;
 mod spec_conformance;
+mod terminal_text;
 mod token_cancellation;
 mod token_sources;
 mod tolerant_decoding;

@@ -206,15 +206,87 @@ fn an_api_error_exits_3_with_status_error_type_and_message() {
         "{stderr}"
     );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    // The id to quote to EnKash's support ends the line.
+    // The id to quote to EnKash's support ends the line, once.
     let id = stderr
         .trim_end()
-        .strip_suffix(')')
-        .and_then(|line| line.rsplit_once("(request id "))
+        .strip_suffix(']')
+        .and_then(|line| line.rsplit_once("[request id "))
         .map(|(_, id)| id)
         .unwrap_or_else(|| panic!("no request id in {stderr}"));
     assert_eq!(id.len(), 36, "a UUID: {stderr}");
+    assert_eq!(stderr.matches(id).count(), 1, "{stderr}");
     assert_eq!(sandbox.search_requests(), 1, "a 404 is not retried");
+}
+
+#[test]
+fn a_failing_token_endpoint_is_transient_and_exits_5() {
+    let sandbox = TestSandbox::start(5);
+    sandbox.faults().fail_token_next(1, 503);
+    let assert = sandbox
+        .enkash_with_credentials(SANDBOX_PASSWORD)
+        .args(["customers", "search"])
+        .assert()
+        .code(5);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("the token endpoint failed"), "{stderr}");
+    assert!(stderr.contains("HTTP 503"), "{stderr}");
+    assert_eq!(sandbox.token_requests(), 1);
+}
+
+/// Retitles the window, clears the screen, starts a C1 sequence, reverses what follows.
+const HOSTILE: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\u{202e}gnp.exe\r\nnext";
+
+/// The first character in `text` a terminal would act on, line ends aside.
+fn steering(text: &str) -> Option<char> {
+    text.chars().find(|c| {
+        (c.is_control() && *c != '\n')
+            || matches!(*c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    })
+}
+
+/// A server on 127.0.0.1 that answers every search with `reply`, on a runtime of its own.
+fn serving(
+    reply: workspace_tests::Reply,
+) -> (workspace_tests::RecordingServer, tokio::runtime::Runtime) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(workspace_tests::RecordingServer::with_handler(move |_| {
+        reply.clone()
+    }));
+    (server, runtime)
+}
+
+#[test]
+fn text_a_server_sends_cannot_steer_the_terminal() {
+    let error = serde_json::json!({
+        "errorResponse": {"errorMessage": HOSTILE, "errorType": HOSTILE, "requestId": HOSTILE},
+        "payload": null,
+    });
+    let (server, runtime) = serving(workspace_tests::Reply::json(400, &error));
+    let assert = enkash()
+        .args(["--base-url", server.base_url(), "customers", "search"])
+        .assert()
+        .code(3);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert_eq!(steering(&stderr), None, "{stderr:?}");
+    assert!(stderr.contains(r"\u{1b}]0;pwned\u{7}"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+
+    let page = workspace_tests::page_envelope(
+        vec![serde_json::json!({"customerId": "KC00000000000001", "legalName": HOSTILE})],
+        Some(1),
+    );
+    let (server, _runtime) = serving(workspace_tests::Reply::json(200, &page));
+    let table = stdout_of(enkash().args([
+        "--base-url",
+        server.base_url(),
+        "customers",
+        "search",
+        "--format",
+        "table",
+    ]));
+    assert_eq!(steering(&table), None, "{table:?}");
+    assert!(table.contains(r"\u{1b}]0;pwned"), "{table}");
+    drop(runtime);
 }
 
 #[test]

@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 
 use crate::Open;
 use crate::redact::Secrets;
-use crate::text::bounded;
+use crate::text::shown;
 use crate::types;
 
 /// EnKash's own report of a failure: the `errorResponse` of its envelope, with the HTTP
@@ -146,18 +146,18 @@ impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "EnKash API error (HTTP {}", self.status.as_u16())?;
         if let Some(error_type) = &self.error_type {
-            write!(f, ", {}", bounded(&error_type.to_string(), 64))?;
+            write!(f, ", {}", shown(&error_type.to_string(), 64))?;
         }
         if let Some(code) = self.response_code {
             write!(f, ", response_code {code}")?;
         }
         f.write_str(")")?;
         match (&self.error_message, &self.response_message) {
-            (Some(message), _) | (None, Some(message)) => write!(f, ": {}", bounded(message, 200))?,
+            (Some(message), _) | (None, Some(message)) => write!(f, ": {}", shown(message, 200))?,
             (None, None) => {}
         }
         if let Some(id) = &self.request_id {
-            write!(f, " [request id {}]", bounded(id, 64))?;
+            write!(f, " [request id {}]", shown(id, 64))?;
         }
         Ok(())
     }

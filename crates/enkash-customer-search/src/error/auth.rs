@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 
 use super::ApiError;
-use crate::text::bounded;
+use crate::text::shown;
 
 /// Why authentication failed. The credentials are never retried automatically: EnKash locks
 /// the account after 3 failed logins.
@@ -119,7 +119,7 @@ impl fmt::Display for AuthenticationError {
             write!(f, " (HTTP {})", status.as_u16())?;
         }
         if let Some(message) = &self.message {
-            write!(f, ": {}", bounded(message, 200))?;
+            write!(f, ": {}", shown(message, 200))?;
         }
         Ok(())
     }

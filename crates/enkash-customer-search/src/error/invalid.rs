@@ -17,7 +17,8 @@ impl fmt::Display for InvalidRequest {
         write!(
             f,
             "invalid request, nothing was sent: `{}` {}",
-            self.field, self.reason
+            self.field,
+            crate::text::TerminalSafe::line(&self.reason)
         )
     }
 }

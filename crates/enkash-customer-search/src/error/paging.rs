@@ -6,7 +6,7 @@ use std::fmt;
 use reqwest::StatusCode;
 
 use super::Error;
-use crate::text::bounded;
+use crate::text::shown;
 
 /// The server broke the contract that paging rests on, so a walk over every page
 /// ([`Client::search_all`](crate::Client::search_all)) cannot go on without emitting a customer
@@ -99,7 +99,7 @@ impl fmt::Display for PagingError {
                 "the result set changed while paging: customer {} in the page at offset \
                  {offset} was already seen in the page at offset {previous_offset}; page in a \
                  stable order, e.g. by createdOn ascending, or retry",
-                bounded(key, 80)
+                shown(key, 80)
             ),
             PagingError::RepeatedPage {
                 offset,

@@ -191,7 +191,7 @@ impl fmt::Display for TransportError {
                 for cause in causes(source.as_ref()).skip(1) {
                     let text = cause.to_string();
                     if !text.is_empty() && !shown.contains(&text) {
-                        write!(f, ": {}", crate::text::bounded(&text, 200))?;
+                        write!(f, ": {}", crate::text::shown(&text, 200))?;
                         shown.push_str(&text);
                     }
                 }

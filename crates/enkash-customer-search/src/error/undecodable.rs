@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 
 use crate::redact::Secrets;
-use crate::text::{bounded, bounded_str};
+use crate::text::{TerminalSafe, bounded, shown, steers};
 
 /// A response that is not EnKash's envelope: the status, the content type and the first few
 /// hundred bytes, never the whole body.
@@ -109,8 +109,9 @@ impl fmt::Display for UndecodableResponse {
         if let Some(problem) = &self.problem {
             return write!(
                 f,
-                "response refused (HTTP {}): {problem}",
-                self.status.as_u16()
+                "response refused (HTTP {}): {}",
+                self.status.as_u16(),
+                TerminalSafe::line(problem)
             );
         }
         write!(
@@ -119,18 +120,18 @@ impl fmt::Display for UndecodableResponse {
             self.status.as_u16(),
             self.content_type
                 .as_deref()
-                .map_or("none", |t| bounded_str(t, 80)),
+                .map_or("none".into(), |t| shown(t, 80)),
             self.body_len
         )?;
         if let Some(e) = &self.decode_error {
-            write!(f, ": {e}")?;
+            write!(f, ": {}", TerminalSafe::line(e))?;
         }
         if !self.looks_like_json() && !self.snippet.is_empty() {
             let one_line: String = self
                 .snippet
                 .chars()
                 .take(80)
-                .map(|c| if c.is_control() { ' ' } else { c })
+                .map(|c| if steers(c) { ' ' } else { c })
                 .collect();
             write!(f, "; body starts {one_line:?}")?;
         }
