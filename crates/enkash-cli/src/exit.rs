@@ -32,8 +32,9 @@ const TABLE: [(u8, &str); 8] = [
     ),
     (
         USAGE,
-        "usage error or invalid request; nothing was sent (a bad flag or value, a missing or
-     unusable setting, a --body-json the API would not understand, a limit out of range)",
+        "usage error, bad local input or invalid request; nothing was sent (a bad flag or
+     value, a missing or unusable setting, a --body-json or --token-file that is missing,
+     empty, too long or not understood, a limit out of range)",
     ),
     (
         API,

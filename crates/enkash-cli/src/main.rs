@@ -62,6 +62,12 @@ impl CliError {
                 {
                     exit::TRANSIENT
                 }
+                // With the CLI, a token source is `--token-file`: local input.
+                Error::Authentication(e)
+                    if e.reason == AuthenticationFailure::TokenSourceFailed =>
+                {
+                    exit::USAGE
+                }
                 Error::Authentication(_) => exit::AUTHENTICATION,
                 Error::Timeout(_) | Error::Transport(_) => exit::TRANSIENT,
                 Error::Undecodable(_) => exit::UNDECODABLE,

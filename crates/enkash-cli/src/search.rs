@@ -183,15 +183,30 @@ pub fn filters_from_flags(f: &FilterArgs) -> types::CustomerSearchRequest {
     }
 }
 
+/// The most of a `--body-json` read: a body of filters is a few hundred bytes.
+const BODY_JSON_LIMIT: u64 = 64 * 1024;
+
 fn read_body_json(path: &std::path::Path) -> Result<types::CustomerSearchRequest, CliError> {
-    let mut text = String::new();
+    let usage = |why: String| CliError::Usage(format!("--body-json {}: {why}", path.display()));
+    let mut bytes = Vec::new();
     let read = if path.as_os_str() == "-" {
-        io::stdin().read_to_string(&mut text)
+        io::stdin()
+            .take(BODY_JSON_LIMIT + 1)
+            .read_to_end(&mut bytes)
     } else {
-        std::fs::File::open(path).and_then(|mut file| file.read_to_string(&mut text))
+        std::fs::File::open(path)
+            .and_then(|file| file.take(BODY_JSON_LIMIT + 1).read_to_end(&mut bytes))
     };
-    read.map_err(|e| CliError::Usage(format!("--body-json: cannot read {}: {e}", path.display())))?;
-    parse_body_json(&text).map_err(|e| CliError::Usage(format!("--body-json: {e}")))
+    read.map_err(|e| usage(format!("cannot read it: {e}")))?;
+    if bytes.len() as u64 > BODY_JSON_LIMIT {
+        return Err(usage(format!(
+            "longer than {BODY_JSON_LIMIT} bytes, which no body of filters is"
+        )));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| usage("not UTF-8 text".into()))?;
+    // A byte-order mark, as some editors on Windows write one, is no part of the JSON.
+    parse_body_json(text.trim_start_matches('\u{feff}'))
+        .map_err(|e| CliError::Usage(format!("--body-json: {e}")))
 }
 
 /// A request body, strictly: a JSON object whose every key is a property of

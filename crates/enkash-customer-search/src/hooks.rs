@@ -384,7 +384,13 @@ fn limited(
             response
                 .bytes_stream()
                 .map(move |chunk| -> Result<_, BoxError> {
-                    let chunk = chunk?;
+                    let mut chunk = chunk?;
+                    // A byte-order mark, as some Windows gateways put before JSON, is no part
+                    // of it (and serde_json refuses it).
+                    if seen == 0 && chunk.starts_with(UTF8_BOM) {
+                        chunk = chunk.slice(UTF8_BOM.len()..);
+                        seen = UTF8_BOM.len() as u64;
+                    }
                     seen = seen.saturating_add(chunk.len() as u64);
                     if seen > limit {
                         return Err(too_large(None));
@@ -409,6 +415,8 @@ fn limited(
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// `extra` merged into `request`'s JSON object body (an absent body counts as `{}`).
 fn merge_json_body(

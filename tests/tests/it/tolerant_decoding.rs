@@ -391,3 +391,38 @@ async fn the_vendor_example_decodes_with_every_date_as_sent() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_byte_order_mark_before_the_json_is_no_part_of_it() {
+    let body = serde_json::to_vec(&spec_example("CustomerSearchPage")).unwrap();
+    let mut with_bom = b"\xef\xbb\xbf".to_vec();
+    with_bom.extend_from_slice(&body);
+    let server = RecordingServer::with_handler(move |request| {
+        if request.uri.path() == workspace_tests::TOKEN_PATH {
+            workspace_tests::Reply::raw(
+                200,
+                "application/json",
+                b"\xef\xbb\xbf{\"access_token\": \"TK-bom\", \"expires_in\": 600}".to_vec(),
+            )
+        } else {
+            workspace_tests::Reply::raw(200, "application/json;charset=UTF-8", with_bom.clone())
+        }
+    })
+    .await;
+    let client = Client::builder(server.base_url())
+        .credentials(enkash_customer_search::Credentials::new(
+            "CEK1A2B3C4",
+            "CS-1",
+            "ops@example.in",
+            "PW-long-1",
+        ))
+        .build()
+        .unwrap();
+    let page = client.search(&SearchQuery::new()).await.unwrap();
+    assert!(!page.customers.is_empty());
+    let searched = server.requests_to(workspace_tests::SEARCH_PATH);
+    assert_eq!(
+        searched[0].header("authorization").as_deref(),
+        Some("Bearer TK-bom")
+    );
+}

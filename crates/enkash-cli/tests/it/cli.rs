@@ -651,7 +651,7 @@ fn a_body_json_is_sent_strictly() {
         sandbox
             .enkash_with_token()
             .args(["customers", "search", "--body-json", "-"])
-            .write_stdin(body),
+            .write_stdin(body.clone()),
     );
     assert_eq!(ids_of_ndjson(&out).len(), 2);
 
@@ -693,6 +693,23 @@ fn a_body_json_is_sent_strictly() {
                 .and(predicate::str::contains("cannot be used with")),
         );
     assert_eq!(sandbox.search_requests(), 1);
+
+    // A byte-order mark is no part of the JSON; a body that never ends is refused at its
+    // bound, with nothing sent.
+    let out = stdout_of(
+        sandbox
+            .enkash_with_token()
+            .args(["customers", "search", "--body-json", "-"])
+            .write_stdin(format!("\u{feff}{body}\n")),
+    );
+    assert_eq!(ids_of_ndjson(&out).len(), 2);
+    sandbox
+        .enkash_with_token()
+        .args(["customers", "search", "--body-json", "/dev/zero"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("longer than 65536 bytes"));
+    assert_eq!(sandbox.search_requests(), 2);
 }
 
 #[test]
@@ -1133,7 +1150,8 @@ fn a_token_file_is_a_token_source() {
     let dir = std::env::temp_dir().join(format!("enkash-token-file-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("token");
-    std::fs::write(&file, format!("{}\n", sandbox.token())).unwrap();
+    // A byte-order mark and the whitespace around the token are no part of it.
+    std::fs::write(&file, format!("\u{feff} {}\r\n", sandbox.token())).unwrap();
     let output = stdout_of(
         enkash()
             .args(["--base-url", &sandbox.url(), "--token-file"])
@@ -1143,8 +1161,8 @@ fn a_token_file_is_a_token_source() {
     assert_eq!(output.lines().count(), 5);
     assert_eq!(sandbox.token_requests(), 0);
 
-    // An empty or missing file: an authentication failure (exit 4) that names the file, and
-    // nothing sent.
+    // An empty or missing file: bad local input (exit 2) that names the file, and nothing
+    // sent.
     std::fs::write(&file, "  \n").unwrap();
     let missing = dir.join("missing");
     for path in [&file, &missing] {
@@ -1153,7 +1171,7 @@ fn a_token_file_is_a_token_source() {
             .arg(path)
             .args(["customers", "search"])
             .assert()
-            .code(4);
+            .code(2);
         let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
         assert!(stderr.contains("the token source had no token"), "{stderr}");
         assert!(stderr.contains(&path.display().to_string()), "{stderr}");
@@ -1178,7 +1196,7 @@ fn a_token_file_that_never_ends_or_never_answers_is_cut_short() {
         .args(["--base-url", &sandbox.url(), "--token-file", "/dev/zero"])
         .args(["customers", "search"])
         .assert()
-        .code(4);
+        .code(2);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
     assert!(stderr.contains("longer than 65536 bytes"), "{stderr}");
     assert!(started.elapsed() < Duration::from_secs(10));
@@ -1213,6 +1231,56 @@ fn a_token_file_that_never_ends_or_never_answers_is_cut_short() {
         started.elapsed()
     );
     assert_eq!(sandbox.search_requests(), 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A FIFO whose writer never stops: the CLI reads the limit and a little more, and the writer
+/// learns it was cut off (a broken pipe) after writing not much more than that.
+#[cfg(unix)]
+#[test]
+fn a_token_file_whose_writer_never_stops_is_read_to_its_bound_only() {
+    use std::io::Write as _;
+    let sandbox = TestSandbox::start(5);
+    let dir = std::env::temp_dir().join(format!("enkash-token-flood-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("token");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let writer = std::thread::spawn({
+        let fifo = fifo.clone();
+        move || {
+            // Waits for the CLI to open it; then writes until the CLI has gone.
+            let mut pipe = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+            let chunk = [b'A'; 4096];
+            let mut written = 0usize;
+            while let Ok(n) = pipe.write(&chunk) {
+                written += n;
+                if written > 64 << 20 {
+                    break;
+                }
+            }
+            written
+        }
+    });
+    std::thread::sleep(Duration::from_millis(100));
+    let assert = enkash()
+        .args(["--base-url", &sandbox.url(), "--token-file"])
+        .arg(&fifo)
+        .args(["customers", "search"])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("longer than 65536 bytes"), "{stderr}");
+    let written = writer.join().unwrap();
+    // The limit, plus the pipe's own buffer and a chunk in flight.
+    assert!(
+        written <= 64 * 1024 + 1 + 64 * 1024 + 2 * 4096,
+        "{written} bytes written"
+    );
+    assert!(written > 64 * 1024, "{written} bytes written");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
