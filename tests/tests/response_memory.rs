@@ -40,3 +40,45 @@ async fn an_endless_body_costs_at_most_a_small_multiple_of_the_limit() {
     // The limit was reached, not a timeout: most of it was read first.
     assert!(peak > DEFAULT_MAX_RESPONSE_BYTES / 2, "{peak}");
 }
+
+/// About 250 KB of gzip that inflates to 256 MiB of spaces, four times the default limit.
+fn gzip_bomb() -> Vec<u8> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let spaces = vec![b' '; 1 << 20];
+    encoder.write_all(b"{\"payload\": {\"data\": [").unwrap();
+    for _ in 0..256 {
+        encoder.write_all(&spaces).unwrap();
+    }
+    encoder.finish().unwrap()
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_small_body_that_inflates_past_the_limit_is_refused_in_bounded_memory() {
+    let bomb = gzip_bomb();
+    assert!(bomb.len() < 1 << 20, "{} bytes", bomb.len());
+    let server = workspace_tests::RecordingServer::with_handler(move |_| {
+        workspace_tests::Reply::raw(200, "application/json", bomb.clone())
+            .header("content-encoding", "gzip")
+    })
+    .await;
+    let client = Client::builder(server.base_url())
+        .retry_policy(RetryPolicy::none())
+        .request_timeout(Some(Duration::from_secs(60)))
+        .build()
+        .unwrap();
+    let before = ALLOCATOR.max_allocated();
+
+    let err = client.search(&SearchQuery::new()).await.unwrap_err();
+
+    let limit = format!("limit of {DEFAULT_MAX_RESPONSE_BYTES} bytes");
+    assert!(
+        matches!(&err, Error::Undecodable(e) if e.problem().is_some_and(|p| p.contains(&limit))),
+        "{err:?}"
+    );
+    let peak = ALLOCATOR.max_allocated().saturating_sub(before) as u64;
+    assert!(
+        peak < 3 * DEFAULT_MAX_RESPONSE_BYTES,
+        "{peak} bytes at the peak for a limit of {DEFAULT_MAX_RESPONSE_BYTES}"
+    );
+}

@@ -92,6 +92,10 @@ pub struct ConnectionArgs {
     )]
     pub retries: Option<u32>,
 
+    /// Ask for no compressed response (by default a search asks for gzip)
+    #[arg(long, global = true)]
+    pub no_compression: bool,
+
     /// Start the embedded sandbox in this process and search it with its own credentials
     /// (--base-url, --token, --token-url and the credentials are then ignored)
     #[arg(long, global = true)]

@@ -162,8 +162,9 @@ async fn read_bounded(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// `builder` with the timeout and retries of `args`.
+/// `builder` with the compression, timeout and retries of `args`.
 fn tuned(mut builder: ClientBuilder, args: &ConnectionArgs) -> ClientBuilder {
+    builder = builder.compression(!args.no_compression);
     if let Some(timeout) = args.timeout {
         builder = builder.request_timeout(Some(timeout));
     }

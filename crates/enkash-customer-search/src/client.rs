@@ -76,6 +76,7 @@ impl Client {
             http: None,
             token_fetch_timeout: DEFAULT_TOKEN_FETCH_TIMEOUT,
             login_cooldown: DEFAULT_LOGIN_COOLDOWN,
+            compression: true,
         }
     }
 
@@ -159,6 +160,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     token_fetch_timeout: Duration,
     login_cooldown: Duration,
+    compression: bool,
 }
 
 impl AuthSetting {
@@ -225,6 +227,7 @@ impl fmt::Debug for ClientBuilder {
             .field("user_agent", &self.user_agent)
             .field("token_fetch_timeout", &self.token_fetch_timeout)
             .field("login_cooldown", &self.login_cooldown)
+            .field("compression", &self.compression)
             .finish_non_exhaustive()
     }
 }
@@ -341,6 +344,17 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether searches ask for a compressed response (`Accept-Encoding: gzip`, and `zstd`
+    /// with that feature) and decompress it as it streams; on by default with the `gzip`
+    /// feature, which is a default one (without it, nothing is asked for). The
+    /// [`max_response_bytes`](Self::max_response_bytes) limit counts decompressed bytes, so a
+    /// small body that would inflate to gigabytes is refused at the limit. Not applied to a
+    /// client given with [`reqwest_client`](Self::reqwest_client), which decides for itself.
+    pub fn compression(mut self, enabled: bool) -> Self {
+        self.compression = enabled;
+        self
+    }
+
     /// The client, or what is wrong with the settings.
     pub fn build(self) -> Result<Client, BuildError> {
         let base_url = checked_base_url(&self.base_url)?;
@@ -358,7 +372,7 @@ impl ClientBuilder {
             .map(|supply| TokenCache::new(supply, self.token_fetch_timeout));
         let http = match self.http {
             Some(http) => http,
-            None => crate::tls::reqwest_client_builder()?
+            None => compressing(crate::tls::reqwest_client_builder()?, self.compression)
                 .connect_timeout(self.connect_timeout)
                 .build()
                 .map_err(|e| BuildError::Http(e.to_string()))?,
@@ -379,6 +393,16 @@ impl ClientBuilder {
             }),
         })
     }
+}
+
+/// `builder`, decompressing the encodings this build has, if `enabled`.
+#[cfg_attr(not(any(feature = "gzip", feature = "zstd")), allow(unused_variables))]
+fn compressing(builder: reqwest::ClientBuilder, enabled: bool) -> reqwest::ClientBuilder {
+    #[cfg(feature = "gzip")]
+    let builder = builder.gzip(enabled);
+    #[cfg(feature = "zstd")]
+    let builder = builder.zstd(enabled);
+    builder
 }
 
 fn check_credentials(credentials: &Credentials) -> Result<(), BuildError> {

@@ -10,6 +10,7 @@ mod arbitrary_bodies;
 mod architecture;
 mod auth;
 mod call_options;
+mod compression;
 mod drift_reports;
 mod errors;
 mod hostile_servers;

@@ -1329,3 +1329,18 @@ fn a_drift_report_lists_what_the_responses_showed() {
     assert!(last.starts_with("enkash: EnKash API error"), "{stderr}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn no_compression_asks_for_none() {
+    let page = workspace_tests::page_envelope(Vec::new(), Some(0));
+    let (server, runtime) = serving(workspace_tests::Reply::json(200, &page));
+    for (flag, asked) in [(None, Some("gzip")), (Some("--no-compression"), None)] {
+        let mut command = enkash();
+        command.args(["--base-url", server.base_url(), "customers", "search"]);
+        command.args(flag);
+        command.assert().success();
+        let last = server.requests().pop().unwrap();
+        assert_eq!(last.header("accept-encoding").as_deref(), asked, "{flag:?}");
+    }
+    drop(runtime);
+}
