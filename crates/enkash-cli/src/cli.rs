@@ -92,6 +92,11 @@ pub struct ConnectionArgs {
     )]
     pub retries: Option<u32>,
 
+    /// Send requests through this HTTP proxy (without a password: give one in HTTPS_PROXY);
+    /// by default HTTPS_PROXY, HTTP_PROXY and NO_PROXY decide
+    #[arg(long, global = true, value_name = "URL")]
+    pub proxy: Option<String>,
+
     /// Ask for no compressed response (by default a search asks for gzip)
     #[arg(long, global = true)]
     pub no_compression: bool,

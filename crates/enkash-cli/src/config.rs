@@ -101,7 +101,28 @@ fn builder(
             }
         }
     }
+    if let Some(url) = &args.proxy {
+        builder = builder.proxy(proxy_from_flag(url)?);
+    }
     Ok(tuned(builder, args))
+}
+
+/// `--proxy URL`: any user name is kept, a password refused, since a command line is seen by
+/// every user of the machine (`ps`) and kept in shell histories.
+fn proxy_from_flag(url: &str) -> Result<reqwest::Proxy, CliError> {
+    let usage = |why: &str| CliError::Usage(format!("--proxy: {why}"));
+    let parsed = reqwest::Url::parse(url).map_err(|e| usage(&format!("not a URL ({e})")))?;
+    if parsed.password().is_some() {
+        return Err(usage(
+            "a password does not belong on the command line, where every user of the machine \
+             can see it; give the proxy's URL with its credentials in HTTPS_PROXY (or \
+             HTTP_PROXY) instead",
+        ));
+    }
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(usage("the proxy's URL must be http:// or https://"));
+    }
+    reqwest::Proxy::all(parsed).map_err(|e| usage(&e.to_string()))
 }
 
 /// `--token-file`: a token re-read from its file when it is a minute old or refused.

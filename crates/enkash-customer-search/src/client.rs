@@ -77,6 +77,7 @@ impl Client {
             token_fetch_timeout: DEFAULT_TOKEN_FETCH_TIMEOUT,
             login_cooldown: DEFAULT_LOGIN_COOLDOWN,
             compression: true,
+            proxies: Vec::new(),
         }
     }
 
@@ -161,6 +162,7 @@ pub struct ClientBuilder {
     token_fetch_timeout: Duration,
     login_cooldown: Duration,
     compression: bool,
+    proxies: Vec<reqwest::Proxy>,
 }
 
 impl AuthSetting {
@@ -228,6 +230,7 @@ impl fmt::Debug for ClientBuilder {
             .field("token_fetch_timeout", &self.token_fetch_timeout)
             .field("login_cooldown", &self.login_cooldown)
             .field("compression", &self.compression)
+            .field("proxies", &self.proxies.len())
             .finish_non_exhaustive()
     }
 }
@@ -355,6 +358,20 @@ impl ClientBuilder {
         self
     }
 
+    /// Sends requests through `proxy` (repeatable: the first whose rules match a URL is used),
+    /// for example `reqwest::Proxy::https("http://proxy.corp:3128")?.basic_auth(user,
+    /// password)`. Without one, the proxy comes from the environment (`HTTPS_PROXY`,
+    /// `HTTP_PROXY`, `ALL_PROXY`, with `NO_PROXY` for the hosts that go direct), as with curl;
+    /// with one, the environment is not read. A proxy that answers 407 is an
+    /// [`Error::Transport`](crate::Error::Transport) of kind
+    /// [`Proxy`](crate::TransportErrorKind::Proxy), not retried and never taken for a verdict
+    /// on EnKash's credentials. Not applied to a client given with
+    /// [`reqwest_client`](Self::reqwest_client).
+    pub fn proxy(mut self, proxy: reqwest::Proxy) -> Self {
+        self.proxies.push(proxy);
+        self
+    }
+
     /// The client, or what is wrong with the settings.
     pub fn build(self) -> Result<Client, BuildError> {
         let base_url = checked_base_url(&self.base_url)?;
@@ -372,10 +389,18 @@ impl ClientBuilder {
             .map(|supply| TokenCache::new(supply, self.token_fetch_timeout));
         let http = match self.http {
             Some(http) => http,
-            None => compressing(crate::tls::reqwest_client_builder()?, self.compression)
-                .connect_timeout(self.connect_timeout)
-                .build()
-                .map_err(|e| BuildError::Http(e.to_string()))?,
+            None => {
+                log_route(&self.proxies);
+                let mut builder =
+                    compressing(crate::tls::reqwest_client_builder()?, self.compression)
+                        .connect_timeout(self.connect_timeout);
+                for proxy in self.proxies {
+                    builder = builder.proxy(proxy);
+                }
+                builder
+                    .build()
+                    .map_err(|e| BuildError::Http(e.to_string()))?
+            }
         };
         Ok(Client {
             options: Arc::default(),
@@ -393,6 +418,51 @@ impl ClientBuilder {
             }),
         })
     }
+}
+
+/// The proxy variables reqwest reads when no proxy is given, in its order.
+const PROXY_VARS: [&str; 6] = [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
+/// Tells, at debug level, which way requests will go: the proxies given, or those of the
+/// environment (their URLs without credentials), or none; and the trust roots.
+fn log_route(proxies: &[reqwest::Proxy]) {
+    if !tracing::enabled!(tracing::Level::DEBUG) {
+        return;
+    }
+    let route = if proxies.is_empty() {
+        let from_env: Vec<String> = PROXY_VARS
+            .iter()
+            .filter_map(|name| {
+                let value = std::env::var(name).ok().filter(|v| !v.is_empty())?;
+                Some(format!("{name}={}", without_userinfo(&value)))
+            })
+            .collect();
+        if from_env.is_empty() {
+            "direct (no proxy given, none in the environment)".to_string()
+        } else {
+            let no_proxy = std::env::var("NO_PROXY")
+                .or_else(|_| std::env::var("no_proxy"))
+                .unwrap_or_default();
+            format!(
+                "through the environment's proxy: {}; NO_PROXY={no_proxy:?}",
+                from_env.join(", ")
+            )
+        }
+    } else {
+        format!("through the {} proxies given to the builder", proxies.len())
+    };
+    tracing::debug!(
+        route = %route,
+        trust = "the platform's roots (SSL_CERT_FILE and SSL_CERT_DIR honoured)",
+        "client built"
+    );
 }
 
 /// `builder`, decompressing the encodings this build has, if `enabled`.

@@ -16,6 +16,7 @@ mod errors;
 mod hostile_servers;
 mod pagination;
 mod prism_contract;
+mod proxies;
 mod refresh_grant;
 mod retries;
 mod schema_snapshots;

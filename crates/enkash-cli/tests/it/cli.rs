@@ -1344,3 +1344,56 @@ fn no_compression_asks_for_none() {
     }
     drop(runtime);
 }
+
+#[test]
+fn a_proxy_from_the_flag_or_the_environment_and_never_a_password_on_the_line() {
+    let page = workspace_tests::page_envelope(Vec::new(), Some(0));
+    let (proxy, runtime) = serving(workspace_tests::Reply::json(200, &page));
+    let api = "http://customers.enkash.invalid";
+    enkash()
+        .args([
+            "--base-url",
+            api,
+            "--proxy",
+            proxy.base_url(),
+            "customers",
+            "search",
+        ])
+        .assert()
+        .success();
+    enkash()
+        .env("HTTP_PROXY", proxy.base_url())
+        .args(["--base-url", api, "customers", "search"])
+        .assert()
+        .success();
+    let seen = proxy.requests();
+    assert_eq!(seen.len(), 2);
+    assert!(
+        seen.iter().all(|r| r
+            .uri
+            .to_string()
+            .starts_with(&format!("{api}/api/v0/customer/search"))),
+        "{:?}",
+        seen.iter().map(|r| r.uri.to_string()).collect::<Vec<_>>()
+    );
+
+    let with_password = proxy
+        .base_url()
+        .replace("http://", "http://ops:S3cret-proxy@");
+    let assert = enkash()
+        .args([
+            "--base-url",
+            api,
+            "--proxy",
+            &with_password,
+            "customers",
+            "search",
+        ])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("HTTPS_PROXY"), "{stderr}");
+    assert!(!stderr.contains("S3cret-proxy"), "{stderr}");
+    assert_eq!(proxy.requests().len(), 2, "nothing sent");
+    drop(runtime);
+}

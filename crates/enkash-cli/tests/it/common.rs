@@ -1,7 +1,7 @@
 //! What the binary's tests share.
 
 /// Every variable the binary reads, so the caller's environment does not leak into a test.
-const ENV: [&str; 7] = [
+const ENV: [&str; 15] = [
     "ENKASH_BASE_URL",
     "ENKASH_TOKEN",
     "ENKASH_CLIENT_ID",
@@ -9,6 +9,15 @@ const ENV: [&str; 7] = [
     "ENKASH_USERNAME",
     "ENKASH_PASSWORD",
     "RUST_LOG",
+    // reqwest's: a machine's proxy must not stand between a test and its server.
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
 ];
 
 /// The `enkash` binary with none of [`ENV`] inherited.

@@ -71,8 +71,18 @@ pub(crate) async fn classify<T, E>(
         Err(GeneratedError::UnexpectedResponse(response)) if response.status().is_redirection() => {
             Ok(Answer::Redirect(response.status()))
         }
+        Err(GeneratedError::UnexpectedResponse(response))
+            if response.status() == StatusCode::PROXY_AUTHENTICATION_REQUIRED =>
+        {
+            Err(proxy_refused())
+        }
         Err(GeneratedError::UnexpectedResponse(response)) => {
             read_bounded(response).await.map(Answer::Other)
+        }
+        Err(GeneratedError::InvalidResponsePayload(..))
+            if status == Some(StatusCode::PROXY_AUTHENTICATION_REQUIRED) =>
+        {
+            Err(proxy_refused())
         }
         Err(GeneratedError::InvalidResponsePayload(bytes, _)) => Ok(Answer::Other(Body {
             status: status.unwrap_or(StatusCode::OK),
@@ -92,6 +102,20 @@ pub(crate) async fn classify<T, E>(
             ..TransportError::described(TransportErrorKind::Other, detail)
         }))),
     }
+}
+
+/// A proxy's 407: its answer, not EnKash's, and no verdict on EnKash's credentials.
+fn proxy_refused() -> Error {
+    Error::Transport(Box::new(TransportError {
+        status: Some(StatusCode::PROXY_AUTHENTICATION_REQUIRED),
+        ..TransportError::described(
+            TransportErrorKind::Proxy,
+            "the proxy asked for credentials it was not given, or refused these; give them \
+             in its URL (HTTPS_PROXY=http://user:password@host:port) or to \
+             ClientBuilder::proxy"
+                .into(),
+        )
+    }))
 }
 
 /// Notes the response's status and request id on the attempt's span.

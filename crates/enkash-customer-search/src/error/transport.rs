@@ -42,6 +42,9 @@ pub enum TransportErrorKind {
     Connect,
     /// The host name did not resolve: nothing was sent. Retried, as a connect failure.
     Dns,
+    /// A proxy on the way refused the connection: it wants credentials (HTTP 407) that it was
+    /// not given, or not these. Nothing reached EnKash. Not retried.
+    Proxy,
     /// The TLS handshake failed (an untrusted or expired certificate, a protocol mismatch):
     /// nothing was sent. Not retried: it fails the same way until the trust is fixed.
     Tls,
@@ -61,12 +64,13 @@ pub enum TransportErrorKind {
 impl TransportErrorKind {
     /// Whether it failed before anything was sent, so that sending again cannot count twice.
     pub fn nothing_sent(self) -> bool {
-        matches!(self, Self::Connect | Self::Dns | Self::Tls)
+        matches!(self, Self::Connect | Self::Dns | Self::Tls | Self::Proxy)
     }
 
     fn describe(self) -> &'static str {
         match self {
             Self::Connect => "could not connect",
+            Self::Proxy => "the proxy refused the connection",
             Self::Dns => "the host name did not resolve",
             Self::Tls => "the TLS handshake failed",
             Self::Io => "the connection broke",
@@ -81,7 +85,10 @@ impl TransportErrorKind {
         let mut tls = false;
         let mut dns = false;
         let mut io = false;
+        let mut proxy = false;
         for cause in causes(error) {
+            // hyper-util's tunnel, after a CONNECT answered 407; its error type is private.
+            proxy |= cause.to_string() == "proxy authorization required";
             tls |= cause.is::<rustls::Error>();
             // hyper-util's connector says so in so many words; its error type is private.
             dns |= cause.to_string() == "dns error";
@@ -90,7 +97,9 @@ impl TransportErrorKind {
         // Only inside the connector did nothing reach the server: a TLS alert or a timeout
         // while the response is read comes after the request was written.
         if error.is_connect() {
-            if tls {
+            if proxy {
+                Self::Proxy
+            } else if tls {
                 Self::Tls
             } else if dns {
                 Self::Dns
@@ -127,9 +136,12 @@ fn causes<'a>(
 }
 
 impl TransportError {
-    /// Whether trying again may succeed: not after a failed TLS handshake.
+    /// Whether trying again may succeed: not after a failed TLS handshake or a proxy's refusal.
     pub(crate) fn is_retryable(&self) -> bool {
-        self.kind != TransportErrorKind::Tls
+        !matches!(
+            self.kind,
+            TransportErrorKind::Tls | TransportErrorKind::Proxy
+        )
     }
 
     pub(crate) fn from_reqwest(mut error: reqwest::Error, status: Option<StatusCode>) -> Self {

@@ -1,0 +1,98 @@
+//! Through a forward proxy on 127.0.0.1: the proxy given to the builder is used with its
+//! credentials (the server here plays the proxy, and sees the absolute URL an HTTP proxy is
+//! sent), a 407 is a clear error that shows no password and is never taken for EnKash
+//! rejecting the credentials, and `NO_PROXY` rules send a host direct. The API's own host
+//! (`.invalid`) never resolves: a client behind a proxy does not look it up.
+
+use enkash_customer_search::{Client, Credentials, Error, SearchQuery, TransportErrorKind};
+use serde_json::json;
+use workspace_tests::{RecordingServer, Reply, SEARCH_PATH, ok_page};
+
+const API: &str = "http://customers.enkash.invalid";
+const PROXY_PASSWORD: &str = "pr0xy-Pa55-w0rd";
+
+/// `user:PROXY_PASSWORD` as a Basic header, worked out by `printf … | base64`.
+const PROXY_BASIC: &str = "Basic b3BzOnByMHh5LVBhNTUtdzByZA==";
+
+fn proxy_to(server: &RecordingServer) -> reqwest::Proxy {
+    reqwest::Proxy::http(server.base_url())
+        .unwrap()
+        .basic_auth("ops", PROXY_PASSWORD)
+}
+
+#[tokio::test]
+async fn the_builders_proxy_is_used_with_its_credentials() {
+    let proxy = RecordingServer::with_handler(|request| {
+        if request.header("proxy-authorization").as_deref() == Some(PROXY_BASIC) {
+            ok_page()
+        } else {
+            Reply::raw(407, "text/plain", "credentials, please")
+                .header("proxy-authenticate", "Basic realm=\"corp\"")
+        }
+    })
+    .await;
+    let client = Client::builder(API)
+        .proxy(proxy_to(&proxy))
+        .build()
+        .unwrap();
+    let page = client.search(SearchQuery::new().limit(10)).await.unwrap();
+    assert_eq!(page.status.as_u16(), 200);
+    let seen = proxy.requests();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        seen[0].uri.to_string(),
+        format!("{API}{SEARCH_PATH}?limit=10"),
+        "an HTTP proxy is sent the absolute URL"
+    );
+}
+
+#[tokio::test]
+async fn a_407_is_a_proxy_error_without_the_password_and_not_a_rejected_login() {
+    let proxy = RecordingServer::with_handler(|_| {
+        Reply::raw(407, "text/plain", format!("wrong: {PROXY_PASSWORD}"))
+            .header("proxy-authenticate", "Basic realm=\"corp\"")
+    })
+    .await;
+    let client = Client::builder(API)
+        .proxy(proxy_to(&proxy))
+        .credentials(Credentials::new(
+            "CEK1A2B3C4",
+            "CS-1",
+            "ops@example.in",
+            "PW-long-1",
+        ))
+        .build()
+        .unwrap();
+    for _ in 0..2 {
+        let error = client.search(SearchQuery::new()).await.unwrap_err();
+        let Error::Transport(transport) = &error else {
+            panic!("expected the proxy's refusal, got {error:?}");
+        };
+        assert_eq!(transport.kind, TransportErrorKind::Proxy);
+        assert_eq!(transport.attempts, 1, "not retried");
+        assert!(!error.is_retryable());
+        let shown = format!("{error} {error:?}");
+        assert!(shown.contains("the proxy asked for credentials"), "{shown}");
+        assert!(shown.contains("HTTP 407"), "{shown}");
+        assert!(!shown.contains(PROXY_PASSWORD), "{shown}");
+    }
+    // Each search tried to log in: the 407 was no verdict on EnKash's credentials.
+    assert_eq!(proxy.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn no_proxy_rules_send_a_host_direct() {
+    let proxy = RecordingServer::with_handler(|_| {
+        Reply::json(500, &json!({"unexpected": "through the proxy"}))
+    })
+    .await;
+    let server = RecordingServer::with_handler(|_| ok_page()).await;
+    let direct = proxy_to(&proxy).no_proxy(reqwest::NoProxy::from_string("127.0.0.1"));
+    let client = Client::builder(server.base_url())
+        .proxy(direct)
+        .build()
+        .unwrap();
+    client.search(SearchQuery::new()).await.unwrap();
+    assert!(proxy.requests().is_empty());
+    assert_eq!(server.requests().len(), 1);
+}
