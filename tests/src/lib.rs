@@ -465,43 +465,40 @@ pub struct RawServer {
 impl RawServer {
     /// Starts the server on an ephemeral port.
     pub async fn start(answers: Vec<Vec<u8>>) -> Self {
+        Self::serving(answers, None).await
+    }
+
+    /// The same over TLS, presenting `ca`'s server certificate: `https://127.0.0.1:<port>`.
+    pub async fn tls(answers: Vec<Vec<u8>>, ca: &TestCa) -> Self {
+        Self::serving(answers, Some(ca.acceptor())).await
+    }
+
+    async fn serving(answers: Vec<Vec<u8>>, tls: Option<tokio_rustls::TlsAcceptor>) -> Self {
         use std::sync::atomic::Ordering;
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1");
-        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let base_url = format!("{scheme}://{}", listener.local_addr().unwrap());
         let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let counted = Arc::clone(&connections);
         let answers = Arc::new(answers);
         let task = tokio::spawn(async move {
-            while let Ok((mut stream, _)) = listener.accept().await {
+            while let Ok((stream, _)) = listener.accept().await {
                 let n = counted.fetch_add(1, Ordering::SeqCst);
                 let answer = answers[n.min(answers.len() - 1)].clone();
+                let tls = tls.clone();
                 tokio::spawn(async move {
-                    // The head, then as much body as it announces.
-                    let mut request = Vec::new();
-                    let mut buffer = [0u8; 4096];
-                    loop {
-                        match stream.read(&mut buffer).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(read) => request.extend_from_slice(&buffer[..read]),
-                        }
-                        let text = String::from_utf8_lossy(&request).to_ascii_lowercase();
-                        if let Some(end) = text.find("\r\n\r\n") {
-                            let length = text
-                                .lines()
-                                .find_map(|l| l.strip_prefix("content-length:"))
-                                .and_then(|l| l.trim().parse::<usize>().ok())
-                                .unwrap_or(0);
-                            if request.len() >= end + 4 + length {
-                                break;
+                    match tls {
+                        None => answer_one(stream, &answer).await,
+                        // A client that refuses the certificate ends the handshake.
+                        Some(tls) => {
+                            if let Ok(stream) = tls.accept(stream).await {
+                                answer_one(stream, &answer).await;
                             }
                         }
                     }
-                    let _ = stream.write_all(&answer).await;
-                    let _ = stream.shutdown().await;
                 });
             }
         });
@@ -527,6 +524,96 @@ impl Drop for RawServer {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+/// Reads one request (the head, then as much body as it announces) and writes `answer`.
+async fn answer_one<S>(mut stream: S, answer: &[u8])
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut request = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        match stream.read(&mut buffer).await {
+            Ok(0) | Err(_) => return,
+            Ok(read) => request.extend_from_slice(&buffer[..read]),
+        }
+        let text = String::from_utf8_lossy(&request).to_ascii_lowercase();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|l| l.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if request.len() >= end + 4 + length {
+                break;
+            }
+        }
+    }
+    let _ = stream.write_all(answer).await;
+    let _ = stream.shutdown().await;
+}
+
+/// A throwaway certificate authority (made by rcgen, in memory) and a server certificate it
+/// signed, for HTTPS servers on 127.0.0.1.
+pub struct TestCa {
+    /// The CA's certificate, PEM: what a client is told to trust.
+    pub ca_pem: String,
+    chain: Vec<rustls::pki_types::CertificateDer<'static>>,
+    key: rustls::pki_types::PrivatePkcs8KeyDer<'static>,
+}
+
+impl TestCa {
+    /// A new CA, and a server certificate from it for `names` (`127.0.0.1`, `localhost`, …).
+    pub fn for_names(names: &[&str]) -> TestCa {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "enkash tests' throwaway CA");
+        params.key_usages = vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::DigitalSignature,
+        ];
+        let ca = rcgen::CertifiedIssuer::self_signed(params, rcgen::KeyPair::generate().unwrap())
+            .unwrap();
+        let key = rcgen::KeyPair::generate().unwrap();
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        let leaf = rcgen::CertificateParams::new(names)
+            .unwrap()
+            .signed_by(&key, &ca)
+            .unwrap();
+        TestCa {
+            ca_pem: ca.pem(),
+            chain: vec![leaf.der().clone(), ca.der().clone()],
+            key: rustls::pki_types::PrivatePkcs8KeyDer::from(key.serialize_der()),
+        }
+    }
+
+    fn acceptor(&self) -> tokio_rustls::TlsAcceptor {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(self.chain.clone(), self.key.clone_key().into())
+            .unwrap();
+        tokio_rustls::TlsAcceptor::from(Arc::new(config))
+    }
+}
+
+/// `body` as a whole HTTP/1.1 response of `status`, for a [`RawServer`].
+pub fn raw_json_answer(status: u16, body: &Value) -> Vec<u8> {
+    let body = serde_json::to_vec(body).unwrap();
+    let mut answer = format!(
+        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+         connection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    answer.extend_from_slice(&body);
+    answer
 }
 
 /// Every log line formatted while a [`capture_logs`] guard is alive, kept in memory.

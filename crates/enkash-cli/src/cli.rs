@@ -97,6 +97,10 @@ pub struct ConnectionArgs {
     #[arg(long, global = true, value_name = "URL")]
     pub proxy: Option<String>,
 
+    /// Trust the CA certificates of this PEM file too, besides the system's (and SSL_CERT_FILE's)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+
     /// Ask for no compressed response (by default a search asks for gzip)
     #[arg(long, global = true)]
     pub no_compression: bool,

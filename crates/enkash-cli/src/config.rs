@@ -104,7 +104,27 @@ fn builder(
     if let Some(url) = &args.proxy {
         builder = builder.proxy(proxy_from_flag(url)?);
     }
+    if let Some(path) = &args.ca_cert {
+        builder = builder.add_root_certificates(read_ca_cert(path)?);
+    }
     Ok(tuned(builder, args))
+}
+
+/// The most of a `--ca-cert` file read: a bundle of every public CA is about 200 KiB.
+const CA_CERT_LIMIT: u64 = 1024 * 1024;
+
+/// `--ca-cert FILE`, read up to its bound.
+fn read_ca_cert(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
+    use std::io::Read as _;
+    let usage = |why: String| CliError::Usage(format!("--ca-cert {}: {why}", path.display()));
+    let mut pem = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(CA_CERT_LIMIT + 1).read_to_end(&mut pem))
+        .map_err(|e| usage(format!("cannot read it: {e}")))?;
+    if pem.len() as u64 > CA_CERT_LIMIT {
+        return Err(usage(format!("longer than {CA_CERT_LIMIT} bytes")));
+    }
+    Ok(pem)
 }
 
 /// `--proxy URL`: any user name is kept, a password refused, since a command line is seen by

@@ -78,6 +78,7 @@ impl Client {
             login_cooldown: DEFAULT_LOGIN_COOLDOWN,
             compression: true,
             proxies: Vec::new(),
+            extra_roots: Ok(Vec::new()),
         }
     }
 
@@ -163,6 +164,8 @@ pub struct ClientBuilder {
     login_cooldown: Duration,
     compression: bool,
     proxies: Vec<reqwest::Proxy>,
+    /// The first bundle that could not be read fails the build.
+    extra_roots: Result<Vec<rustls::pki_types::CertificateDer<'static>>, String>,
 }
 
 impl AuthSetting {
@@ -231,6 +234,14 @@ impl fmt::Debug for ClientBuilder {
             .field("login_cooldown", &self.login_cooldown)
             .field("compression", &self.compression)
             .field("proxies", &self.proxies.len())
+            .field(
+                "extra_roots",
+                &self
+                    .extra_roots
+                    .as_ref()
+                    .map(Vec::len)
+                    .map_err(|_| "invalid"),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -372,6 +383,21 @@ impl ClientBuilder {
         self
     }
 
+    /// Trusts the certificates of this PEM bundle as roots, besides the platform's (which on
+    /// Linux include those of `SSL_CERT_FILE` and `SSL_CERT_DIR` when set): a company's own CA,
+    /// as a TLS-inspecting proxy needs. Repeatable. A bundle that is not PEM or holds no
+    /// certificate makes [`build`](Self::build) fail with [`BuildError::Tls`]. Not applied
+    /// to a client given with [`reqwest_client`](Self::reqwest_client).
+    pub fn add_root_certificates(mut self, pem: impl AsRef<[u8]>) -> Self {
+        if let Ok(roots) = &mut self.extra_roots {
+            match crate::tls::certificates_in(pem.as_ref()) {
+                Ok(more) => roots.extend(more),
+                Err(why) => self.extra_roots = Err(why),
+            }
+        }
+        self
+    }
+
     /// The client, or what is wrong with the settings.
     pub fn build(self) -> Result<Client, BuildError> {
         let base_url = checked_base_url(&self.base_url)?;
@@ -390,10 +416,11 @@ impl ClientBuilder {
         let http = match self.http {
             Some(http) => http,
             None => {
-                log_route(&self.proxies);
+                let extra_roots = self.extra_roots.map_err(BuildError::Tls)?;
+                log_route(&self.proxies, extra_roots.len());
+                let tls = crate::tls::reqwest_client_builder_trusting(extra_roots)?;
                 let mut builder =
-                    compressing(crate::tls::reqwest_client_builder()?, self.compression)
-                        .connect_timeout(self.connect_timeout);
+                    compressing(tls, self.compression).connect_timeout(self.connect_timeout);
                 for proxy in self.proxies {
                     builder = builder.proxy(proxy);
                 }
@@ -432,7 +459,7 @@ const PROXY_VARS: [&str; 6] = [
 
 /// Tells, at debug level, which way requests will go: the proxies given, or those of the
 /// environment (their URLs without credentials), or none; and the trust roots.
-fn log_route(proxies: &[reqwest::Proxy]) {
+fn log_route(proxies: &[reqwest::Proxy], extra_roots: usize) {
     if !tracing::enabled!(tracing::Level::DEBUG) {
         return;
     }
@@ -461,6 +488,7 @@ fn log_route(proxies: &[reqwest::Proxy]) {
     tracing::debug!(
         route = %route,
         trust = "the platform's roots (SSL_CERT_FILE and SSL_CERT_DIR honoured)",
+        extra_roots,
         "client built"
     );
 }

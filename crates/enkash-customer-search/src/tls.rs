@@ -8,7 +8,8 @@
 
 use std::sync::Arc;
 
-use rustls_platform_verifier::BuilderVerifierExt;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 
 use crate::error::BuildError;
 
@@ -28,13 +29,21 @@ use crate::error::BuildError;
 /// [`ClientBuilder::reqwest_client`](crate::ClientBuilder::reqwest_client): a builder that does
 /// not start here has no TLS provider and fails to build.
 pub fn reqwest_client_builder() -> Result<reqwest::ClientBuilder, BuildError> {
+    reqwest_client_builder_trusting(Vec::new())
+}
+
+/// [`reqwest_client_builder`], trusting `extra_roots` besides the platform's.
+pub(crate) fn reqwest_client_builder_trusting(
+    extra_roots: Vec<CertificateDer<'static>>,
+) -> Result<reqwest::ClientBuilder, BuildError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let tls = |e: rustls::Error| BuildError::Tls(e.to_string());
+    let verifier = platform_verifier(extra_roots, Arc::clone(&provider)).map_err(tls)?;
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(tls)?
-        .with_platform_verifier()
-        .map_err(tls)?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth();
     // reqwest is built without HTTP/2 (one request at a time per connection is all this API
     // needs, and h2 costs build time), so offer HTTP/1.1 alone.
@@ -42,4 +51,38 @@ pub fn reqwest_client_builder() -> Result<reqwest::ClientBuilder, BuildError> {
     Ok(reqwest::ClientBuilder::new()
         .tls_backend_preconfigured(config)
         .redirect(reqwest::redirect::Policy::none()))
+}
+
+/// The platform's verifier (its roots; on Linux those of `SSL_CERT_FILE` and `SSL_CERT_DIR`
+/// when set), with `extra_roots` trusted as well.
+#[cfg(not(target_os = "android"))]
+fn platform_verifier(
+    extra_roots: Vec<CertificateDer<'static>>,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+) -> Result<rustls_platform_verifier::Verifier, rustls::Error> {
+    rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots, provider)
+}
+
+#[cfg(target_os = "android")]
+fn platform_verifier(
+    extra_roots: Vec<CertificateDer<'static>>,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+) -> Result<rustls_platform_verifier::Verifier, rustls::Error> {
+    if !extra_roots.is_empty() {
+        return Err(rustls::Error::General(
+            "extra root certificates are not supported on Android".into(),
+        ));
+    }
+    rustls_platform_verifier::Verifier::new(provider)
+}
+
+/// The certificates of a PEM bundle, or why there are none.
+pub(crate) fn certificates_in(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certificates = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("the CA bundle is not PEM: {e}"))?;
+    if certificates.is_empty() {
+        return Err("the CA bundle holds no certificate (-----BEGIN CERTIFICATE-----)".into());
+    }
+    Ok(certificates)
 }

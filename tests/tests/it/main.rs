@@ -16,6 +16,7 @@ mod errors;
 mod hostile_servers;
 mod pagination;
 mod prism_contract;
+mod private_cas;
 mod proxies;
 mod refresh_grant;
 mod retries;

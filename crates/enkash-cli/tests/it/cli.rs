@@ -1397,3 +1397,32 @@ fn a_proxy_from_the_flag_or_the_environment_and_never_a_password_on_the_line() {
     assert_eq!(proxy.requests().len(), 2, "nothing sent");
     drop(runtime);
 }
+
+#[test]
+fn a_private_ca_from_ca_cert_is_trusted() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let ca = workspace_tests::TestCa::for_names(&["127.0.0.1"]);
+    let page = workspace_tests::page_envelope(Vec::new(), Some(0));
+    let server = runtime.block_on(workspace_tests::RawServer::tls(
+        vec![workspace_tests::raw_json_answer(200, &page)],
+        &ca,
+    ));
+    let dir = std::env::temp_dir().join(format!("enkash-ca-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("ca.pem");
+    std::fs::write(&file, &ca.ca_pem).unwrap();
+    let search = |with_ca: bool| {
+        let mut command = enkash();
+        command.args(["--base-url", server.base_url(), "customers", "search"]);
+        if with_ca {
+            command.arg("--ca-cert").arg(&file);
+        }
+        command.assert()
+    };
+    search(true).success();
+    let refused = search(false).code(5);
+    let stderr = String::from_utf8_lossy(&refused.get_output().stderr).to_string();
+    assert!(stderr.contains("UnknownIssuer"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+    drop(server);
+}

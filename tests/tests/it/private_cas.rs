@@ -1,0 +1,81 @@
+//! HTTPS to servers on 127.0.0.1 whose certificates come from a throwaway CA: trusted once
+//! the CA is added to the client, refused at once (one attempt, the cause in the message)
+//! when it is not, or when the certificate names another host.
+
+use enkash_customer_search::{BuildError, Client, Error, SearchQuery, TransportErrorKind};
+use workspace_tests::{RawServer, TestCa, raw_json_answer, spec_example};
+
+fn page() -> Vec<u8> {
+    raw_json_answer(200, &spec_example("CustomerSearchPage"))
+}
+
+#[tokio::test]
+async fn a_private_ca_added_to_the_client_is_trusted() {
+    let ca = TestCa::for_names(&["127.0.0.1"]);
+    let server = RawServer::tls(vec![page()], &ca).await;
+    let client = Client::builder(server.base_url())
+        .add_root_certificates(&ca.ca_pem)
+        .build()
+        .unwrap();
+    let page = client.search(SearchQuery::new()).await.unwrap();
+    assert!(!page.customers.is_empty());
+}
+
+async fn refused(client: Client, server: &RawServer, cause: &str) {
+    let error = client.search(SearchQuery::new()).await.unwrap_err();
+    let Error::Transport(transport) = &error else {
+        panic!("expected a TLS failure, got {error:?}");
+    };
+    assert_eq!(transport.kind, TransportErrorKind::Tls, "{error}");
+    assert!(error.to_string().contains(cause), "{error}");
+    assert_eq!(
+        server.connections(),
+        1,
+        "a certificate failure is not retried"
+    );
+}
+
+#[tokio::test]
+async fn an_untrusted_ca_fails_at_once_saying_why() {
+    let ca = TestCa::for_names(&["127.0.0.1"]);
+    let server = RawServer::tls(vec![page()], &ca).await;
+    // The platform's roots alone.
+    let client = Client::new(server.base_url()).unwrap();
+    refused(client, &server, "invalid peer certificate: UnknownIssuer").await;
+}
+
+#[tokio::test]
+async fn a_certificate_for_another_name_fails_at_once_saying_why() {
+    let ca = TestCa::for_names(&["customers.enkash.example"]);
+    let server = RawServer::tls(vec![page()], &ca).await;
+    let client = Client::builder(server.base_url())
+        .add_root_certificates(&ca.ca_pem)
+        .build()
+        .unwrap();
+    refused(
+        client,
+        &server,
+        "certificate not valid for name \"127.0.0.1\"",
+    )
+    .await;
+}
+
+#[test]
+fn a_bundle_that_is_not_pem_fails_the_build() {
+    for (bundle, why) in [
+        ("hello", "holds no certificate"),
+        (
+            "-----BEGIN CERTIFICATE-----\n%%%\n-----END CERTIFICATE-----\n",
+            "not PEM",
+        ),
+    ] {
+        let error = Client::builder("https://127.0.0.1:9")
+            .add_root_certificates(bundle)
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(&error, BuildError::Tls(reason) if reason.contains(why)),
+            "{error}"
+        );
+    }
+}
