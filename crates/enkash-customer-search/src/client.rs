@@ -447,16 +447,6 @@ impl ClientBuilder {
     }
 }
 
-/// The proxy variables reqwest reads when no proxy is given, in its order.
-const PROXY_VARS: [&str; 6] = [
-    "HTTPS_PROXY",
-    "https_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-];
-
 /// Tells, at debug level, which way requests will go: the proxies given, or those of the
 /// environment (their URLs without credentials), or none; and the trust roots.
 fn log_route(proxies: &[reqwest::Proxy], extra_roots: usize) {
@@ -464,7 +454,8 @@ fn log_route(proxies: &[reqwest::Proxy], extra_roots: usize) {
         return;
     }
     let route = if proxies.is_empty() {
-        let from_env: Vec<String> = PROXY_VARS
+        let (proxies, no_proxy) = crate::env::PROXY_VARS.split_at(6);
+        let from_env: Vec<String> = proxies
             .iter()
             .filter_map(|name| {
                 let value = std::env::var(name).ok().filter(|v| !v.is_empty())?;
@@ -474,8 +465,9 @@ fn log_route(proxies: &[reqwest::Proxy], extra_roots: usize) {
         if from_env.is_empty() {
             "direct (no proxy given, none in the environment)".to_string()
         } else {
-            let no_proxy = std::env::var("NO_PROXY")
-                .or_else(|_| std::env::var("no_proxy"))
+            let no_proxy = no_proxy
+                .iter()
+                .find_map(|name| std::env::var(name).ok())
                 .unwrap_or_default();
             format!(
                 "through the environment's proxy: {}; NO_PROXY={no_proxy:?}",

@@ -17,6 +17,20 @@ pub const USERNAME_VAR: &str = "ENKASH_USERNAME";
 /// The user's password (`ENKASH_PASSWORD`).
 pub const PASSWORD_VAR: &str = "ENKASH_PASSWORD";
 
+/// The variables reqwest reads for a proxy when none is given to the
+/// [`ClientBuilder`](crate::ClientBuilder), in its order, and the hosts that go direct
+/// (`NO_PROXY`); a test that must not go through the machine's proxy clears them all.
+pub const PROXY_VARS: [&str; 8] = [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
+
 /// What the environment configures.
 #[derive(Debug)]
 pub(crate) struct Settings {
