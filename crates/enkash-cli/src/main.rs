@@ -85,16 +85,14 @@ impl CliError {
         match self {
             CliError::Usage(message) | CliError::Other(message) => Some(message.clone()),
             CliError::Build(error) => Some(error.to_string()),
-            // The id EnKash's support asks for, whenever there is one, once.
-            CliError::Client(error) => {
-                let shown = error.to_string();
-                Some(match error.request_id() {
-                    Some(id) if !shown.contains(&TerminalSafe::line(id).to_string()) => {
-                        format!("{shown} (request id {})", TerminalSafe::line(id))
-                    }
-                    _ => shown,
-                })
-            }
+            // The id EnKash's support asks for, whenever there is one, once: an API error's
+            // own message ends with it.
+            CliError::Client(error) => Some(match error.request_id() {
+                Some(id) if !matches!(error, Error::Api(_)) => {
+                    format!("{error} (request id {})", TerminalSafe::line(id))
+                }
+                _ => error.to_string(),
+            }),
             CliError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe => None,
             CliError::Output(e) => Some(format!("cannot write the output: {e}")),
         }

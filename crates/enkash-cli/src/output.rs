@@ -42,6 +42,8 @@ pub struct Output<W: Write> {
     out: W,
     count: usize,
     rows: Vec<[String; 7]>,
+    /// CSV cells are shown terminal-safe when they go to a terminal.
+    to_terminal: bool,
 }
 
 impl<W: Write> Output<W> {
@@ -53,7 +55,15 @@ impl<W: Write> Output<W> {
             out,
             count: 0,
             rows: Vec::new(),
+            to_terminal: false,
         }
+    }
+
+    /// Whether `out` is a terminal: then CSV cells show what could steer it as escapes (a file
+    /// or a pipe gets the data exact; JSON and NDJSON are exact JSON always).
+    pub fn for_terminal(mut self, to_terminal: bool) -> Self {
+        self.to_terminal = to_terminal;
+        self
     }
 
     /// What comes before the first customer.
@@ -91,6 +101,10 @@ impl<W: Write> Output<W> {
                 let cells: Vec<String> = CSV_COLUMNS
                     .iter()
                     .map(|column| csv_cell(value.get(column)))
+                    .map(|cell| match self.to_terminal {
+                        true => TerminalSafe::cell(&cell).to_string(),
+                        false => cell,
+                    })
                     .collect();
                 write_csv_row(&mut self.out, cells.iter().map(String::as_str))
             }
@@ -271,6 +285,24 @@ mod tests {
             "{text}"
         );
         assert!(row.starts_with(",true,,"), "{row}");
+    }
+
+    #[test]
+    fn csv_to_a_terminal_shows_escapes_and_to_a_file_stays_exact() {
+        let hostile = customer("KC0000000000000A", "Evil\u{1b}]0;x\u{7}\u{202e}Co\tLtd");
+        let render_to = |to_terminal: bool| {
+            let mut buffer = Vec::new();
+            let mut output =
+                Output::new(Format::Csv, Shape::All, &mut buffer).for_terminal(to_terminal);
+            output.begin().unwrap();
+            output.customer(&hostile).unwrap();
+            output.finish().unwrap();
+            String::from_utf8(buffer).unwrap()
+        };
+        let shown = render_to(true);
+        assert!(shown.contains(r"Evil\u{1b}]0;x\u{7}\u{202e}Co"), "{shown}");
+        assert!(shown.contains("Co\tLtd"), "a tab stays in a cell: {shown}");
+        assert!(render_to(false).contains("Evil\u{1b}]0;x\u{7}\u{202e}Co\tLtd"));
     }
 
     #[test]

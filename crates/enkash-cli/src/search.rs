@@ -53,6 +53,7 @@ async fn print(client: &Client, args: &SearchArgs, query: SearchQuery) -> Result
     } else {
         Format::Ndjson
     });
+    let to_terminal = stdout.is_terminal();
     let out = io::BufWriter::new(stdout.lock());
     if !args.all {
         let page = client.search(&query).await?;
@@ -62,7 +63,8 @@ async fn print(client: &Client, args: &SearchArgs, query: SearchQuery) -> Result
                 records_count: page.records_count,
             },
             out,
-        );
+        )
+        .for_terminal(to_terminal);
         output.begin()?;
         for customer in &page.customers {
             output.customer(customer)?;
@@ -78,7 +80,7 @@ async fn print(client: &Client, args: &SearchArgs, query: SearchQuery) -> Result
         && (format == Format::Table || !io::stdout().is_terminal()))
     .then(Progress::default);
     let skipped = i64::from(query.get_offset().unwrap_or(0));
-    let mut output = Output::new(format, Shape::All, out);
+    let mut output = Output::new(format, Shape::All, out).for_terminal(to_terminal);
     output.begin()?;
     let mut customers = client.search_all(query);
     let result = loop {

@@ -459,7 +459,7 @@ fn log_route(proxies: &[reqwest::Proxy], extra_roots: usize) {
             .iter()
             .filter_map(|name| {
                 let value = std::env::var(name).ok().filter(|v| !v.is_empty())?;
-                Some(format!("{name}={}", without_userinfo(&value)))
+                Some(format!("{name}={}", proxy_origin(&value)))
             })
             .collect();
         if from_env.is_empty() {
@@ -537,6 +537,33 @@ fn checked_base_url(base_url: &str) -> Result<String, BuildError> {
         return Err(invalid("credentials do not belong in the base URL"));
     }
     Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+/// Where a proxy variable's value points, and nothing else: `scheme://host:port`, as
+/// reqwest reads it (a value without a scheme is `http://`). Never the value itself, whose
+/// user part may hold a password in any of the forms a URL allows.
+fn proxy_origin(value: &str) -> String {
+    let with_scheme = if value.contains("://") {
+        value.to_string()
+    } else {
+        format!("http://{value}")
+    };
+    match reqwest::Url::parse(&with_scheme) {
+        Ok(url) if url.host_str().is_some() => {
+            let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+            let user = if url.username().is_empty() && url.password().is_none() {
+                ""
+            } else {
+                "***@"
+            };
+            format!(
+                "{}://{user}{}{port}",
+                url.scheme(),
+                url.host_str().unwrap_or_default()
+            )
+        }
+        _ => format!("<not a URL, {} bytes>", value.len()),
+    }
 }
 
 /// `url` with any `user:password@` replaced by `***@`, so that errors never show a secret.
@@ -686,6 +713,33 @@ mod tests {
         let header = cache.authorization(&client.shared).await.unwrap();
         assert_eq!(header.to_str().unwrap(), "Bearer TK-1");
         assert!(header.is_sensitive());
+    }
+
+    #[test]
+    fn a_proxy_variable_shows_only_where_it_points() {
+        for (value, shown) in [
+            ("http://proxy.corp:3128", "http://proxy.corp:3128"),
+            ("proxy.corp:3128", "http://proxy.corp:3128"),
+            (
+                "http://ops:p%40ss@proxy.corp:8080/x?y",
+                "http://***@proxy.corp:8080",
+            ),
+            ("https://ops@proxy.corp", "https://***@proxy.corp"),
+        ] {
+            assert_eq!(proxy_origin(value), shown, "{value}");
+        }
+        // However the user part is written, its password never shows.
+        for value in [
+            "http://ops:pa/SECRET@proxy.corp:3128",
+            "http://ops:pa#SECRET@proxy.corp",
+            "http://ops:pa?SECRET@proxy.corp",
+            "//ops:SECRET@proxy",
+            "http:/ops:SECRET@proxy",
+            "ops:SECRET@proxy:3128",
+        ] {
+            let shown = proxy_origin(value);
+            assert!(!shown.contains("SECRET"), "{value} → {shown}");
+        }
     }
 
     #[test]

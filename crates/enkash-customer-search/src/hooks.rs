@@ -72,6 +72,8 @@ pub(crate) struct Observed {
     pub redirect_to: Option<String>,
     /// How many redirects were followed to get this response.
     pub redirects_followed: usize,
+    /// Whether it came over HTTPS.
+    pub over_tls: bool,
     /// Every header of the response.
     pub headers: HeaderMap,
 }
@@ -303,6 +305,7 @@ impl CallContext {
             request_id: text("x-request-id"),
             redirect_to: status.is_redirection().then(|| redirect_target(&response)),
             redirects_followed: hops,
+            over_tls: response.url().scheme() == "https",
             headers: headers.clone(),
         });
         if status.is_success()

@@ -161,17 +161,22 @@ impl Secrets {
     }
 }
 
-/// `text` with each occurrence of `secret` that stands alone (no letter or digit right before
-/// or after it) replaced.
+/// `text` with each occurrence of `secret` that stands alone replaced: where the secret
+/// begins or ends with a letter or digit, none may touch it there, unless what comes before
+/// is an escape (`\n`, `\u0020`, `%20`), which in escaped text is a delimiter.
 fn replace_whole(text: &str, secret: &str) -> String {
-    let alone = |before: Option<char>, after: Option<char>| {
-        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let opens = word(secret.chars().next());
+    let closes = word(secret.chars().next_back());
+    let alone = |before: &str, after: &str| {
+        (!opens || !word(before.chars().next_back()) || ends_in_escape(before))
+            && (!closes || !word(after.chars().next()))
     };
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
     for (at, _) in text.match_indices(secret) {
         let end = at + secret.len();
-        if at < copied || !alone(text[..at].chars().next_back(), text[end..].chars().next()) {
+        if at < copied || !alone(&text[..at], &text[end..]) {
             continue;
         }
         out.push_str(&text[copied..at]);
@@ -180,6 +185,17 @@ fn replace_whole(text: &str, secret: &str) -> String {
     }
     out.push_str(&text[copied..]);
     out
+}
+
+/// Whether `before` ends in a JSON escape (`\n`, `\u0020`) or a percent-encoded byte
+/// (`%20`), whose last character is a letter or digit but which delimits what follows.
+fn ends_in_escape(before: &str) -> bool {
+    let b = before.as_bytes();
+    let n = b.len();
+    let hex = |from: usize| b[from..].iter().all(u8::is_ascii_hexdigit);
+    (n >= 2 && b[n - 2] == b'\\')
+        || (n >= 6 && b[n - 6] == b'\\' && b[n - 5] == b'u' && hex(n - 4))
+        || (n >= 3 && b[n - 3] == b'%' && hex(n - 2))
 }
 
 /// `value` as sent, form-encoded (`+` for space, `%40` for `@`) and JSON-escaped, each once.
@@ -237,6 +253,15 @@ mod tests {
             secrets.scrub("usage: enkash [OPTIONS] --index"),
             "usage: enkash [OPTIONS] --index"
         );
+        // Escapes delimit: in JSON or form-encoded text the secret after one is hidden.
+        let secrets = Secrets::new(["abc123", "!ab1"]);
+        assert_eq!(
+            secrets.scrub(r#"{"m": "line\nabc123", "n": "\u0020abc123"} %20abc123 k%3Dabc123"#),
+            r#"{"m": "line\n***", "n": "\u0020***"} %20*** k%3D***"#
+        );
+        assert_eq!(secrets.scrub("xabc123 abc1234"), "xabc123 abc1234");
+        // An edge that is no letter or digit needs no delimiter.
+        assert_eq!(secrets.scrub("x!ab1"), "x***");
         // Eight characters and more: hidden wherever they occur.
         let long = Secrets::new(["hunter22"]);
         assert_eq!(long.scrub("xhunter22x"), "x***x");

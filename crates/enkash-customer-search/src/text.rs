@@ -70,14 +70,18 @@ impl fmt::Display for TerminalSafe<'_> {
 }
 
 /// Whether `c` can steer a terminal or reorder what it shows: C0, DEL and C1 (a lone CSI
-/// among them), and the bidi marks, embeddings, overrides and isolates.
+/// among them), the line and paragraph separators, and the bidi marks (the Arabic letter
+/// mark included), embeddings, overrides and isolates.
 pub(crate) fn steers(c: char) -> bool {
     matches!(
         c,
         '\u{0}'..='\u{1f}'
             | '\u{7f}'..='\u{9f}'
+            | '\u{61c}'
             | '\u{200e}'
             | '\u{200f}'
+            | '\u{2028}'
+            | '\u{2029}'
             | '\u{202a}'..='\u{202e}'
             | '\u{2066}'..='\u{2069}'
     )
@@ -120,8 +124,12 @@ mod tests {
                 continue;
             };
             let shown = TerminalSafe::line(&c.to_string()).to_string();
+            // Unicode's own list of the bidi controls (Bidi_Control), and the separators.
             let steering = c.is_control()
-                || matches!(code, 0x200e | 0x200f | 0x202a..=0x202e | 0x2066..=0x2069);
+                || matches!(
+                    code,
+                    0x61c | 0x200e | 0x200f | 0x2028 | 0x2029 | 0x202a..=0x202e | 0x2066..=0x2069
+                );
             assert_eq!(shown != c.to_string(), steering, "U+{code:04X}");
             assert!(!shown.chars().any(|c| c.is_control()), "U+{code:04X}");
         }

@@ -4,9 +4,11 @@
 //! rejecting the credentials, and `NO_PROXY` rules send a host direct. The API's own host
 //! (`.invalid`) never resolves: a client behind a proxy does not look it up.
 
-use enkash_customer_search::{Client, Credentials, Error, SearchQuery, TransportErrorKind};
+use enkash_customer_search::{
+    AuthenticationFailure, Client, Credentials, Error, SearchQuery, TransportErrorKind,
+};
 use serde_json::json;
-use workspace_tests::{RecordingServer, Reply, SEARCH_PATH, ok_page};
+use workspace_tests::{RawServer, RecordingServer, Reply, SEARCH_PATH, TestCa, ok_page};
 
 const API: &str = "http://customers.enkash.invalid";
 const PROXY_PASSWORD: &str = "pr0xy-Pa55-w0rd";
@@ -63,7 +65,9 @@ async fn a_407_is_a_proxy_error_without_the_password_and_not_a_rejected_login() 
         ))
         .build()
         .unwrap();
-    for _ in 0..2 {
+    // More than the two unanswered logins that pause the password: the proxy kept every one
+    // from EnKash.
+    for _ in 0..3 {
         let error = client.search(SearchQuery::new()).await.unwrap_err();
         let Error::Transport(transport) = &error else {
             panic!("expected the proxy's refusal, got {error:?}");
@@ -77,7 +81,41 @@ async fn a_407_is_a_proxy_error_without_the_password_and_not_a_rejected_login() 
         assert!(!shown.contains(PROXY_PASSWORD), "{shown}");
     }
     // Each search tried to log in: the 407 was no verdict on EnKash's credentials.
-    assert_eq!(proxy.requests().len(), 2);
+    assert_eq!(proxy.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn a_407_from_inside_an_https_tunnel_counts_as_a_login_sent() {
+    // No proxy that refuses a tunnel answers inside it: this 407 came from the far side,
+    // which read the password.
+    let ca = TestCa::for_names(&["127.0.0.1"]);
+    let answer = b"HTTP/1.1 407 Proxy Authentication Required\r\ncontent-length: 0\r\n\
+                   connection: close\r\n\r\n"
+        .to_vec();
+    let server = RawServer::tls(vec![answer], &ca).await;
+    let client = Client::builder(server.base_url())
+        .add_root_certificates(&ca.ca_pem)
+        .credentials(Credentials::new(
+            "CEK1A2B3C4",
+            "CS-1",
+            "ops@example.in",
+            "PW-long-1",
+        ))
+        .build()
+        .unwrap();
+    for _ in 0..2 {
+        let error = client.search(SearchQuery::new()).await.unwrap_err();
+        assert!(
+            matches!(&error, Error::Transport(e) if e.kind == TransportErrorKind::Proxy && !e.connect),
+            "{error:?}"
+        );
+    }
+    let error = client.search(SearchQuery::new()).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Authentication(e) if e.reason == AuthenticationFailure::LoginPaused),
+        "{error:?}"
+    );
+    assert_eq!(server.connections(), 2);
 }
 
 #[tokio::test]

@@ -66,7 +66,7 @@ impl PasswordGrant {
                 if refused.reason == AuthenticationFailure::CredentialsRejected =>
             {
                 tracing::info!(
-                    message = refused.message.as_deref().unwrap_or(""),
+                    message = %crate::text::TerminalSafe::line(refused.message.as_deref().unwrap_or("")),
                     "the refresh token was refused; logging in with the password instead"
                 );
                 self.keep(shared, None);

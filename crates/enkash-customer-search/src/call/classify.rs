@@ -74,15 +74,12 @@ pub(crate) async fn classify<T, E>(
         Err(GeneratedError::UnexpectedResponse(response))
             if response.status() == StatusCode::PROXY_AUTHENTICATION_REQUIRED =>
         {
-            Err(proxy_refused())
+            Err(proxy_refused(
+                !observed.as_ref().is_some_and(|o| o.over_tls),
+            ))
         }
         Err(GeneratedError::UnexpectedResponse(response)) => {
             read_bounded(response).await.map(Answer::Other)
-        }
-        Err(GeneratedError::InvalidResponsePayload(..))
-            if status == Some(StatusCode::PROXY_AUTHENTICATION_REQUIRED) =>
-        {
-            Err(proxy_refused())
         }
         Err(GeneratedError::InvalidResponsePayload(bytes, _)) => Ok(Answer::Other(Body {
             status: status.unwrap_or(StatusCode::OK),
@@ -104,9 +101,13 @@ pub(crate) async fn classify<T, E>(
     }
 }
 
-/// A proxy's 407: its answer, not EnKash's, and no verdict on EnKash's credentials.
-fn proxy_refused() -> Error {
+/// A 407: a proxy's answer, and no verdict on EnKash's credentials. Over plain HTTP it comes
+/// from a forward proxy, which kept the request from EnKash (`stopped_at_proxy`); over HTTPS a
+/// proxy refuses the tunnel before any request (a connect failure, see `TransportErrorKind`),
+/// so a 407 inside the tunnel came from the far side, and the request may have been read.
+fn proxy_refused(stopped_at_proxy: bool) -> Error {
     Error::Transport(Box::new(TransportError {
+        connect: stopped_at_proxy,
         status: Some(StatusCode::PROXY_AUTHENTICATION_REQUIRED),
         ..TransportError::described(
             TransportErrorKind::Proxy,

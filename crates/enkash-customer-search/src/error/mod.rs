@@ -96,7 +96,7 @@ impl Error {
     /// name lookup or TLS handshake), so the server cannot have counted it.
     pub(crate) fn sent_nothing(&self) -> bool {
         match self {
-            Error::Transport(e) | Error::Timeout(e) => e.kind.nothing_sent(),
+            Error::Transport(e) | Error::Timeout(e) => e.connect,
             Error::InvalidRequest(_) => true,
             _ => false,
         }

@@ -20,9 +20,10 @@ pub struct TransportError {
     pub kind: TransportErrorKind,
     /// The status, when the failure came while reading a response's body.
     pub status: Option<StatusCode>,
-    /// Whether it failed before a connection was made (so the request never reached EnKash):
-    /// the kinds [`Connect`](TransportErrorKind::Connect), [`Dns`](TransportErrorKind::Dns)
-    /// and [`Tls`](TransportErrorKind::Tls).
+    /// Whether the request cannot have reached EnKash: no connection was made (the kinds
+    /// [`Connect`](TransportErrorKind::Connect), [`Dns`](TransportErrorKind::Dns),
+    /// [`Tls`](TransportErrorKind::Tls)), or a proxy kept it ([`Proxy`](TransportErrorKind::Proxy),
+    /// but for a 407 from inside an HTTPS tunnel).
     pub connect: bool,
     /// How many attempts were made.
     pub attempts: u32,
