@@ -25,6 +25,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use bytes::Bytes;
 use futures_util::StreamExt;
 use reqwest::header::{
     AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION, RETRY_AFTER, USER_AGENT,
@@ -384,16 +385,9 @@ fn limited(
         None => {
             let mut seen = 0u64;
             let mut refused = false;
-            response
-                .bytes_stream()
+            without_bom(response.bytes_stream())
                 .map(move |chunk| -> Result<_, BoxError> {
-                    let mut chunk = chunk?;
-                    // A byte-order mark, as some Windows gateways put before JSON, is no part
-                    // of it (and serde_json refuses it).
-                    if seen == 0 && chunk.starts_with(UTF8_BOM) {
-                        chunk = chunk.slice(UTF8_BOM.len()..);
-                        seen = UTF8_BOM.len() as u64;
-                    }
+                    let chunk = chunk?;
                     seen = seen.saturating_add(chunk.len() as u64);
                     if seen > limit {
                         return Err(too_large(None));
@@ -420,6 +414,50 @@ fn limited(
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// `stream` without a UTF-8 byte-order mark at its start (as some Windows gateways put before
+/// JSON, which serde_json refuses), however its first bytes are cut into chunks. Any other
+/// first bytes pass as they came.
+fn without_bom<S>(stream: S) -> impl futures_util::Stream<Item = reqwest::Result<Bytes>>
+where
+    S: futures_util::Stream<Item = reqwest::Result<Bytes>> + Send + 'static,
+{
+    // The start of the body while it is shorter than a mark; `None` once it is decided.
+    let looking: Option<Vec<u8>> = Some(Vec::new());
+    futures_util::stream::unfold(
+        (stream.boxed(), looking),
+        |(mut stream, looking)| async move {
+            let Some(mut start) = looking else {
+                return stream.next().await.map(|item| (item, (stream, None)));
+            };
+            loop {
+                let chunk = match stream.next().await {
+                    Some(Ok(chunk)) => chunk,
+                    // A failure is the body's outcome, whatever came before it.
+                    Some(Err(e)) => return Some((Err(e), (stream, None))),
+                    // The end before three bytes: what came is the body.
+                    None if start.is_empty() => return None,
+                    None => return Some((Ok(Bytes::from(start)), (stream, None))),
+                };
+                let head = if start.is_empty() {
+                    chunk
+                } else {
+                    start.extend_from_slice(&chunk);
+                    Bytes::from(std::mem::take(&mut start))
+                };
+                if head.len() < UTF8_BOM.len() && UTF8_BOM.starts_with(&head) {
+                    start = head.to_vec();
+                    continue;
+                }
+                let head = match head.starts_with(UTF8_BOM) {
+                    true => head.slice(UTF8_BOM.len()..),
+                    false => head,
+                };
+                return Some((Ok(head), (stream, None)));
+            }
+        },
+    )
+}
 
 /// `extra` merged into `request`'s JSON object body (an absent body counts as `{}`).
 fn merge_json_body(
@@ -450,6 +488,67 @@ fn merge_json_body(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The body of `chunks` after [`without_bom`], and whether it failed.
+    async fn read(chunks: Vec<&'static [u8]>, fail_after: bool) -> (Vec<u8>, bool) {
+        let mut items: Vec<reqwest::Result<Bytes>> = chunks
+            .into_iter()
+            .map(|c| Ok(Bytes::from_static(c)))
+            .collect();
+        if fail_after {
+            // A real reqwest error: a request that cannot be built.
+            let error = crate::tls::reqwest_client_builder()
+                .unwrap()
+                .build()
+                .unwrap()
+                .get("not a URL")
+                .build()
+                .unwrap_err();
+            items.push(Err(error));
+        }
+        let mut stream = std::pin::pin!(without_bom(futures_util::stream::iter(items)));
+        let mut body = Vec::new();
+        let mut failed = false;
+        while let Some(item) = stream.next().await {
+            match item {
+                Ok(chunk) => body.extend_from_slice(&chunk),
+                Err(_) => failed = true,
+            }
+        }
+        (body, failed)
+    }
+
+    #[tokio::test]
+    async fn a_byte_order_mark_is_dropped_however_it_is_cut() {
+        for chunks in [
+            vec![&b"\xef\xbb\xbf{}"[..]],
+            vec![b"\xef", b"\xbb\xbf{}"],
+            vec![b"\xef\xbb", b"\xbf", b"{}"],
+            vec![b"", b"\xef", b"", b"\xbb", b"\xbf{", b"}"],
+        ] {
+            assert_eq!(
+                read(chunks.clone(), false).await,
+                (b"{}".to_vec(), false),
+                "{chunks:?}"
+            );
+        }
+        // Anything else passes as it came, a short body and a lone first byte included.
+        for (chunks, body) in [
+            (vec![&b"{}"[..]], &b"{}"[..]),
+            (vec![b"\xef"], b"\xef"),
+            (vec![b"\xef\xbb"], b"\xef\xbb"),
+            (vec![b"\xef", b"x"], b"\xefx"),
+            (vec![], b""),
+        ] {
+            assert_eq!(
+                read(chunks.clone(), false).await,
+                (body.to_vec(), false),
+                "{chunks:?}"
+            );
+        }
+        // A failure is never hidden behind the bytes held.
+        assert!(read(vec![b"\xef"], true).await.1);
+    }
 
     #[test]
     fn only_redirects_within_the_origin_are_followed() {
