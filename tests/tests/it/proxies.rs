@@ -134,3 +134,35 @@ async fn no_proxy_rules_send_a_host_direct() {
     assert!(proxy.requests().is_empty());
     assert_eq!(server.requests().len(), 1);
 }
+
+#[tokio::test]
+async fn a_proxy_that_refuses_the_tunnel_is_a_proxy_error_and_costs_no_login() {
+    let refusal = b"HTTP/1.1 407 Proxy Authentication Required\r\n\
+                    proxy-authenticate: Basic realm=\"corp\"\r\ncontent-length: 0\r\n\r\n"
+        .to_vec();
+    let proxy = RawServer::start(vec![refusal]).await;
+    let client = Client::builder("https://customers.enkash.invalid")
+        .proxy(reqwest::Proxy::https(proxy.base_url()).unwrap())
+        .credentials(Credentials::new(
+            "CEK1A2B3C4",
+            "CS-1",
+            "ops@example.in",
+            "PW-long-1",
+        ))
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        let error = client.search(SearchQuery::new()).await.unwrap_err();
+        let Error::Transport(transport) = &error else {
+            panic!("expected the proxy's refusal, got {error:?}");
+        };
+        assert_eq!(transport.kind, TransportErrorKind::Proxy, "{error}");
+        assert!(transport.connect && !error.is_retryable(), "{error:?}");
+        assert!(
+            error.to_string().contains("proxy authorization required"),
+            "{error}"
+        );
+    }
+    // One tunnel asked for per search: not retried, and no login counted.
+    assert_eq!(proxy.connections(), 3);
+}

@@ -89,7 +89,7 @@ impl TransportErrorKind {
         let mut proxy = false;
         for cause in causes(error) {
             // hyper-util's tunnel, after a CONNECT answered 407; its error type is private.
-            proxy |= cause.to_string() == "proxy authorization required";
+            proxy |= cause.to_string().ends_with("proxy authorization required");
             tls |= cause.is::<rustls::Error>();
             // hyper-util's connector says so in so many words; its error type is private.
             dns |= cause.to_string() == "dns error";
