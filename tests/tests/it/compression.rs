@@ -75,3 +75,34 @@ async fn a_gzipd_page_from_the_sandbox_is_decoded() {
         "{compressed} bytes gzip'd for {identity}"
     );
 }
+
+#[tokio::test]
+async fn a_gateway_that_gzips_unasked_is_decoded_or_named() {
+    let sandbox = Sandbox::builder().customers(50).start().await.unwrap();
+    sandbox.faults().gzip_unasked_next(2);
+    let client = |compression: bool| {
+        Client::builder(sandbox.base_url())
+            .bearer_token(sandbox.token())
+            .compression(compression)
+            .build()
+            .unwrap()
+    };
+    // With compression on, a gzip'd answer decodes whether it was asked for or not.
+    let page = client(true)
+        .search(SearchQuery::new().limit(10))
+        .await
+        .unwrap();
+    assert_eq!(page.customers.len(), 10);
+    // With it off, the error says why the body does not decode.
+    let error = client(false)
+        .search(SearchQuery::new().limit(10))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, enkash_customer_search::Error::Undecodable(_)),
+        "{error:?}"
+    );
+    let shown = error.to_string();
+    assert!(shown.contains("the body is `gzip`-encoded"), "{shown}");
+    assert!(shown.contains("ClientBuilder::compression"), "{shown}");
+}

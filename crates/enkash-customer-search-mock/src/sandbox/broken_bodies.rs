@@ -58,6 +58,22 @@ pub(crate) fn cut_short(body: Vec<u8>) -> Response {
     response
 }
 
+/// The answer `body` gzip'd, with `Content-Encoding: gzip`, asked for or not.
+pub(crate) fn gzipped(body: Vec<u8>) -> Response {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    // Writing to memory cannot fail.
+    let compressed = encoder
+        .write_all(&body)
+        .and_then(|()| encoder.finish())
+        .unwrap_or_default();
+    let mut response = json(StatusCode::OK, Body::from(compressed));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    response
+}
+
 /// The answer `body`, one byte every `interval`.
 pub(crate) fn dripping(body: Vec<u8>, interval: Duration) -> Response {
     let body = Bytes::from(body);

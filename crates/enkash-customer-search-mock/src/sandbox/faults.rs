@@ -84,6 +84,8 @@ pub(crate) enum Fault {
     DripBody(Duration),
     /// The normal answer, starting one customer earlier (offsets above 0 only).
     Shift,
+    /// The normal answer gzip'd, with `Content-Encoding: gzip`, whether asked for or not.
+    GzipUnasked,
 }
 
 /// One queued token fault: how a token request is answered instead of normally.
@@ -211,6 +213,13 @@ impl Faults {
     /// offset 0 takes one of them and is answered normally.)
     pub fn shift_next(&self, count: usize) {
         self.queue(count, Fault::Shift);
+    }
+
+    /// The next `count` searches are answered normally but gzip'd, with
+    /// `Content-Encoding: gzip`, whether the request asked for it or not: a gateway that
+    /// compresses for everyone.
+    pub fn gzip_unasked_next(&self, count: usize) {
+        self.queue(count, Fault::GzipUnasked);
     }
 
     /// The next `count` token requests get `status` (400 to 599) with a gateway's HTML page,

@@ -119,6 +119,7 @@ pub(crate) fn search(
     match fault {
         Some(Fault::CutBody) => broken_bodies::cut_short(body),
         Some(Fault::DripBody(interval)) => broken_bodies::dripping(body, interval),
+        Some(Fault::GzipUnasked) => broken_bodies::gzipped(body),
         _ => envelope::json_bytes(StatusCode::OK, body),
     }
 }
@@ -159,7 +160,7 @@ fn fault_response(shared: &Shared, fault: &Fault) -> Option<Response> {
                 .unwrap_or_default();
             broken_bodies::endless(&customer)
         }
-        Fault::CutBody | Fault::DripBody(_) | Fault::Shift => return None,
+        Fault::CutBody | Fault::DripBody(_) | Fault::Shift | Fault::GzipUnasked => return None,
     })
 }
 

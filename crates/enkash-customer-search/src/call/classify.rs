@@ -32,6 +32,8 @@ pub(crate) enum Answer<T, E> {
 pub(crate) struct Body {
     pub status: StatusCode,
     pub content_type: Option<String>,
+    /// A `Content-Encoding` the HTTP client left in place: one it was not set to decompress.
+    pub content_encoding: Option<String>,
     /// The whole body under a documented status; at most [`UNEXPECTED_BODY_LIMIT`] bytes of it
     /// under another.
     pub bytes: Vec<u8>,
@@ -46,6 +48,15 @@ impl Body {
         retry_after: Option<Duration>,
         decode_error: Option<String>,
     ) -> Error {
+        let decode_error = match &self.content_encoding {
+            Some(encoding) => Some(format!(
+                "{}the body is `{encoding}`-encoded (Content-Encoding) and this client does not \
+                 decompress it (ClientBuilder::compression, or the crate's `gzip` and `zstd` \
+                 features)",
+                decode_error.map(|e| e + "; ").unwrap_or_default()
+            )),
+            None => decode_error,
+        };
         Error::Undecodable(Box::new(UndecodableResponse::new(
             self.status,
             self.content_type.clone(),
@@ -84,6 +95,7 @@ pub(crate) async fn classify<T, E>(
         Err(GeneratedError::InvalidResponsePayload(bytes, _)) => Ok(Answer::Other(Body {
             status: status.unwrap_or(StatusCode::OK),
             content_type: observed.as_ref().and_then(|o| o.content_type.clone()),
+            content_encoding: observed.as_ref().and_then(|o| encoding(&o.headers)),
             bytes: bytes.to_vec(),
         })),
         Err(GeneratedError::InvalidRequest(reason)) => {
@@ -194,6 +206,7 @@ async fn read_bounded(mut response: reqwest::Response) -> Result<Body, Error> {
         .get(reqwest::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let content_encoding = encoding(response.headers());
     let mut bytes = Vec::new();
     while bytes.len() < UNEXPECTED_BODY_LIMIT {
         match response.chunk().await {
@@ -205,6 +218,18 @@ async fn read_bounded(mut response: reqwest::Response) -> Result<Body, Error> {
     Ok(Body {
         status,
         content_type,
+        content_encoding,
         bytes,
     })
+}
+
+/// The `Content-Encoding` of `headers` other than `identity`, bounded.
+fn encoding(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    let value = headers
+        .get(reqwest::header::CONTENT_ENCODING)?
+        .to_str()
+        .ok()?
+        .trim();
+    (!value.is_empty() && !value.eq_ignore_ascii_case("identity"))
+        .then(|| crate::text::bounded(value, 32))
 }
