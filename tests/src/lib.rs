@@ -423,6 +423,12 @@ impl Drop for Prism {
     }
 }
 
+/// Credentials of no one, for a test whose server never checks them; the password is long
+/// enough to be scrubbed wherever it occurs.
+pub fn some_credentials() -> enkash_customer_search::Credentials {
+    enkash_customer_search::Credentials::new("CEK1A2B3C4", "CS-1", "ops@example.in", "PW-long-1")
+}
+
 /// The default retry policy (3 attempts in all), with millisecond backoff so that tests that
 /// retry stay fast.
 pub fn fast_retries() -> enkash_customer_search::RetryPolicy {

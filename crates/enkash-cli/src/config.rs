@@ -10,6 +10,7 @@ use enkash_customer_search_mock::Sandbox;
 
 use crate::CliError;
 use crate::cli::ConnectionArgs;
+use crate::local_input;
 
 /// The token endpoint's path, which the client appends to the token base URL.
 use enkash_customer_search::spec::GET_TOKEN_PATH as TOKEN_PATH;
@@ -115,16 +116,8 @@ const CA_CERT_LIMIT: u64 = 1024 * 1024;
 
 /// `--ca-cert FILE`, read up to its bound.
 fn read_ca_cert(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
-    use std::io::Read as _;
-    let usage = |why: String| CliError::Usage(format!("--ca-cert {}: {why}", path.display()));
-    let mut pem = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|file| file.take(CA_CERT_LIMIT + 1).read_to_end(&mut pem))
-        .map_err(|e| usage(format!("cannot read it: {e}")))?;
-    if pem.len() as u64 > CA_CERT_LIMIT {
-        return Err(usage(format!("longer than {CA_CERT_LIMIT} bytes")));
-    }
-    Ok(pem)
+    local_input::read_path_at_most(path, CA_CERT_LIMIT)
+        .map_err(|why| CliError::Usage(format!("--ca-cert {}: {why}", path.display())))
 }
 
 /// `--proxy URL`: any user name is kept, a password refused, since a command line is seen by
@@ -160,47 +153,17 @@ impl TokenSource for TokenFile {
             let unavailable = |why: String| {
                 TokenSourceError::unavailable(format!("--token-file {}: {why}", self.0.display()))
             };
-            let bytes = read_bounded(&self.0)
+            let text = local_input::read_file_at_most(&self.0, TOKEN_FILE_LIMIT)
                 .await
-                .map_err(|e| unavailable(e.to_string()))?;
-            if bytes.len() as u64 > TOKEN_FILE_LIMIT {
-                return Err(unavailable(format!(
-                    "longer than {TOKEN_FILE_LIMIT} bytes, which no token is"
-                )));
-            }
-            let text =
-                String::from_utf8(bytes).map_err(|_| unavailable("not UTF-8 text".into()))?;
-            let token = text.trim_start_matches('\u{feff}').trim();
+                .and_then(local_input::text)
+                .map_err(unavailable)?;
+            let token = text.trim();
             if token.is_empty() {
                 return Err(unavailable("empty".into()));
             }
             Ok(SourcedToken::new(token).expires_in(TOKEN_FILE_LIFETIME))
         })
     }
-}
-
-/// At most one byte more than [`TOKEN_FILE_LIMIT`] of the file at `path`, read without
-/// blocking the runtime: a FIFO through tokio's pipe (so dropping the read ends it), anything
-/// else on tokio's blocking pool.
-async fn read_bounded(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
-    use tokio::io::AsyncReadExt;
-    let mut bytes = Vec::new();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if tokio::fs::metadata(path).await?.file_type().is_fifo() {
-            let pipe = tokio::net::unix::pipe::OpenOptions::new().open_receiver(path)?;
-            pipe.take(TOKEN_FILE_LIMIT + 1)
-                .read_to_end(&mut bytes)
-                .await?;
-            return Ok(bytes);
-        }
-    }
-    let file = tokio::fs::File::open(path).await?;
-    file.take(TOKEN_FILE_LIMIT + 1)
-        .read_to_end(&mut bytes)
-        .await?;
-    Ok(bytes)
 }
 
 /// `builder` with the compression, timeout and retries of `args`.

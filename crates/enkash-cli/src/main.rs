@@ -12,6 +12,7 @@ use enkash_customer_search::{AuthenticationFailure, BuildError, Error};
 mod cli;
 mod config;
 mod exit;
+mod local_input;
 mod output;
 mod sandbox;
 mod search;

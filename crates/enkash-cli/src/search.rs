@@ -1,7 +1,7 @@
 //! `enkash customers search`: the query from the flags (or `--body-json`), one page or every
 //! page, printed in the chosen format.
 
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, IsTerminal, Write};
 use std::time::{Duration, Instant};
 
 use enkash_customer_search::{CallOptions, Client, Drift, SearchQuery, spec, types};
@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::CliError;
 use crate::cli::{FilterArgs, Format, SearchArgs};
+use crate::local_input;
 use crate::output::{Output, Shape};
 
 /// Runs the search and prints it to stdout.
@@ -190,25 +191,13 @@ const BODY_JSON_LIMIT: u64 = 64 * 1024;
 
 fn read_body_json(path: &std::path::Path) -> Result<types::CustomerSearchRequest, CliError> {
     let usage = |why: String| CliError::Usage(format!("--body-json {}: {why}", path.display()));
-    let mut bytes = Vec::new();
-    let read = if path.as_os_str() == "-" {
-        io::stdin()
-            .take(BODY_JSON_LIMIT + 1)
-            .read_to_end(&mut bytes)
+    let bytes = if path.as_os_str() == "-" {
+        local_input::read_at_most(io::stdin(), BODY_JSON_LIMIT)
     } else {
-        std::fs::File::open(path)
-            .and_then(|file| file.take(BODY_JSON_LIMIT + 1).read_to_end(&mut bytes))
+        local_input::read_path_at_most(path, BODY_JSON_LIMIT)
     };
-    read.map_err(|e| usage(format!("cannot read it: {e}")))?;
-    if bytes.len() as u64 > BODY_JSON_LIMIT {
-        return Err(usage(format!(
-            "longer than {BODY_JSON_LIMIT} bytes, which no body of filters is"
-        )));
-    }
-    let text = String::from_utf8(bytes).map_err(|_| usage("not UTF-8 text".into()))?;
-    // A byte-order mark, as some editors on Windows write one, is no part of the JSON.
-    parse_body_json(text.trim_start_matches('\u{feff}'))
-        .map_err(|e| CliError::Usage(format!("--body-json: {e}")))
+    let text = bytes.and_then(local_input::text).map_err(usage)?;
+    parse_body_json(&text).map_err(|e| CliError::Usage(format!("--body-json: {e}")))
 }
 
 /// A request body, strictly: a JSON object whose every key is a property of

@@ -13,12 +13,13 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 
 use crate::auth::{
-    Credentials, DEFAULT_LOGIN_COOLDOWN, DEFAULT_TOKEN_FETCH_TIMEOUT, FromSource, PasswordGrant,
-    StaticToken, Supply, TokenCache, TokenSource,
+    AuthSetting, Credentials, DEFAULT_LOGIN_COOLDOWN, DEFAULT_TOKEN_FETCH_TIMEOUT, TokenCache,
+    TokenSource,
 };
 use crate::call_options::CallOptions;
 use crate::error::BuildError;
 use crate::hooks::CallContext;
+use crate::http_client::HttpSettings;
 use crate::redact::Secrets;
 use crate::settings::Shared;
 use crate::{RetryPolicy, Secret};
@@ -142,13 +143,6 @@ impl Client {
     }
 }
 
-enum AuthSetting {
-    None,
-    Bearer(Secret),
-    Credentials(Credentials),
-    Source(Box<dyn TokenSource>),
-}
-
 /// Settings for a [`Client`]; every one has a default but the base URL.
 pub struct ClientBuilder {
     base_url: String,
@@ -166,52 +160,6 @@ pub struct ClientBuilder {
     proxies: Vec<reqwest::Proxy>,
     /// The first bundle that could not be read fails the build.
     extra_roots: Result<Vec<rustls::pki_types::CertificateDer<'static>>, String>,
-}
-
-impl AuthSetting {
-    /// The secrets of this setting, in every form a server may echo them.
-    fn secrets(&self) -> Secrets {
-        match self {
-            AuthSetting::None => Secrets::new([]),
-            AuthSetting::Bearer(token) => Secrets::new([token.expose_secret()]),
-            AuthSetting::Credentials(credentials) => {
-                let basic = credentials.basic_header();
-                let basic = basic.to_str().unwrap_or_default();
-                Secrets::new([
-                    credentials.password.expose_secret(),
-                    credentials.client_secret.expose_secret(),
-                    basic.strip_prefix("Basic ").unwrap_or(basic),
-                ])
-            }
-            // Its tokens are remembered as they come.
-            AuthSetting::Source(_) => Secrets::new([]),
-        }
-    }
-
-    /// The supply of tokens this setting describes, checked.
-    fn supply(self, login_cooldown: Duration) -> Result<Option<Box<dyn Supply>>, BuildError> {
-        Ok(Some(match self {
-            AuthSetting::None => return Ok(None),
-            AuthSetting::Bearer(token) => {
-                if token.expose_secret().is_empty() {
-                    return Err(BuildError::InvalidCredentials(
-                        "the bearer token is empty".into(),
-                    ));
-                }
-                if HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())).is_err() {
-                    return Err(BuildError::InvalidCredentials(
-                        "the bearer token has characters an HTTP header cannot carry".into(),
-                    ));
-                }
-                Box::new(StaticToken(token))
-            }
-            AuthSetting::Credentials(credentials) => {
-                check_credentials(&credentials)?;
-                Box::new(PasswordGrant::new(credentials, login_cooldown))
-            }
-            AuthSetting::Source(source) => Box::new(FromSource(source)),
-        }))
-    }
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -415,19 +363,12 @@ impl ClientBuilder {
             .map(|supply| TokenCache::new(supply, self.token_fetch_timeout));
         let http = match self.http {
             Some(http) => http,
-            None => {
-                let extra_roots = self.extra_roots.map_err(BuildError::Tls)?;
-                log_route(&self.proxies, extra_roots.len());
-                let tls = crate::tls::reqwest_client_builder_trusting(extra_roots)?;
-                let mut builder =
-                    compressing(tls, self.compression).connect_timeout(self.connect_timeout);
-                for proxy in self.proxies {
-                    builder = builder.proxy(proxy);
-                }
-                builder
-                    .build()
-                    .map_err(|e| BuildError::Http(e.to_string()))?
-            }
+            None => crate::http_client::build(HttpSettings {
+                connect_timeout: self.connect_timeout,
+                compression: self.compression,
+                proxies: self.proxies,
+                extra_roots: self.extra_roots.map_err(BuildError::Tls)?,
+            })?,
         };
         Ok(Client {
             options: Arc::default(),
@@ -445,78 +386,6 @@ impl ClientBuilder {
             }),
         })
     }
-}
-
-/// Tells, at debug level, which way requests will go: the proxies given, or those of the
-/// environment (their URLs without credentials), or none; and the trust roots.
-fn log_route(proxies: &[reqwest::Proxy], extra_roots: usize) {
-    if !tracing::enabled!(tracing::Level::DEBUG) {
-        return;
-    }
-    let route = if proxies.is_empty() {
-        let (proxies, no_proxy) = crate::env::PROXY_VARS.split_at(6);
-        let from_env: Vec<String> = proxies
-            .iter()
-            .filter_map(|name| {
-                let value = std::env::var(name).ok().filter(|v| !v.is_empty())?;
-                Some(format!("{name}={}", proxy_origin(&value)))
-            })
-            .collect();
-        if from_env.is_empty() {
-            "direct (no proxy given, none in the environment)".to_string()
-        } else {
-            let no_proxy = no_proxy
-                .iter()
-                .find_map(|name| std::env::var(name).ok())
-                .unwrap_or_default();
-            format!(
-                "through the environment's proxy: {}; NO_PROXY={no_proxy:?}",
-                from_env.join(", ")
-            )
-        }
-    } else {
-        format!("through the {} proxies given to the builder", proxies.len())
-    };
-    tracing::debug!(
-        route = %route,
-        trust = "the platform's roots (SSL_CERT_FILE and SSL_CERT_DIR honoured)",
-        extra_roots,
-        "client built"
-    );
-}
-
-/// `builder`, decompressing the encodings this build has, if `enabled`.
-#[cfg_attr(not(any(feature = "gzip", feature = "zstd")), allow(unused_variables))]
-fn compressing(builder: reqwest::ClientBuilder, enabled: bool) -> reqwest::ClientBuilder {
-    #[cfg(feature = "gzip")]
-    let builder = builder.gzip(enabled);
-    #[cfg(feature = "zstd")]
-    let builder = builder.zstd(enabled);
-    builder
-}
-
-fn check_credentials(credentials: &Credentials) -> Result<(), BuildError> {
-    let missing = [
-        ("client id", credentials.client_id.is_empty()),
-        (
-            "client secret",
-            credentials.client_secret.expose_secret().is_empty(),
-        ),
-        ("username", credentials.username.is_empty()),
-        ("password", credentials.password.expose_secret().is_empty()),
-    ];
-    if let Some((name, _)) = missing.iter().find(|(_, empty)| *empty) {
-        return Err(BuildError::InvalidCredentials(format!(
-            "the {name} is empty"
-        )));
-    }
-    if credentials.client_id.contains(':') {
-        // HTTP Basic cannot carry a colon in the user part: EnKash would see another id.
-        return Err(BuildError::InvalidCredentials(
-            "the client id contains ':', which HTTP Basic cannot carry".into(),
-        ));
-    }
-    Ok(())
 }
 
 /// An absolute `http` or `https` URL without query or fragment, returned without a trailing
@@ -537,33 +406,6 @@ fn checked_base_url(base_url: &str) -> Result<String, BuildError> {
         return Err(invalid("credentials do not belong in the base URL"));
     }
     Ok(url.as_str().trim_end_matches('/').to_string())
-}
-
-/// Where a proxy variable's value points, and nothing else: `scheme://host:port`, as
-/// reqwest reads it (a value without a scheme is `http://`). Never the value itself, whose
-/// user part may hold a password in any of the forms a URL allows.
-fn proxy_origin(value: &str) -> String {
-    let with_scheme = if value.contains("://") {
-        value.to_string()
-    } else {
-        format!("http://{value}")
-    };
-    match reqwest::Url::parse(&with_scheme) {
-        Ok(url) if url.host_str().is_some() => {
-            let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
-            let user = if url.username().is_empty() && url.password().is_none() {
-                ""
-            } else {
-                "***@"
-            };
-            format!(
-                "{}://{user}{}{port}",
-                url.scheme(),
-                url.host_str().unwrap_or_default()
-            )
-        }
-        _ => format!("<not a URL, {} bytes>", value.len()),
-    }
 }
 
 /// `url` with any `user:password@` replaced by `***@`, so that errors never show a secret.
@@ -713,33 +555,6 @@ mod tests {
         let header = cache.authorization(&client.shared).await.unwrap();
         assert_eq!(header.to_str().unwrap(), "Bearer TK-1");
         assert!(header.is_sensitive());
-    }
-
-    #[test]
-    fn a_proxy_variable_shows_only_where_it_points() {
-        for (value, shown) in [
-            ("http://proxy.corp:3128", "http://proxy.corp:3128"),
-            ("proxy.corp:3128", "http://proxy.corp:3128"),
-            (
-                "http://ops:p%40ss@proxy.corp:8080/x?y",
-                "http://***@proxy.corp:8080",
-            ),
-            ("https://ops@proxy.corp", "https://***@proxy.corp"),
-        ] {
-            assert_eq!(proxy_origin(value), shown, "{value}");
-        }
-        // However the user part is written, its password never shows.
-        for value in [
-            "http://ops:pa/SECRET@proxy.corp:3128",
-            "http://ops:pa#SECRET@proxy.corp",
-            "http://ops:pa?SECRET@proxy.corp",
-            "//ops:SECRET@proxy",
-            "http:/ops:SECRET@proxy",
-            "ops:SECRET@proxy:3128",
-        ] {
-            let shown = proxy_origin(value);
-            assert!(!shown.contains("SECRET"), "{value} → {shown}");
-        }
     }
 
     #[test]

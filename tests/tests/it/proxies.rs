@@ -5,7 +5,7 @@
 //! (`.invalid`) never resolves: a client behind a proxy does not look it up.
 
 use enkash_customer_search::{
-    AuthenticationFailure, Client, Credentials, Error, SearchQuery, TransportErrorKind,
+    AuthenticationFailure, Client, Error, SearchQuery, TransportErrorKind,
 };
 use serde_json::json;
 use workspace_tests::{RawServer, RecordingServer, Reply, SEARCH_PATH, TestCa, ok_page};
@@ -57,12 +57,7 @@ async fn a_407_is_a_proxy_error_without_the_password_and_not_a_rejected_login() 
     .await;
     let client = Client::builder(API)
         .proxy(proxy_to(&proxy))
-        .credentials(Credentials::new(
-            "CEK1A2B3C4",
-            "CS-1",
-            "ops@example.in",
-            "PW-long-1",
-        ))
+        .credentials(workspace_tests::some_credentials())
         .build()
         .unwrap();
     // More than the two unanswered logins that pause the password: the proxy kept every one
@@ -95,12 +90,7 @@ async fn a_407_from_inside_an_https_tunnel_counts_as_a_login_sent() {
     let server = RawServer::tls(vec![answer], &ca).await;
     let client = Client::builder(server.base_url())
         .add_root_certificates(&ca.ca_pem)
-        .credentials(Credentials::new(
-            "CEK1A2B3C4",
-            "CS-1",
-            "ops@example.in",
-            "PW-long-1",
-        ))
+        .credentials(workspace_tests::some_credentials())
         .build()
         .unwrap();
     for _ in 0..2 {
@@ -143,12 +133,7 @@ async fn a_proxy_that_refuses_the_tunnel_is_a_proxy_error_and_costs_no_login() {
     let proxy = RawServer::start(vec![refusal]).await;
     let client = Client::builder("https://customers.enkash.invalid")
         .proxy(reqwest::Proxy::https(proxy.base_url()).unwrap())
-        .credentials(Credentials::new(
-            "CEK1A2B3C4",
-            "CS-1",
-            "ops@example.in",
-            "PW-long-1",
-        ))
+        .credentials(workspace_tests::some_credentials())
         .build()
         .unwrap();
     for _ in 0..3 {

@@ -1,7 +1,7 @@
 //! Text a server sends cannot take over a terminal: every error's `Display` shows escape
 //! sequences, C1 controls and bidi overrides as visible escapes, whatever field they came in.
 
-use enkash_customer_search::{Client, Credentials, Error, RetryPolicy, SearchQuery};
+use enkash_customer_search::{Client, Error, RetryPolicy, SearchQuery};
 use serde_json::json;
 use workspace_tests::{RecordingServer, Reply, SEARCH_PATH, TOKEN_PATH, ok_page};
 
@@ -68,12 +68,7 @@ async fn a_token_endpoints_explanation_is_shown_safely() {
     })
     .await;
     let error = Client::builder(server.base_url())
-        .credentials(Credentials::new(
-            "CEK1A2B3C4",
-            "CS-1",
-            "ops@example.in",
-            "PW-long-1",
-        ))
+        .credentials(workspace_tests::some_credentials())
         .build()
         .unwrap()
         .search(SearchQuery::new())

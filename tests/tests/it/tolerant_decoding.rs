@@ -410,12 +410,7 @@ async fn a_byte_order_mark_before_the_json_is_no_part_of_it() {
     })
     .await;
     let client = Client::builder(server.base_url())
-        .credentials(enkash_customer_search::Credentials::new(
-            "CEK1A2B3C4",
-            "CS-1",
-            "ops@example.in",
-            "PW-long-1",
-        ))
+        .credentials(workspace_tests::some_credentials())
         .build()
         .unwrap();
     let page = client.search(&SearchQuery::new()).await.unwrap();

@@ -17,6 +17,7 @@ mod cache;
 mod credentials;
 mod login_limit;
 mod password_grant;
+mod setting;
 mod supply;
 mod token_endpoint;
 mod token_source;
@@ -30,7 +31,7 @@ pub use token_source::{SourcedToken, TokenFuture, TokenSource, TokenSourceError}
 
 pub(crate) use cache::TokenCache;
 pub(crate) use password_grant::PasswordGrant;
-pub(crate) use supply::{FromSource, StaticToken, Supply};
+pub(crate) use setting::AuthSetting;
 
 /// How long a token is trusted when the response does not say: the 5 minutes the EnKash pages
 /// state.
