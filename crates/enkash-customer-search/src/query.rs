@@ -4,7 +4,7 @@
 use std::fmt;
 
 use crate::error::Error;
-use crate::{spec, types};
+use crate::{generated, spec, types};
 
 /// The largest page EnKash serves (the spec's `maximum` of `limit`).
 pub const MAX_PAGE_SIZE: i32 = spec::SEARCH_CUSTOMER_LIMIT_MAX;
@@ -157,6 +157,33 @@ impl SearchQuery {
     /// The offset set, if any.
     pub fn get_offset(&self) -> Option<i32> {
         self.offset
+    }
+
+    /// The generated search with this query's body and parameters (its extras go on in the
+    /// hooks); [`validate`](Self::validate) has been passed.
+    pub(crate) fn request<'a>(
+        &self,
+        generated: &'a generated::Client,
+    ) -> generated::builder::SearchCustomer<'a> {
+        let mut request = generated.search_customer();
+        if let Some(Ok(filters)) = &self.filters {
+            request = request.body(filters.clone());
+        }
+        if let Some(order_by) = &self.order_by {
+            request = request.order_by(order_by.clone());
+        }
+        if let Some(direction) = self.direction {
+            request = request.direction(direction);
+        }
+        // The generated setter takes a NonZeroU32 (from `minimum: 1`); `validate` has made
+        // sure the value fits.
+        if let Some(limit) = self.limit.and_then(|l| u32::try_from(l).ok()) {
+            request = request.limit(limit);
+        }
+        if let Some(offset) = self.offset {
+            request = request.offset(offset);
+        }
+        request
     }
 
     /// Checks what the spec promises and EnKash would otherwise reject (or, worse, accept):

@@ -191,25 +191,7 @@ impl Client {
                 Arc::new(move || answered.notify_one()) as hooks::Answered
             }));
         let generated = self.shared.generated(&self.shared.base_url, context);
-        let mut request = generated.search_customer();
-        if let Some(filters) = query.get_filters() {
-            request = request.body(filters.clone());
-        }
-        if let Some(order_by) = query.get_order_by() {
-            request = request.order_by(order_by.to_string());
-        }
-        if let Some(direction) = query.get_direction() {
-            request = request.direction(direction);
-        }
-        // The generated setter takes a NonZeroU32 (from `minimum: 1`); `validate` has made
-        // sure the value fits.
-        if let Some(limit) = query.get_limit().and_then(|l| u32::try_from(l).ok()) {
-            request = request.limit(limit);
-        }
-        if let Some(offset) = query.get_offset() {
-            request = request.offset(offset);
-        }
-        let result = request.send().await;
+        let result = query.request(&generated).send().await;
         let observed = call::observed(&generated, &self.secrets);
         let (headers, header_request_id) = observed
             .as_ref()
