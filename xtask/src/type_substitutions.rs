@@ -11,7 +11,7 @@
 //! - a `format: date-time` string inside a **response**, or one marked
 //!   `x-date-time-format: <the vendor's pattern>`, becomes `LenientDateTime`;
 //! - an `integer` marked `x-integer-may-be-string: true` inside a **response** becomes
-//!   `LenientInteger` (a number or a string of digits: OAuth servers disagree on `expires_in`);
+//!   `LenientInteger` (any number or a string of one: OAuth servers disagree on `expires_in`);
 //! - a string marked `x-sensitive: true`, anywhere, becomes `Secret`.
 //!
 //! The pass works on a copy of the document handed to progenitor; the curated spec never

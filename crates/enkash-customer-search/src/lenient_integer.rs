@@ -1,9 +1,12 @@
 //! [`LenientInteger`]: an integer that may come as a JSON number or as a string of digits.
 //!
 //! OAuth servers and the gateways in front of them disagree on `expires_in`: Spring sends
-//! `86399`, others `"86399"`. A strict `i64` would turn the second into "no token" and fail
-//! every login. The spec marks such fields with `x-integer-may-be-string: true`, and the code
-//! generator uses this type for them in responses.
+//! `86399`, others `"86399"`, `86399.0` or `1e30`. A strict `i64` would turn all but the first
+//! into "no token" and fail every login. The spec marks such fields with
+//! `x-integer-may-be-string: true`, and the code generator uses this type for them in
+//! responses: reading leniently means such a field is never why a response is refused, so a
+//! fraction is dropped and a value past `i64`'s range saturates (what the value means, such as
+//! a token lifetime's sane range, is for the code that uses it).
 
 #[cfg(feature = "schemars")]
 use std::borrow::Cow;
@@ -12,9 +15,10 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde::ser::{Serialize, Serializer};
 
-/// An integer read from a number (`86399`, or an integral `86399.0`) or from a string of
-/// ASCII digits with an optional sign (`"86399"`, surrounding spaces ignored). It serialises
-/// back in the form it came in.
+/// An integer read from any JSON number or from a string of one (`86399`, `"86399"`,
+/// `86399.5`, `"1e5"`; surrounding spaces ignored). A fraction is dropped (toward zero) and a
+/// value past `i64`'s range saturates at its bound. It serialises back as a number or a string,
+/// as it came.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct LenientInteger {
     value: i64,
@@ -66,7 +70,7 @@ impl<'de> Deserialize<'de> for LenientInteger {
             type Value = LenientInteger;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an integer, or a string of digits")
+                f.write_str("a number, or a string of one")
             }
 
             fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
@@ -74,39 +78,60 @@ impl<'de> Deserialize<'de> for LenientInteger {
             }
 
             fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
-                i64::try_from(value)
-                    .map(LenientInteger::from)
-                    .map_err(|_| E::custom("an integer too large for 64 bits"))
+                Ok(i64::try_from(value).unwrap_or(i64::MAX).into())
             }
 
             fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
-                // The range check keeps the cast exact; i64::MAX itself is not an f64.
-                if value.fract() == 0.0 && (-9.2e18..9.2e18).contains(&value) {
-                    Ok((value as i64).into())
-                } else {
-                    Err(E::invalid_type(de::Unexpected::Float(value), &self))
-                }
+                Ok(saturating(value).into())
             }
 
             fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
-                let digits = value.trim();
-                let unsigned = digits.strip_prefix(['-', '+']).unwrap_or(digits);
-                if unsigned.is_empty() || !unsigned.bytes().all(|b| b.is_ascii_digit()) {
+                let number = value.trim();
+                let value = if is_decimal_number(number) {
+                    // Digits alone parse exactly; anything longer, a fraction or an exponent
+                    // goes through `f64`, whose cast saturates.
+                    number
+                        .parse::<i64>()
+                        .or_else(|_| number.parse::<f64>().map(saturating))
+                } else {
                     // Not quoting the value: it may be anything a server sent.
-                    return Err(E::custom("a string that is not an integer"));
-                }
-                digits
-                    .parse::<i64>()
+                    return Err(E::custom("a string that is not a number"));
+                };
+                value
                     .map(|value| LenientInteger {
                         value,
                         was_string: true,
                     })
-                    .map_err(|_| E::custom("an integer too large for 64 bits"))
+                    .map_err(|_| E::custom("a string that is not a number"))
             }
         }
 
         deserializer.deserialize_any(IntegerVisitor)
     }
+}
+
+/// `value` without its fraction, at `i64`'s bound past its range (`as` saturates; JSON has no
+/// NaN).
+fn saturating(value: f64) -> i64 {
+    value.trunc() as i64
+}
+
+/// A JSON number's shape, optionally signed with `+`: digits, then an optional fraction and
+/// exponent (`12`, `-1.5`, `+3e2`). Rust's own float syntax takes `inf` and `NaN` too.
+fn is_decimal_number(text: &str) -> bool {
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => (mantissa, Some(exponent)),
+        None => (unsigned, None),
+    };
+    let (whole, fraction) = match mantissa.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (mantissa, None),
+    };
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    digits(whole)
+        && fraction.is_none_or(digits)
+        && exponent.is_none_or(|e| digits(e.strip_prefix(['-', '+']).unwrap_or(e)))
 }
 
 #[cfg(feature = "schemars")]
@@ -123,26 +148,27 @@ impl schemars::JsonSchema for LenientInteger {
         use schemars::schema::{
             InstanceType, Metadata, Schema, SchemaObject, StringValidation, SubschemaValidation,
         };
-        let integer = SchemaObject {
-            instance_type: Some(InstanceType::Integer.into()),
-            format: Some("int64".to_owned()),
+        let number = SchemaObject {
+            instance_type: Some(InstanceType::Number.into()),
             ..SchemaObject::default()
         };
         let digits = SchemaObject {
             instance_type: Some(InstanceType::String.into()),
             string: Some(Box::new(StringValidation {
-                pattern: Some(r"^\s*[-+]?[0-9]+\s*$".to_owned()),
+                pattern: Some(r"^\s*[-+]?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?\s*$".to_owned()),
                 ..StringValidation::default()
             })),
             ..SchemaObject::default()
         };
         SchemaObject {
             metadata: Some(Box::new(Metadata {
-                description: Some("An integer, as a number or a string of digits.".to_owned()),
+                description: Some(
+                    "An integer, as a number or a string of one (a fraction dropped).".to_owned(),
+                ),
                 ..Metadata::default()
             })),
             subschemas: Some(Box::new(SubschemaValidation {
-                any_of: Some(vec![Schema::Object(integer), Schema::Object(digits)]),
+                any_of: Some(vec![Schema::Object(number), Schema::Object(digits)]),
                 ..SubschemaValidation::default()
             })),
             ..SchemaObject::default()
@@ -160,15 +186,20 @@ mod tests {
     }
 
     #[test]
-    fn numbers_and_strings_of_digits_are_integers() {
+    fn numbers_and_strings_of_numbers_are_integers() {
         for (json, value, was_string) in [
             ("86399", 86_399, false),
             ("-5", -5, false),
             ("86399.0", 86_399, false),
+            ("1.5", 1, false),
+            ("-1.9", -1, false),
+            ("1e3", 1_000, false),
             (r#""86399""#, 86_399, true),
             (r#"" 300 ""#, 300, true),
             (r#""+7""#, 7, true),
             (r#""-7""#, -7, true),
+            (r#""3600.75""#, 3_600, true),
+            (r#""2E2""#, 200, true),
         ] {
             let read = read(json).unwrap();
             assert_eq!(
@@ -180,18 +211,33 @@ mod tests {
     }
 
     #[test]
+    fn values_past_the_range_saturate() {
+        for (json, value) in [
+            ("18446744073709551615", i64::MAX),
+            ("1e30", i64::MAX),
+            ("-1e300", i64::MIN),
+            (r#""99999999999999999999""#, i64::MAX),
+            (r#""-99999999999999999999""#, i64::MIN),
+        ] {
+            assert_eq!(read(json).unwrap().get(), value, "{json}");
+        }
+    }
+
+    #[test]
     fn anything_else_is_refused_without_quoting_it() {
         for json in [
             r#""soon""#,
             r#""""#,
             r#""12a""#,
             r#""-""#,
-            "1.5",
+            r#""1.""#,
+            r#""1e""#,
+            r#""inf""#,
+            r#""NaN""#,
+            r#""0x10""#,
             "true",
             "null",
             "{}",
-            "18446744073709551615",
-            r#""99999999999999999999""#,
         ] {
             let error = read(json).unwrap_err();
             assert!(!error.contains("soon") && !error.contains("12a"), "{error}");

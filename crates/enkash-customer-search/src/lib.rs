@@ -45,8 +45,8 @@ pub mod text;
 mod tls;
 
 pub use auth::{
-    Credentials, DEFAULT_LOGIN_COOLDOWN, DEFAULT_TOKEN_FETCH_TIMEOUT, SourcedToken, TokenFuture,
-    TokenSource, TokenSourceError,
+    Credentials, DEFAULT_LOGIN_COOLDOWN, DEFAULT_TOKEN_FETCH_TIMEOUT, MAX_TOKEN_LIFETIME,
+    MIN_TOKEN_LIFETIME, SourcedToken, TokenFuture, TokenSource, TokenSourceError,
 };
 pub use call_options::CallOptions;
 pub use client::{

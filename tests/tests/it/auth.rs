@@ -720,28 +720,6 @@ async fn many_searches_refused_with_one_token_cause_one_fresh_token() {
 }
 
 #[tokio::test]
-async fn a_token_that_never_expires_is_cached_without_overflow() {
-    // A "never expires" token as a Java `Long.MAX_VALUE`, and an expired one.
-    for (expires_in, expected_tokens) in [(i64::MAX, 1), (u32::MAX.into(), 1), (0, 2), (-5, 2)] {
-        let server = server_with(move |_| camel_token(TOKEN, expires_in), |_| ok_page()).await;
-        let client = client_for(&server);
-
-        for _ in 0..2 {
-            client
-                .search(&SearchQuery::new())
-                .await
-                .unwrap_or_else(|e| panic!("expires_in {expires_in}: {e}"));
-        }
-
-        assert_eq!(
-            server.requests_to(TOKEN_PATH).len(),
-            expected_tokens,
-            "expires_in {expires_in}"
-        );
-    }
-}
-
-#[tokio::test]
 async fn an_unauthorized_error_inside_a_200_also_gets_one_fresh_token() {
     // EnKash has been seen reporting "Token is invalid." inside an HTTP 200.
     let server = server_with(

@@ -427,12 +427,12 @@ fn credentials_client(server: &RecordingServer) -> Client {
 #[tokio::test]
 async fn token_responses_with_string_numbers_either_casing_and_extra_fields_are_used() {
     for (token, token_requests) in [
-        // A lifetime of 0 as a string: read, so the token is fetched again for the second call.
-        (json!({"access_token": "TK-a", "expires_in": "0"}), 2),
+        // A lifetime of 0 as a string: read, and a second at the least, so one token serves both.
+        (json!({"access_token": "TK-a", "expires_in": "0"}), 1),
         (json!({"access_token": "TK-a", "expires_in": " 86399 "}), 1),
         (
             json!({"accessToken": "TK-a", "expiresIn": "0", "jti": "x", "n": 1}),
-            2,
+            1,
         ),
         // No lifetime: the documented 5 minutes.
         (

@@ -25,6 +25,7 @@ mod search_end_to_end;
 mod spec_conformance;
 mod terminal_text;
 mod token_cancellation;
+mod token_lifetimes;
 mod token_sources;
 mod tolerant_decoding;
 mod tracing_spans;

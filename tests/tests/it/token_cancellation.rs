@@ -2,8 +2,9 @@
 //! caller that started it, so the next caller does not send the password again. EnKash locks an
 //! account after 3 failed logins; each test counts the password requests the server received.
 
-use std::sync::Arc;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use enkash_customer_search::{
@@ -283,22 +284,42 @@ async fn two_logins_without_an_answer_pause_the_password_until_the_cooldown() {
     assert_eq!(password_posts(&server), 3);
 }
 
-/// A token endpoint that gives `RT-1` with the first password login only, refuses every
-/// refresh grant, and gives tokens that lapse at once.
+/// Whether a search's token has been used before, as a server whose tokens are good for one
+/// search would see it: the second use of each is refused (401), which makes the client renew.
+/// (A token endpoint cannot make a client renew sooner: a lifetime under a second is a second.)
+fn used_before(seen: &Mutex<HashSet<String>>, request: &RecordedRequest) -> bool {
+    let token = request.header("authorization").unwrap_or_default();
+    !seen.lock().unwrap().insert(token)
+}
+
+fn unauthorized() -> Reply {
+    Reply::json(
+        401,
+        &error_envelope("UNAUTHORIZED", "Full authentication is required", 401),
+    )
+}
+
+/// A token endpoint that gives `RT-1` with the first password login only and refuses every
+/// refresh grant; each token is good for one search.
 #[tokio::test]
 async fn a_refused_refresh_token_is_not_sent_twice() {
     let logins = AtomicUsize::new(0);
-    let server = server_with(move |request| {
-        let form = String::from_utf8_lossy(&request.body).into_owned();
-        if form.contains("grant_type=refresh_token") {
-            return Reply::json(400, &json!({"error": "invalid_grant"}));
+    let seen = Mutex::new(HashSet::new());
+    let server = RecordingServer::with_handler(move |request| match request.uri.path() {
+        TOKEN_PATH => {
+            let form = String::from_utf8_lossy(&request.body).into_owned();
+            if form.contains("grant_type=refresh_token") {
+                return Reply::json(400, &json!({"error": "invalid_grant"}));
+            }
+            let n = logins.fetch_add(1, Ordering::SeqCst);
+            let mut token = json!({"access_token": format!("TK-{n}"), "expires_in": 300});
+            if n == 0 {
+                token["refresh_token"] = json!("RT-1");
+            }
+            Reply::json(200, &token)
         }
-        let n = logins.fetch_add(1, Ordering::SeqCst);
-        let mut token = json!({"access_token": format!("TK-{n}"), "expires_in": 0});
-        if n == 0 {
-            token["refresh_token"] = json!("RT-1");
-        }
-        Reply::json(200, &token)
+        _ if used_before(&seen, request) => unauthorized(),
+        _ => ok_page(),
     })
     .await;
     let client = client_of(&server).build().unwrap();
@@ -317,17 +338,20 @@ async fn a_refused_refresh_token_is_not_sent_twice() {
 #[tokio::test]
 async fn the_refresh_token_stays_scrubbed_however_many_renewals_it_makes() {
     const REFRESH: &str = "RT-l1ve-7q";
+    let tokens = AtomicUsize::new(0);
     let searches = AtomicUsize::new(0);
+    let seen = Mutex::new(HashSet::new());
     let server = RecordingServer::with_handler(move |request| match request.uri.path() {
         TOKEN_PATH => {
             let form = String::from_utf8_lossy(&request.body).into_owned();
-            let mut token =
-                json!({"access_token": format!("TK-{}", request.body.len()), "expires_in": 0});
+            let n = tokens.fetch_add(1, Ordering::SeqCst);
+            let mut token = json!({"access_token": format!("TK-{n}"), "expires_in": 300});
             if form.contains("grant_type=password") {
                 token["refresh_token"] = json!(REFRESH);
             }
             Reply::json(200, &token)
         }
+        _ if used_before(&seen, request) => unauthorized(),
         _ if searches.fetch_add(1, Ordering::SeqCst) < 11 => ok_page(),
         // A server that echoes what it should not.
         _ => Reply::json(

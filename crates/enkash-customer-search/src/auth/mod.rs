@@ -37,6 +37,12 @@ pub(crate) use setting::AuthSetting;
 /// state.
 pub(crate) const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(300);
 
+/// The shortest lifetime a token from the endpoint is given, whatever its `expires_in` says.
+pub const MIN_TOKEN_LIFETIME: Duration = Duration::from_secs(1);
+
+/// The longest lifetime a token from the endpoint is given, whatever its `expires_in` says.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// How long one token fetch may take, whoever waits for it, unless told otherwise.
 pub const DEFAULT_TOKEN_FETCH_TIMEOUT: Duration = Duration::from_secs(30);
 

@@ -13,6 +13,7 @@ use reqwest::StatusCode;
 
 use super::credentials::Credentials;
 use super::login_limit::LoginLimit;
+use super::{MAX_TOKEN_LIFETIME, MIN_TOKEN_LIFETIME};
 use crate::call::{self, Answer, Body, classify, record_observed, redirect_target};
 use crate::error::{AuthenticationError, AuthenticationFailure, Error, why_undecodable};
 use crate::hooks::Observed;
@@ -22,7 +23,7 @@ use crate::{Secret, types};
 /// A token from the endpoint.
 pub(crate) struct GrantedToken {
     pub access_token: Secret,
-    /// `expires_in`, as a duration (a negative one is zero: the token is renewed at once).
+    /// `expires_in`, as a duration in [`token_lifetime`]'s range.
     pub lifetime: Option<Duration>,
     /// For the refresh grant, when the endpoint gave one.
     pub refresh_token: Option<Secret>,
@@ -101,11 +102,20 @@ fn granted(token: types::TokenResponse) -> Result<GrantedToken, Error> {
     }
     Ok(GrantedToken {
         access_token,
-        lifetime: expires_in
-            .map(|seconds| Duration::from_secs(u64::try_from(seconds.get()).unwrap_or(0))),
+        lifetime: expires_in.map(|seconds| token_lifetime(seconds.get())),
         // An empty one is no refresh token.
         refresh_token: refresh_token.filter(|t| !t.expose_secret().is_empty()),
     })
+}
+
+/// A lifetime of `seconds` as the endpoint gave it, within [`MIN_TOKEN_LIFETIME`] and
+/// [`MAX_TOKEN_LIFETIME`]: a token the endpoint issued is used, whatever it says of itself. Under
+/// a second (zero, negative: a server's slip, or a clock's) is a second, so such a server costs a
+/// login a second rather than one a request; past a day is a day (a token that lapses sooner
+/// is renewed when the API refuses it).
+pub(crate) fn token_lifetime(seconds: i64) -> Duration {
+    let seconds = u64::try_from(seconds).unwrap_or(0);
+    Duration::from_secs(seconds).clamp(MIN_TOKEN_LIFETIME, MAX_TOKEN_LIFETIME)
 }
 
 /// An answer that is not as documented, by its status: under 200 an OAuth error is a
@@ -200,4 +210,29 @@ fn token_error_message(body: &[u8]) -> Option<String> {
     ]
     .iter()
     .find_map(|pointer| value.pointer(pointer)?.as_str().map(str::to_string))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lifetime_is_clamped_to_a_second_and_a_day() {
+        for (seconds, lifetime) in [
+            (86_399, 86_399),
+            (1, 1),
+            (0, 1),
+            (-5, 1),
+            (i64::MIN, 1),
+            (86_400, 86_400),
+            (86_401, 86_400),
+            (i64::MAX, 86_400),
+        ] {
+            assert_eq!(
+                token_lifetime(seconds),
+                Duration::from_secs(lifetime),
+                "{seconds}"
+            );
+        }
+    }
 }
