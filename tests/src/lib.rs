@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use enkash_customer_search::types;
+use enkash_customer_search_mock::ThrowawayCa;
 use schemars::schema::RootSchema;
 use serde_json::Value;
 
@@ -475,7 +476,7 @@ impl RawServer {
     }
 
     /// The same over TLS, presenting `ca`'s server certificate: `https://127.0.0.1:<port>`.
-    pub async fn tls(answers: Vec<Vec<u8>>, ca: &TestCa) -> Self {
+    pub async fn tls(answers: Vec<Vec<u8>>, ca: &ThrowawayCa) -> Self {
         Self::serving(answers, Some(ca.acceptor())).await
     }
 
@@ -559,54 +560,6 @@ where
     }
     let _ = stream.write_all(answer).await;
     let _ = stream.shutdown().await;
-}
-
-/// A throwaway certificate authority (made by rcgen, in memory) and a server certificate it
-/// signed, for HTTPS servers on 127.0.0.1.
-pub struct TestCa {
-    /// The CA's certificate, PEM: what a client is told to trust.
-    pub ca_pem: String,
-    chain: Vec<rustls::pki_types::CertificateDer<'static>>,
-    key: rustls::pki_types::PrivatePkcs8KeyDer<'static>,
-}
-
-impl TestCa {
-    /// A new CA, and a server certificate from it for `names` (`127.0.0.1`, `localhost`, …).
-    pub fn for_names(names: &[&str]) -> TestCa {
-        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "enkash tests' throwaway CA");
-        params.key_usages = vec![
-            rcgen::KeyUsagePurpose::KeyCertSign,
-            rcgen::KeyUsagePurpose::DigitalSignature,
-        ];
-        let ca = rcgen::CertifiedIssuer::self_signed(params, rcgen::KeyPair::generate().unwrap())
-            .unwrap();
-        let key = rcgen::KeyPair::generate().unwrap();
-        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-        let leaf = rcgen::CertificateParams::new(names)
-            .unwrap()
-            .signed_by(&key, &ca)
-            .unwrap();
-        TestCa {
-            ca_pem: ca.pem(),
-            chain: vec![leaf.der().clone(), ca.der().clone()],
-            key: rustls::pki_types::PrivatePkcs8KeyDer::from(key.serialize_der()),
-        }
-    }
-
-    fn acceptor(&self) -> tokio_rustls::TlsAcceptor {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(self.chain.clone(), self.key.clone_key().into())
-            .unwrap();
-        tokio_rustls::TlsAcceptor::from(Arc::new(config))
-    }
 }
 
 /// `body` as a whole HTTP/1.1 response of `status`, for a [`RawServer`].

@@ -7,6 +7,7 @@
 mod generated_httpmock;
 
 pub mod sandbox;
+mod throwaway_ca;
 mod token_form;
 
 pub use generated_httpmock::{MockServerExt, operations};
@@ -15,4 +16,5 @@ pub use sandbox::{
     Faults, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox,
     SandboxBuilder,
 };
+pub use throwaway_ca::ThrowawayCa;
 pub use token_form::GetTokenWhenFormExt;

@@ -1,12 +1,12 @@
-//! Compression: a search asks for gzip and decodes a gzip'd page (the sandbox compresses when
-//! asked), and asks for nothing when compression is off.
+//! Compression: a search asks for gzip (and zstd, with that feature) and decodes a compressed
+//! page (the sandbox compresses when asked), and asks for nothing when compression is off.
 
 use enkash_customer_search::{Client, SearchQuery};
 use enkash_customer_search_mock::Sandbox;
-use workspace_tests::{RecordingServer, SEARCH_PATH, ok_page};
+use workspace_tests::{RecordingServer, Reply, SEARCH_PATH, ok_page};
 
 #[tokio::test]
-async fn a_search_asks_for_gzip_unless_told_not_to() {
+async fn a_search_asks_for_compression_unless_told_not_to() {
     let server = RecordingServer::with_handler(|_| ok_page()).await;
     Client::new(server.base_url())
         .unwrap()
@@ -25,18 +25,55 @@ async fn a_search_asks_for_gzip_unless_told_not_to() {
         .iter()
         .map(|r| r.header("accept-encoding"))
         .collect();
-    assert_eq!(asked, [Some("gzip".to_string()), None]);
+    // These tests build the client with its `zstd` feature as well as the default `gzip`.
+    assert_eq!(asked, [Some("zstd,gzip".to_string()), None]);
 }
 
-#[tokio::test]
-async fn a_gzipd_page_from_the_sandbox_is_decoded() {
-    let sandbox = Sandbox::builder()
+/// What the sandbox sends to a request asking for `accept`: its `Content-Encoding` and how
+/// many bytes cross the wire, for a page of 1,000.
+async fn on_the_wire(sandbox: &Sandbox, accept: &str) -> (Option<String>, usize) {
+    let raw = enkash_customer_search::reqwest_client_builder()
+        .unwrap()
+        .no_gzip()
+        .no_zstd()
+        .build()
+        .unwrap();
+    let answer = raw
+        .post(format!("{}{SEARCH_PATH}?limit=1000", sandbox.base_url()))
+        .bearer_auth(sandbox.token())
+        .header("accept-encoding", accept)
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    let encoding = answer
+        .headers()
+        .get("content-encoding")
+        .map(|v| v.to_str().unwrap().to_string());
+    (encoding, answer.bytes().await.unwrap().len())
+}
+
+async fn compressing_sandbox() -> Sandbox {
+    Sandbox::builder()
         .customers(2_000)
         .compression(true)
         .start()
         .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_gzipd_page_from_the_sandbox_is_decoded() {
+    let sandbox = compressing_sandbox().await;
+    // A client that asks for gzip alone.
+    let http = enkash_customer_search::reqwest_client_builder()
+        .unwrap()
+        .no_zstd()
+        .build()
         .unwrap();
     let client = Client::builder(sandbox.base_url())
+        .reqwest_client(http)
         .bearer_token(sandbox.token())
         .build()
         .unwrap();
@@ -46,34 +83,75 @@ async fn a_gzipd_page_from_the_sandbox_is_decoded() {
         .unwrap();
     assert_eq!(page.customers.len(), 1_000);
 
-    // What went over the wire: gzip, and far smaller than the page.
-    let raw = enkash_customer_search::reqwest_client_builder()
-        .unwrap()
-        .no_gzip()
-        .build()
-        .unwrap();
-    let answer = raw
-        .post(format!("{}{SEARCH_PATH}?limit=1000", sandbox.base_url()))
-        .bearer_auth(sandbox.token())
-        .header("accept-encoding", "gzip")
-        .header("content-type", "application/json")
-        .body("{}")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        answer
-            .headers()
-            .get("content-encoding")
-            .map(|v| v.as_bytes()),
-        Some(&b"gzip"[..])
-    );
-    let compressed = answer.bytes().await.unwrap().len();
+    let (encoding, compressed) = on_the_wire(&sandbox, "gzip").await;
+    assert_eq!(encoding.as_deref(), Some("gzip"));
     let identity = serde_json::to_vec(&page.customers).unwrap().len();
     assert!(
         compressed * 3 < identity,
         "{compressed} bytes gzip'd for {identity}"
     );
+}
+
+#[tokio::test]
+async fn a_zstd_page_from_the_sandbox_is_decoded() {
+    let sandbox = compressing_sandbox().await;
+    let client = Client::builder(sandbox.base_url())
+        .bearer_token(sandbox.token())
+        .build()
+        .unwrap();
+    let page = client
+        .search(SearchQuery::new().limit(1_000))
+        .await
+        .unwrap();
+    assert_eq!(page.customers.len(), 1_000);
+    assert_eq!(page.customers, sandbox_page(&sandbox).await);
+
+    // The client asks for both; the sandbox (tower-http) prefers zstd on a tie.
+    let (encoding, compressed) = on_the_wire(&sandbox, "zstd,gzip").await;
+    assert_eq!(encoding.as_deref(), Some("zstd"));
+    let (identity_encoding, identity) = on_the_wire(&sandbox, "identity").await;
+    assert_eq!(identity_encoding, None);
+    assert!(
+        compressed * 3 < identity,
+        "{compressed} bytes zstd'd for {identity}"
+    );
+}
+
+#[tokio::test]
+async fn a_zstd_body_is_decoded_whoever_chose_it() {
+    // A gateway that answers zstd whatever was asked: only a client that decodes zstd reads it.
+    let page = workspace_tests::spec_example("CustomerSearchPage");
+    let customers = page
+        .pointer("/payload/data")
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .len();
+    let body = zstd::encode_all(&serde_json::to_vec(&page).unwrap()[..], 3).unwrap();
+    let server = RecordingServer::with_handler(move |_| {
+        Reply::raw(200, "application/json", body.clone()).header("content-encoding", "zstd")
+    })
+    .await;
+    let page = Client::new(server.base_url())
+        .unwrap()
+        .search(SearchQuery::new())
+        .await
+        .unwrap();
+    assert!(customers > 0);
+    assert_eq!(page.customers.len(), customers);
+}
+
+/// The same page, uncompressed.
+async fn sandbox_page(sandbox: &Sandbox) -> Vec<enkash_customer_search::types::CustomerResponse> {
+    Client::builder(sandbox.base_url())
+        .bearer_token(sandbox.token())
+        .compression(false)
+        .build()
+        .unwrap()
+        .search(SearchQuery::new().limit(1_000))
+        .await
+        .unwrap()
+        .customers
 }
 
 #[tokio::test]

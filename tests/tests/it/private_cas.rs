@@ -3,7 +3,8 @@
 //! when it is not, or when the certificate names another host.
 
 use enkash_customer_search::{BuildError, Client, Error, SearchQuery, TransportErrorKind};
-use workspace_tests::{RawServer, TestCa, raw_json_answer, spec_example};
+use enkash_customer_search_mock::ThrowawayCa;
+use workspace_tests::{RawServer, raw_json_answer, spec_example};
 
 fn page() -> Vec<u8> {
     raw_json_answer(200, &spec_example("CustomerSearchPage"))
@@ -11,10 +12,10 @@ fn page() -> Vec<u8> {
 
 #[tokio::test]
 async fn a_private_ca_added_to_the_client_is_trusted() {
-    let ca = TestCa::for_names(&["127.0.0.1"]);
+    let ca = ThrowawayCa::for_names(&["127.0.0.1"]).unwrap();
     let server = RawServer::tls(vec![page()], &ca).await;
     let client = Client::builder(server.base_url())
-        .add_root_certificates(&ca.ca_pem)
+        .add_root_certificates(ca.ca_pem())
         .build()
         .unwrap();
     let page = client.search(SearchQuery::new()).await.unwrap();
@@ -37,7 +38,7 @@ async fn refused(client: Client, server: &RawServer, cause: &str) {
 
 #[tokio::test]
 async fn an_untrusted_ca_fails_at_once_saying_why() {
-    let ca = TestCa::for_names(&["127.0.0.1"]);
+    let ca = ThrowawayCa::for_names(&["127.0.0.1"]).unwrap();
     let server = RawServer::tls(vec![page()], &ca).await;
     // The platform's roots alone.
     let client = Client::new(server.base_url()).unwrap();
@@ -46,10 +47,10 @@ async fn an_untrusted_ca_fails_at_once_saying_why() {
 
 #[tokio::test]
 async fn a_certificate_for_another_name_fails_at_once_saying_why() {
-    let ca = TestCa::for_names(&["customers.enkash.example"]);
+    let ca = ThrowawayCa::for_names(&["customers.enkash.example"]).unwrap();
     let server = RawServer::tls(vec![page()], &ca).await;
     let client = Client::builder(server.base_url())
-        .add_root_certificates(&ca.ca_pem)
+        .add_root_certificates(ca.ca_pem())
         .build()
         .unwrap();
     refused(

@@ -7,8 +7,9 @@
 use enkash_customer_search::{
     AuthenticationFailure, Client, Error, SearchQuery, TransportErrorKind,
 };
+use enkash_customer_search_mock::ThrowawayCa;
 use serde_json::json;
-use workspace_tests::{RawServer, RecordingServer, Reply, SEARCH_PATH, TestCa, ok_page};
+use workspace_tests::{RawServer, RecordingServer, Reply, SEARCH_PATH, ok_page};
 
 const API: &str = "http://customers.enkash.invalid";
 const PROXY_PASSWORD: &str = "pr0xy-Pa55-w0rd";
@@ -83,13 +84,13 @@ async fn a_407_is_a_proxy_error_without_the_password_and_not_a_rejected_login() 
 async fn a_407_from_inside_an_https_tunnel_counts_as_a_login_sent() {
     // No proxy that refuses a tunnel answers inside it: this 407 came from the far side,
     // which read the password.
-    let ca = TestCa::for_names(&["127.0.0.1"]);
+    let ca = ThrowawayCa::for_names(&["127.0.0.1"]).unwrap();
     let answer = b"HTTP/1.1 407 Proxy Authentication Required\r\ncontent-length: 0\r\n\
                    connection: close\r\n\r\n"
         .to_vec();
     let server = RawServer::tls(vec![answer], &ca).await;
     let client = Client::builder(server.base_url())
-        .add_root_certificates(&ca.ca_pem)
+        .add_root_certificates(ca.ca_pem())
         .credentials(workspace_tests::some_credentials())
         .build()
         .unwrap();

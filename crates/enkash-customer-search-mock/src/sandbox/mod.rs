@@ -136,7 +136,9 @@ mod broken_bodies;
 mod data;
 mod envelope;
 mod faults;
+mod https;
 mod india;
+mod link;
 mod rng;
 mod search;
 mod urlencoded;
@@ -154,6 +156,8 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::Response;
 use axum::routing::post;
 use enkash_customer_search::{Client, Credentials};
+
+use crate::ThrowawayCa;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
@@ -186,6 +190,7 @@ const BODY_LIMIT: usize = 8 * 1024 * 1024;
 pub struct Sandbox {
     shared: Arc<Shared>,
     base_url: String,
+    ca: Option<ThrowawayCa>,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
@@ -212,9 +217,17 @@ impl Sandbox {
         SandboxBuilder::default()
     }
 
-    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    /// `http://127.0.0.1:PORT`, or `https://127.0.0.1:PORT` when it serves
+    /// [HTTPS](SandboxBuilder::tls), without a trailing slash.
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// With [HTTPS](SandboxBuilder::tls), the certificate (PEM) of the throwaway CA that
+    /// signed the sandbox's: what a client must trust to reach it
+    /// (`ClientBuilder::add_root_certificates`, the CLI's `--ca-cert`). `None` over plain HTTP.
+    pub fn ca_certificate_pem(&self) -> Option<&str> {
+        self.ca.as_ref().map(ThrowawayCa::ca_pem)
     }
 
     /// The sandbox's credentials: [`SANDBOX_CLIENT_ID`], [`SANDBOX_CLIENT_SECRET`],
@@ -234,13 +247,17 @@ impl Sandbox {
         self.shared.forever_token.clone()
     }
 
-    /// A client of this sandbox that fetches its tokens with [`credentials`](Self::credentials)
-    /// and the client's default settings otherwise (retries included).
+    /// A client of this sandbox that fetches its tokens with [`credentials`](Self::credentials),
+    /// trusts its CA when it serves HTTPS, and has the client's default settings otherwise
+    /// (retries included).
     pub fn client(&self) -> Client {
-        Client::builder(self.base_url())
-            .credentials(self.credentials())
+        let mut builder = Client::builder(self.base_url()).credentials(self.credentials());
+        if let Some(pem) = self.ca_certificate_pem() {
+            builder = builder.add_root_certificates(pem);
+        }
+        builder
             .build()
-            .expect("the sandbox's base URL and credentials are valid")
+            .expect("the sandbox's base URL, credentials and CA are valid")
     }
 
     /// The faults to inject into the next requests.
@@ -313,6 +330,8 @@ pub struct SandboxBuilder {
     token_lifetime: Duration,
     port: u16,
     compression: bool,
+    tls: bool,
+    bandwidth: Option<u64>,
 }
 
 impl Default for SandboxBuilder {
@@ -324,6 +343,8 @@ impl Default for SandboxBuilder {
             token_lifetime: Duration::from_secs(300),
             port: 0,
             compression: false,
+            tls: false,
+            bandwidth: None,
         }
     }
 }
@@ -363,6 +384,23 @@ impl SandboxBuilder {
         self
     }
 
+    /// Whether it serves HTTPS instead of HTTP (off): with a certificate for `127.0.0.1` and
+    /// `localhost` from a CA made at start for this sandbox alone, whose certificate
+    /// [`Sandbox::ca_certificate_pem`] hands out, so that a test can reach the client's TLS
+    /// path (trust roots, a stranger's certificate refused) without a file or a real CA.
+    pub fn tls(mut self, enabled: bool) -> Self {
+        self.tls = enabled;
+        self
+    }
+
+    /// Paces every response body to this many bytes a second, all responses sharing it as
+    /// they would one WAN link (unpaced by default; 0 counts as 1). It paces the bytes on the
+    /// wire, after [compression](Self::compression).
+    pub fn bandwidth(mut self, bytes_per_second: u64) -> Self {
+        self.bandwidth = Some(bytes_per_second);
+        self
+    }
+
     /// The port on 127.0.0.1 (0: any free port).
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
@@ -370,7 +408,8 @@ impl SandboxBuilder {
     }
 
     /// Generates the data set, binds the port and starts serving on the current Tokio
-    /// runtime. Fails if the port cannot be bound.
+    /// runtime. Fails if the port cannot be bound (or, with [HTTPS](Self::tls), if the
+    /// throwaway CA cannot be made).
     pub async fn start(self) -> std::io::Result<Sandbox> {
         let listener =
             tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], self.port))).await?;
@@ -391,22 +430,52 @@ impl SandboxBuilder {
         if self.compression {
             app = app.layer(tower_http::compression::CompressionLayer::new());
         }
+        if let Some(bytes_per_second) = self.bandwidth {
+            let link = link::Link::new(bytes_per_second);
+            app = app.layer(axum::middleware::from_fn_with_state(
+                link,
+                link::through_link,
+            ));
+        }
+        let ca = if self.tls {
+            Some(
+                ThrowawayCa::for_names(&["127.0.0.1", "localhost"])
+                    .map_err(std::io::Error::other)?,
+            )
+        } else {
+            None
+        };
         let (shutdown, stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let served = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await;
-            if let Err(error) = served {
-                eprintln!("enkash sandbox: the server stopped: {error}");
+        let stopped = async move {
+            let _ = stopped.await;
+        };
+        match &ca {
+            Some(ca) => {
+                let listener = https::TlsListener::new(listener, ca.acceptor())?;
+                tokio::spawn(serve(
+                    axum::serve(listener, app).with_graceful_shutdown(stopped),
+                ));
             }
-        });
+            None => {
+                tokio::spawn(serve(
+                    axum::serve(listener, app).with_graceful_shutdown(stopped),
+                ));
+            }
+        }
+        let scheme = if ca.is_some() { "https" } else { "http" };
         Ok(Sandbox {
             shared,
-            base_url: format!("http://{address}"),
+            base_url: format!("{scheme}://{address}"),
+            ca,
             shutdown: Some(shutdown),
         })
+    }
+}
+
+/// Runs the server until it stops, saying so if it failed.
+async fn serve(served: impl std::future::IntoFuture<Output = std::io::Result<()>>) {
+    if let Err(error) = served.await {
+        eprintln!("enkash sandbox: the server stopped: {error}");
     }
 }
 

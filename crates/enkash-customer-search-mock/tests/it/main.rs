@@ -3,3 +3,4 @@
 
 mod httpmock_stubs;
 mod sandbox;
+mod sandbox_network;
