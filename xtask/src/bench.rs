@@ -25,7 +25,13 @@ use crate::{Result, codegen, project_root};
 
 const CLIENT_PACKAGE: &str = "enkash-customer-search";
 /// The client's criterion benches, in the order they run.
-const BENCHES: &[&str] = &["decode", "paging", "paging_memory", "overhead"];
+const BENCHES: &[&str] = &[
+    "decode",
+    "paging",
+    "paging_memory",
+    "overhead",
+    "compression",
+];
 const BEGIN: &str = "<!-- BEGIN cargo xtask bench -->";
 const END: &str = "<!-- END cargo xtask bench -->";
 /// Set for the benches by `--quick` (see `benches/support/mod.rs`).
@@ -59,7 +65,9 @@ pub fn run(quick: bool) -> Result<()> {
     let results_dir = target_dir(&root).join("bench-results");
     let _ = fs::remove_dir_all(&results_dir);
     let mut bench = cargo(&root);
-    bench.args(["bench", "-p", CLIENT_PACKAGE]);
+    // zstd too, so the compression bench has a row for it; the other benches' sandboxes do
+    // not compress, so it changes nothing they measure.
+    bench.args(["bench", "-p", CLIENT_PACKAGE, "--features", "zstd"]);
     for name in BENCHES {
         bench.args(["--bench", name]);
     }
@@ -77,6 +85,7 @@ pub fn run(quick: bool) -> Result<()> {
 
     step("cold builds: the client beside bare reqwest + rustls");
     budget_build(&root, quick, &mut report)?;
+    budget_compression(&metrics, &mut report)?;
 
     let section = report.render(&machine, quick, started.elapsed());
     let path = root.join("BENCHMARKS.md");
@@ -554,6 +563,81 @@ fn budget_overhead(m: &BTreeMap<String, f64>, report: &mut Report) -> Result<()>
     report
         .details
         .push(("3. Overhead per request", format!("{loops}\n{paired}")));
+    Ok(())
+}
+
+fn budget_compression(m: &BTreeMap<String, f64>, report: &mut Report) -> Result<()> {
+    let wan = metric(m, "compression:wan_ratio_gzip")?;
+    let rounds = metric(m, "compression:wan_rounds")?;
+    let identity = metric(m, "compression:wan_seconds_identity")?;
+    let gzip = metric(m, "compression:wan_seconds_gzip")?;
+    report.row(
+        "compression_wan",
+        wan,
+        format!(
+            "{wan:.3}× ({} ÷ {}, {rounds:.0} paired rounds)",
+            secs(gzip),
+            secs(identity)
+        ),
+    )?;
+    let decode = metric(m, "compression:decode_ratio_gzip")?;
+    let decode_rounds = metric(m, "compression:decode_rounds")?;
+    let page_identity = metric(m, "compression:compression_decode/identity")?;
+    let page_gzip = metric(m, "compression:compression_decode/gzip")?;
+    report.row(
+        "compression_decode",
+        decode,
+        format!(
+            "{decode:.3}× ({decode_rounds:.0} paired rounds; criterion medians: {} ÷ {})",
+            ms(page_gzip),
+            ms(page_identity)
+        ),
+    )?;
+    let megabytes = |bytes: f64| format!("{:.1} MB", bytes / 1e6);
+    let walks = table(
+        [
+            "encoding",
+            "walk over 10 MB/s (median)",
+            "÷ identity (paired)",
+            "bytes on the wire",
+        ],
+        ["identity", "gzip", "zstd"]
+            .into_iter()
+            .filter(|name| m.contains_key(&format!("compression:wan_seconds_{name}")))
+            .map(|name| -> Result<[String; 4]> {
+                let get = |what: &str| metric(m, &format!("compression:{what}_{name}"));
+                Ok([
+                    name.to_string(),
+                    secs(get("wan_seconds")?),
+                    format!("{:.3}×", get("wan_ratio")?),
+                    megabytes(get("wan_bytes")?),
+                ])
+            })
+            .collect::<Result<Vec<_>>>()?,
+    );
+    let page = table(
+        [
+            "a page of 5,000",
+            "bytes",
+            "`Client::search`, criterion median",
+        ],
+        [
+            ("identity", "page_bytes_identity", page_identity),
+            ("gzip", "page_bytes_gzip", page_gzip),
+        ]
+        .map(|(name, bytes, ns)| -> Result<[String; 3]> {
+            Ok([
+                name.to_string(),
+                megabytes(metric(m, &format!("compression:{bytes}"))?),
+                ms(ns),
+            ])
+        })
+        .into_iter()
+        .collect::<Result<Vec<_>>>()?,
+    );
+    report
+        .details
+        .push(("6. Compression", format!("{walks}\n{page}")));
     Ok(())
 }
 
@@ -1039,7 +1123,7 @@ mod tests {
                 "budgets.toml has `{id}`, which no row of the code uses"
             );
         }
-        assert_eq!(budgets.len(), 10);
+        assert_eq!(budgets.len(), 12);
         let codegen = Budget::find("codegen").unwrap();
         assert_eq!(codegen.limit_text(), "≤ 0.5 s");
         assert!(codegen.is_met(0.5) && !codegen.is_met(0.51));

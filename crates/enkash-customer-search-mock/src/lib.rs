@@ -14,7 +14,7 @@ pub use generated_httpmock::{MockServerExt, operations};
 pub use httpmock;
 pub use sandbox::{
     Faults, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox,
-    SandboxBuilder,
+    SandboxBuilder, limit_bandwidth,
 };
 pub use throwaway_ca::ThrowawayCa;
 pub use token_form::GetTokenWhenFormExt;

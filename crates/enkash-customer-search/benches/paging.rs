@@ -23,12 +23,11 @@
 
 mod support;
 
-use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::SamplingMode;
-use enkash_customer_search::{Client, SearchQuery};
+use enkash_customer_search::Client;
 use support::{Results, SandboxProcess};
 
 /// The sandbox's wait before every answer.
@@ -83,7 +82,7 @@ fn main() {
             group.bench_function(&name, |b| {
                 b.iter(|| {
                     let before = (server.cpu_time(), support::own_cpu_time());
-                    runtime.block_on(walk_all(&client, customers, in_flight));
+                    runtime.block_on(support::walk_all(&client, PAGE, customers, in_flight));
                     server_cpu.push((server.cpu_time() - before.0).as_secs_f64());
                     client_cpu.push((support::own_cpu_time() - before.1).as_secs_f64());
                 })
@@ -119,7 +118,9 @@ fn main() {
         .warm_up_time(Duration::from_millis(1));
     let mut replayed = Vec::new();
     for latency in [LATENCY, SLOW_LATENCY] {
-        let replay = replay_server(Arc::clone(&recorded), latency);
+        let replay = support::Replay::identity(Arc::clone(&recorded), PAGE)
+            .latency(latency)
+            .serve();
         let client = Client::builder(&replay)
             .bearer_token("replayed".to_string())
             .build()
@@ -143,7 +144,7 @@ fn main() {
                 )
             };
             group.bench_function(&name, |b| {
-                b.iter(|| runtime.block_on(walk_all(&client, customers, in_flight)))
+                b.iter(|| runtime.block_on(support::walk_all(&client, PAGE, customers, in_flight)))
             });
             replayed.push(name);
         }
@@ -158,74 +159,6 @@ fn main() {
         results.criterion_median("paging_replay", &name);
     }
     results.write();
-}
-
-/// Serves `pages` (the bodies for offsets 0, 5,000, …) on 127.0.0.1 from a thread of its own,
-/// each after `latency`, for as long as the process runs; returns the base URL.
-fn replay_server(pages: Arc<Vec<axum::body::Bytes>>, latency: Duration) -> String {
-    use axum::http::{StatusCode, header};
-    use axum::response::IntoResponse;
-
-    let (address_tx, address_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a runtime");
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("a port");
-            address_tx
-                .send(listener.local_addr().expect("an address"))
-                .expect("the bench waits");
-            let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
-                let pages = Arc::clone(&pages);
-                async move {
-                    tokio::time::sleep(latency).await;
-                    let offset: usize = uri
-                        .query()
-                        .unwrap_or("")
-                        .split('&')
-                        .find_map(|pair| pair.strip_prefix("offset="))
-                        .and_then(|n| n.parse().ok())
-                        .unwrap_or(0);
-                    match pages.get(offset / PAGE) {
-                        Some(page) => (
-                            StatusCode::OK,
-                            [(header::CONTENT_TYPE, "application/json")],
-                            page.clone(),
-                        )
-                            .into_response(),
-                        None => StatusCode::NOT_FOUND.into_response(),
-                    }
-                }
-            });
-            axum::serve(listener, app)
-                .await
-                .expect("the replay server runs");
-        });
-    });
-    format!(
-        "http://{}",
-        address_rx.recv().expect("the replay server starts")
-    )
-}
-
-/// Streams every customer with `in_flight` pages in flight and checks that all came.
-pub async fn walk_all(client: &Client, customers: usize, in_flight: usize) {
-    let query = SearchQuery::new().limit(PAGE as i32);
-    let mut stream = if in_flight == 1 {
-        client.search_all(query)
-    } else {
-        client.search_all(query).pages_in_flight(in_flight)
-    };
-    let mut count = 0;
-    while let Some(customer) = stream.next().await {
-        black_box(customer.expect("every page arrives"));
-        count += 1;
-    }
-    assert_eq!(count, customers);
 }
 
 /// The median over three walks of the sum of each page's time to the response head, and the

@@ -15,14 +15,30 @@ use tokio::time::Instant;
 /// The most a body sends at once: small enough that pieces of several bodies interleave.
 const PIECE: usize = 16 * 1024;
 
-pub(super) struct Link {
+/// `router` with every response body paced through one link of `bytes_per_second` (0 counts
+/// as 1), all its responses sharing it: what [`SandboxBuilder::bandwidth`] does to the sandbox,
+/// for a server of your own (a replay of recorded pages, say). It paces what the router's
+/// layers produce, so add it after a compression layer to pace the bytes on the wire.
+///
+/// [`SandboxBuilder::bandwidth`]: super::SandboxBuilder::bandwidth
+pub fn limit_bandwidth<S: Clone + Send + Sync + 'static>(
+    router: axum::Router<S>,
+    bytes_per_second: u64,
+) -> axum::Router<S> {
+    router.layer(axum::middleware::from_fn_with_state(
+        Link::new(bytes_per_second),
+        through_link,
+    ))
+}
+
+struct Link {
     bytes_per_second: f64,
     /// When the bytes reserved so far will have crossed.
     free_at: Mutex<Instant>,
 }
 
 impl Link {
-    pub fn new(bytes_per_second: u64) -> Arc<Link> {
+    fn new(bytes_per_second: u64) -> Arc<Link> {
         Arc::new(Link {
             bytes_per_second: bytes_per_second.max(1) as f64,
             free_at: Mutex::new(Instant::now()),
@@ -41,7 +57,7 @@ impl Link {
 }
 
 /// The response, its body paced by the link.
-pub(super) async fn through_link(
+async fn through_link(
     State(link): State<Arc<Link>>,
     request: Request,
     next: axum::middleware::Next,

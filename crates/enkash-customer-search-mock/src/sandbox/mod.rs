@@ -162,6 +162,7 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 pub use faults::Faults;
+pub use link::limit_bandwidth;
 
 use data::{Customer, Render};
 use envelope::ApiError;
@@ -431,11 +432,7 @@ impl SandboxBuilder {
             app = app.layer(tower_http::compression::CompressionLayer::new());
         }
         if let Some(bytes_per_second) = self.bandwidth {
-            let link = link::Link::new(bytes_per_second);
-            app = app.layer(axum::middleware::from_fn_with_state(
-                link,
-                link::through_link,
-            ));
+            app = limit_bandwidth(app, bytes_per_second);
         }
         let ca = if self.tls {
             Some(

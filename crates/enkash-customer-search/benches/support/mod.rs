@@ -21,6 +21,8 @@
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use criterion::Criterion;
@@ -207,6 +209,159 @@ pub async fn raw_page(
     assert_eq!(response.status(), reqwest::StatusCode::OK);
     let body = response.bytes().await.expect("the body arrives");
     (head, body.to_vec())
+}
+
+/// Recorded pages served again as bytes, by offset, on 127.0.0.1 from a thread of its own,
+/// as from a remote EnKash: next to no server CPU. Each encoding is a set of the same pages
+/// compressed once beforehand; a request gets the first whose name its `Accept-Encoding`
+/// lists, else the identity set.
+pub struct Replay {
+    identity: Arc<Vec<axum::body::Bytes>>,
+    encoded: Vec<(&'static str, Arc<Vec<axum::body::Bytes>>)>,
+    page: usize,
+    latency: Duration,
+    bandwidth: Option<u64>,
+    sent: Arc<AtomicU64>,
+}
+
+impl Replay {
+    /// `pages`: the bodies for offsets 0, `page`, 2 × `page`, …
+    pub fn identity(pages: Arc<Vec<axum::body::Bytes>>, page: usize) -> Replay {
+        Replay {
+            identity: pages,
+            encoded: Vec::new(),
+            page,
+            latency: Duration::ZERO,
+            bandwidth: None,
+            sent: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// The same pages as `name` (`gzip`, `zstd`) for a request that asks for it.
+    pub fn encoded(mut self, name: &'static str, pages: Arc<Vec<axum::body::Bytes>>) -> Replay {
+        self.encoded.push((name, pages));
+        self
+    }
+
+    /// The wait before each answer.
+    pub fn latency(mut self, latency: Duration) -> Replay {
+        self.latency = latency;
+        self
+    }
+
+    /// Every body through one link of this speed (the mock crate's `limit_bandwidth`).
+    pub fn bandwidth(mut self, bytes_per_second: u64) -> Replay {
+        self.bandwidth = Some(bytes_per_second);
+        self
+    }
+
+    /// The bodies' bytes sent so far, as they crossed the wire (compressed or not).
+    pub fn sent(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.sent)
+    }
+
+    /// Serves for as long as the process runs; the base URL.
+    pub fn serve(self) -> String {
+        use axum::http::{HeaderMap, StatusCode, Uri, header};
+        use axum::response::IntoResponse;
+
+        let Replay {
+            identity,
+            encoded,
+            page,
+            latency,
+            bandwidth,
+            sent,
+        } = self;
+        let answer = move |uri: Uri, headers: HeaderMap| {
+            let accepted = headers
+                .get(header::ACCEPT_ENCODING)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string();
+            let (encoding, pages) = encoded
+                .iter()
+                .find(|(name, _)| accepted.split(',').any(|a| a.trim() == *name))
+                .map_or((None, &identity), |(name, pages)| (Some(*name), pages));
+            let offset: usize = uri
+                .query()
+                .unwrap_or("")
+                .split('&')
+                .find_map(|pair| pair.strip_prefix("offset="))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            let body = pages.get(offset / page).cloned();
+            let sent = Arc::clone(&sent);
+            async move {
+                tokio::time::sleep(latency).await;
+                let Some(body) = body else {
+                    return StatusCode::NOT_FOUND.into_response();
+                };
+                sent.fetch_add(body.len() as u64, Ordering::Relaxed);
+                let mut response = (
+                    StatusCode::OK,
+                    [(header::CONTENT_TYPE, "application/json")],
+                    body,
+                )
+                    .into_response();
+                if let Some(encoding) = encoding {
+                    response.headers_mut().insert(
+                        header::CONTENT_ENCODING,
+                        axum::http::HeaderValue::from_static(encoding),
+                    );
+                }
+                response
+            }
+        };
+        let mut app = axum::Router::new().fallback(answer);
+        if let Some(bytes_per_second) = bandwidth {
+            app = enkash_customer_search_mock::limit_bandwidth(app, bytes_per_second);
+        }
+        let (address_tx, address_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("a port");
+                address_tx
+                    .send(listener.local_addr().expect("an address"))
+                    .expect("the bench waits");
+                axum::serve(listener, app)
+                    .await
+                    .expect("the replay server runs");
+            });
+        });
+        format!(
+            "http://{}",
+            address_rx.recv().expect("the replay server starts")
+        )
+    }
+}
+
+/// Streams every customer in pages of `page` with `in_flight` pages in flight, and checks that
+/// all `customers` came.
+pub async fn walk_all(
+    client: &enkash_customer_search::Client,
+    page: usize,
+    customers: usize,
+    in_flight: usize,
+) {
+    let query = enkash_customer_search::SearchQuery::new().limit(page as i32);
+    let mut stream = if in_flight == 1 {
+        client.search_all(query)
+    } else {
+        client.search_all(query).pages_in_flight(in_flight)
+    };
+    let mut count = 0;
+    while let Some(customer) = stream.next().await {
+        std::hint::black_box(customer.expect("every page arrives"));
+        count += 1;
+    }
+    assert_eq!(count, customers);
 }
 
 /// The median of `values` (which must not be empty).
