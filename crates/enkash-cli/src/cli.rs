@@ -343,6 +343,14 @@ pub struct SandboxArgs {
     /// Seed of the made-up data (the same seed gives the same customers)
     #[arg(long, value_name = "S", default_value_t = 42)]
     pub seed: u64,
+    /// Serve HTTPS with a certificate from a CA made at start, and write the CA's certificate
+    /// (PEM) to FILE, for --ca-cert FILE
+    #[arg(long, value_name = "FILE")]
+    pub tls_ca_out: Option<PathBuf>,
+    /// Pace every response body to this many bytes a second, all sharing one link, as a WAN
+    /// to a remote EnKash would
+    #[arg(long, value_name = "BYTES")]
+    pub bandwidth: Option<u64>,
 }
 
 fn parse_rfc3339(value: &str) -> Result<DateTime<Utc>, String> {

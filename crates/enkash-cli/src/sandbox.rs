@@ -10,30 +10,48 @@ use enkash_customer_search_mock::{
     SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox,
 };
 
+use enkash_customer_search::text::TerminalSafe;
+
 use crate::CliError;
 use crate::cli::SandboxArgs;
 
 /// Starts the sandbox, prints where it is and how to use it, and serves until Ctrl-C.
 pub async fn serve(args: &SandboxArgs) -> Result<(), CliError> {
-    let sandbox = Sandbox::builder()
+    let mut builder = Sandbox::builder()
         .customers(args.customers)
         .seed(args.seed)
         .latency(Duration::from_millis(args.latency_ms))
         .port(args.port)
-        .start()
-        .await
-        .map_err(|e| {
-            CliError::Other(format!(
-                "cannot start the sandbox on port {}: {e}",
-                args.port
-            ))
-        })?;
+        .tls(args.tls_ca_out.is_some());
+    if let Some(bytes_per_second) = args.bandwidth {
+        builder = builder.bandwidth(bytes_per_second);
+    }
+    let sandbox = builder.start().await.map_err(|e| {
+        CliError::Other(format!(
+            "cannot start the sandbox on port {}: {e}",
+            args.port
+        ))
+    })?;
+    let trust = match (&args.tls_ca_out, sandbox.ca_certificate_pem()) {
+        (Some(path), Some(pem)) => {
+            let path_text = path.display().to_string();
+            std::fs::write(path, pem).map_err(|e| {
+                CliError::Other(format!(
+                    "cannot write the sandbox's CA certificate to {path_text}: {e}"
+                ))
+            })?;
+            let path = TerminalSafe::line(&path_text);
+            format!("# HTTPS: add --ca-cert {path} to every command (its CA, made at start)\n")
+        }
+        _ => String::new(),
+    };
     let url = sandbox.base_url();
     let token = sandbox.token();
     let text = format!(
         "EnKash sandbox: {customers} customers (seed {seed}) at {url}\n\
          \n\
          # Paste into a shell, then try: enkash customers search --legal-name Traders\n\
+         {trust}\
          export {BASE_URL_VAR}={url}\n\
          export {TOKEN_VAR}={token}\n\
          # Or log in with credentials instead of the token (unset {TOKEN_VAR}):\n\

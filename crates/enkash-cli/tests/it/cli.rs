@@ -922,39 +922,85 @@ fn credentials_echoed_by_the_token_endpoint_never_reach_stderr() {
 
 // ---- enkash sandbox ----
 
-#[test]
-fn the_sandbox_command_serves_until_interrupted() {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_enkash"))
-        .args(["sandbox", "--port", "0", "--customers", "60", "--seed", "7"])
-        .env_remove("RUST_LOG")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (lines_tx, lines_rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            if lines_tx.send(line.unwrap()).is_err() {
-                break;
+/// `enkash sandbox` in a child process, with the lines it printed until its URL and token.
+struct SandboxCommand {
+    child: std::process::Child,
+    lines: Vec<String>,
+    url: String,
+    token: String,
+}
+
+impl SandboxCommand {
+    fn start(args: &[&str]) -> SandboxCommand {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_enkash"))
+            .arg("sandbox")
+            .args(args)
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (lines_tx, lines_rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                if lines_tx.send(line.unwrap()).is_err() {
+                    break;
+                }
             }
+        });
+        let (mut url, mut token, mut lines) = (None, None, Vec::new());
+        while url.is_none() || token.is_none() {
+            let Ok(line) = lines_rx.recv_timeout(Duration::from_secs(30)) else {
+                let _ = child.kill();
+                panic!("the sandbox printed no URL and token: {lines:?}");
+            };
+            if let Some(value) = line.strip_prefix("export ENKASH_BASE_URL=") {
+                url = Some(value.to_string());
+            }
+            if let Some(value) = line.strip_prefix("export ENKASH_TOKEN=") {
+                token = Some(value.to_string());
+            }
+            lines.push(line);
         }
-    });
-    let (mut url, mut token) = (None, None);
-    while url.is_none() || token.is_none() {
-        let Ok(line) = lines_rx.recv_timeout(Duration::from_secs(30)) else {
-            let _ = child.kill();
-            panic!("the sandbox printed no URL and token");
-        };
-        if let Some(value) = line.strip_prefix("export ENKASH_BASE_URL=") {
-            url = Some(value.to_string());
-        }
-        if let Some(value) = line.strip_prefix("export ENKASH_TOKEN=") {
-            token = Some(value.to_string());
+        SandboxCommand {
+            child,
+            lines,
+            url: url.unwrap(),
+            token: token.unwrap(),
         }
     }
-    let (url, token) = (url.unwrap(), token.unwrap());
 
+    /// Ctrl-C (SIGINT through kill(1), from procps); its exit status, if it exited within
+    /// 10 s, or `None` when kill(1) is missing (then it is just stopped).
+    fn interrupt(mut self) -> Option<Option<std::process::ExitStatus>> {
+        let interrupted = std::process::Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let status = loop {
+            if !interrupted {
+                let _ = self.child.kill();
+            }
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        interrupted.then_some(status)
+    }
+}
+
+#[test]
+fn the_sandbox_command_serves_until_interrupted() {
+    let sandbox = SandboxCommand::start(&["--port", "0", "--customers", "60", "--seed", "7"]);
+    let (url, token) = (sandbox.url.clone(), sandbox.token.clone());
     let result = std::panic::catch_unwind(|| {
         let out = stdout_of(
             enkash()
@@ -975,37 +1021,57 @@ fn the_sandbox_command_serves_until_interrupted() {
         );
         assert_eq!(out.lines().count(), 1);
     });
-
-    // Ctrl-C stops it cleanly (SIGINT through kill(1), from procps; without it, just stop it).
-    let interrupted = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .is_ok_and(|s| s.success());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if !interrupted {
-            let _ = child.kill();
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            break Some(status);
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = sandbox.interrupt();
     if let Err(panic) = result {
         std::panic::resume_unwind(panic);
     }
-    if interrupted {
-        assert!(
+    match status {
+        Some(status) => assert!(
             status.is_some_and(|s| s.success()),
             "the sandbox did not exit 0 on Ctrl-C: {status:?}"
-        );
-    } else {
-        eprintln!("kill(1) is not available: Ctrl-C not checked");
+        ),
+        None => eprintln!("kill(1) is not available: Ctrl-C not checked"),
+    }
+}
+
+#[test]
+fn the_sandbox_command_serves_https_with_a_ca_it_writes_out() {
+    let dir = std::env::temp_dir().join(format!("enkash-sandbox-ca-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca = dir.join("sandbox-ca.pem");
+    let sandbox = SandboxCommand::start(&[
+        "--port",
+        "0",
+        "--customers",
+        "5",
+        "--tls-ca-out",
+        ca.to_str().unwrap(),
+    ]);
+    let (url, token) = (sandbox.url.clone(), sandbox.token.clone());
+    let hint = sandbox.lines.iter().any(|l| l.contains("--ca-cert"));
+    let result = std::panic::catch_unwind(|| {
+        assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+        assert!(hint, "no --ca-cert hint");
+        let search = || {
+            let mut command = enkash();
+            command
+                .env("ENKASH_BASE_URL", &url)
+                .env("ENKASH_TOKEN", &token)
+                .args(["--retries", "0", "customers", "search"]);
+            command
+        };
+        let out = stdout_of(search().arg("--ca-cert").arg(&ca));
+        assert_eq!(ids_of_ndjson(&out).len(), 5);
+        // Without its CA, the certificate is refused, saying why.
+        search()
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains("UnknownIssuer"));
+    });
+    sandbox.interrupt();
+    std::fs::remove_dir_all(&dir).unwrap();
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
     }
 }
 
