@@ -75,6 +75,7 @@ async fn a_search_with_every_filter_sends_exactly_this_request() {
         "the example sets every filter the spec has"
     );
 
+    // This crate builds the client with `zstd` beside the default `gzip`, so it asks for both.
     let headers: BTreeMap<&str, &str> = request
         .headers
         .iter()
