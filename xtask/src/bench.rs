@@ -56,7 +56,7 @@ fn target_dir(root: &Path) -> PathBuf {
 }
 
 pub fn run(quick: bool) -> Result<()> {
-    let root = project_root();
+    let root = project_root()?;
     let started = Instant::now();
     let machine = Machine::read(&root);
     let mut report = Report::default();
@@ -1140,7 +1140,7 @@ mod tests {
         let exe = std::env::current_exe().unwrap();
         let built_in = exe.ancestors().nth(3).unwrap();
         assert_eq!(
-            target_dir(&project_root()).canonicalize().unwrap(),
+            target_dir(&project_root().unwrap()).canonicalize().unwrap(),
             built_in.canonicalize().unwrap()
         );
     }
@@ -1148,7 +1148,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn the_machine_is_described_from_the_kernel() {
-        let machine = Machine::read(&project_root());
+        let machine = Machine::read(&project_root().unwrap());
         assert!(machine.memory.ends_with(" GiB"), "{}", machine.memory);
         assert_ne!(machine.cpu, "unknown");
         assert_eq!(machine.load.split(' ').count(), 3, "{}", machine.load);
@@ -1184,7 +1184,7 @@ mod tests {
 
     #[test]
     fn the_spec_edit_changes_one_description_and_keeps_the_yaml_valid() {
-        let root = project_root();
+        let root = project_root().unwrap();
         let text = fs::read_to_string(root.join(codegen::TARGETS[0].spec)).unwrap();
         let (line, edited) = edit_a_description(&text).unwrap();
         assert!(edited.lines().nth(line - 1).unwrap().ends_with(SPEC_EDIT));

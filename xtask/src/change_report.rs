@@ -875,9 +875,12 @@ mod tests {
 
     #[test]
     fn on_the_project_spec_an_added_optional_property_is_minor_and_a_removed_one_major() {
-        let text =
-            std::fs::read_to_string(crate::project_root().join("openapi/customer-search.yaml"))
-                .unwrap();
+        let text = std::fs::read_to_string(
+            crate::project_root()
+                .unwrap()
+                .join("openapi/customer-search.yaml"),
+        )
+        .unwrap();
         let spec: Value = serde_norway::from_str(&text).unwrap();
         let evolution = crate::codegen::TARGETS[0].evolution;
         let mut added = spec.clone();
@@ -906,9 +909,12 @@ mod tests {
 
     #[test]
     fn the_project_spec_compared_with_itself_is_no_change() {
-        let text =
-            std::fs::read_to_string(crate::project_root().join("openapi/customer-search.yaml"))
-                .unwrap();
+        let text = std::fs::read_to_string(
+            crate::project_root()
+                .unwrap()
+                .join("openapi/customer-search.yaml"),
+        )
+        .unwrap();
         let spec: Value = serde_norway::from_str(&text).unwrap();
         let model = model(&spec);
         assert!(model.in_responses.contains("CustomerResponse"));

@@ -79,7 +79,7 @@ pub enum Mode {
 /// `since`: the git revision the change report compares the spec with (the last commit if
 /// `None`).
 pub fn run(mode: Mode, since: Option<&str>) -> Result<()> {
-    let root = project_root();
+    let root = project_root()?;
     let mut stale = Vec::new();
     for target in TARGETS {
         if mode == Mode::Write || since.is_some() {
@@ -137,8 +137,8 @@ fn report_changes(root: &Path, target: &Target, since: &str) {
 /// and the strict types of the decode benchmark.
 pub fn generate(root: &Path, target: &Target) -> Result<Vec<GeneratedFile>> {
     let spec_path = root.join(target.spec);
-    let text =
-        fs::read_to_string(&spec_path).map_err(|e| format!("cannot read {}: {e}", target.spec))?;
+    let text = fs::read_to_string(&spec_path)
+        .map_err(|e| format!("cannot read {}: {e}", spec_path.display()))?;
     // Read as plain JSON first, for the checks and rewrites that walk the whole document.
     let mut document: serde_json::Value = serde_norway::from_str(&text)
         .map_err(|e| format!("{} is not valid YAML: {e}", target.spec))?;
@@ -529,7 +529,7 @@ mod tests {
     /// CI it also rewrites the stale file, so the next run passes (rust-analyzer's approach).
     #[test]
     fn generated_code_is_fresh() {
-        let root = project_root();
+        let root = project_root().unwrap();
         for target in TARGETS {
             let files = generate(&root, target).unwrap_or_else(|e| panic!("{e}"));
             // generated.rs and generated_spec.rs, and the optional three.
@@ -560,7 +560,7 @@ mod tests {
 
     #[test]
     fn generation_is_deterministic() {
-        let root = project_root();
+        let root = project_root().unwrap();
         let first = generate(&root, &TARGETS[0]).unwrap();
         let second = generate(&root, &TARGETS[0]).unwrap();
         assert_eq!(first, second);

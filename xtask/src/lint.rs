@@ -4,6 +4,7 @@
 //! The tools are npm packages pinned in `openapi/package.json` and its lock; `npm ci` installs
 //! exactly those versions the first time (or whenever the lock changes).
 
+use std::fs;
 use std::path::Path;
 use std::process::Command;
 
@@ -11,11 +12,12 @@ use crate::codegen::TARGETS;
 use crate::{Result, project_root};
 
 pub fn run() -> Result<()> {
-    let openapi_dir = project_root().join("openapi");
+    let root = project_root()?;
+    let openapi_dir = root.join("openapi");
     install_tools(&openapi_dir)?;
     let mut failures = Vec::new();
     for target in TARGETS {
-        let spec = project_root().join(target.spec);
+        let spec = root.join(target.spec);
         let spec = spec.to_str().ok_or("spec path is not UTF-8")?;
         let spectral = [
             "spectral",
@@ -50,12 +52,14 @@ pub fn run() -> Result<()> {
     }
 }
 
-/// `npm ci` when `node_modules` is missing or older than the lock file.
+/// `npm ci` unless `node_modules` was installed from this very lock file. Compared by content,
+/// not by time: in a fresh clone every file is new, and CI links in a `node_modules` kept
+/// outside the clone.
 fn install_tools(openapi_dir: &Path) -> Result<()> {
-    let lock = openapi_dir.join("package-lock.json");
-    let marker = openapi_dir.join("node_modules/.package-lock.json");
-    let modified = |p: &Path| p.metadata().and_then(|m| m.modified()).ok();
-    if modified(&marker).is_some() && modified(&marker) >= modified(&lock) {
+    let lock = fs::read(openapi_dir.join("package-lock.json"))
+        .map_err(|e| format!("cannot read openapi/package-lock.json: {e}"))?;
+    let stamp = openapi_dir.join(INSTALLED_FROM);
+    if fs::read(&stamp).is_ok_and(|installed| installed == lock) {
         return Ok(());
     }
     let status = Command::new("npm")
@@ -63,12 +67,16 @@ fn install_tools(openapi_dir: &Path) -> Result<()> {
         .current_dir(openapi_dir)
         .status()
         .map_err(|e| format!("cannot run npm (is Node.js installed?): {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err("npm ci failed in openapi/".into())
+    if !status.success() {
+        return Err("npm ci failed in openapi/".into());
     }
+    fs::write(&stamp, &lock).map_err(|e| format!("cannot write {}: {e}", stamp.display()))?;
+    Ok(())
 }
+
+/// The lock file `node_modules` was last installed from, copied there after `npm ci` (here and
+/// by `.ci/cache`).
+const INSTALLED_FROM: &str = "node_modules/.installed-from.package-lock.json";
 
 /// Runs `args[0]` from `node_modules/.bin` with the rest as its arguments; true if it passed.
 fn run_tool(dir: &Path, args: &[&str]) -> Result<bool> {

@@ -16,8 +16,9 @@ mod spec_constants;
 mod type_substitutions;
 mod unknown_fields;
 mod wire_shapes;
+mod workspace;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Errors carry a message for a person; the xtask prints it and exits non-zero.
@@ -63,10 +64,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// The workspace root, whatever directory the xtask was started from.
-fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives one level below the workspace root")
-        .to_path_buf()
+/// The workspace root, found at run time (see [`workspace`]).
+fn project_root() -> Result<PathBuf> {
+    workspace::root()
 }
