@@ -6,16 +6,22 @@
 //! ```
 //!
 //! Options: `--port N` (0, any free port), `--customers N` (10000), `--seed N` (42),
-//! `--latency-ms N` (0). Once serving, it prints `base_url=http://127.0.0.1:PORT` and
-//! `token=<a bearer token valid while it runs>` on stdout, one per line.
+//! `--latency-ms N` (0), `--no-lockout` (failed logins never lock the account, for tools that
+//! send wrong passwords on purpose). Once serving, it prints on stdout, one per line,
+//! `base_url=http://127.0.0.1:PORT`, `token=<a bearer token valid while it runs>` and the
+//! sandbox's published test credentials (`client_id=`, `client_secret=`, `username=`,
+//! `password=`), so that a tool outside Rust need not copy them.
 
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use enkash_customer_search_mock::Sandbox;
+use enkash_customer_search_mock::{
+    SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox,
+};
 
-const USAGE: &str = "usage: sandbox [--port N] [--customers N] [--seed N] [--latency-ms N]";
+const USAGE: &str =
+    "usage: sandbox [--port N] [--customers N] [--seed N] [--latency-ms N] [--no-lockout]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -25,6 +31,10 @@ async fn main() -> ExitCode {
         if flag == "--help" || flag == "-h" {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
+        }
+        if flag == "--no-lockout" {
+            builder = builder.lockout(false);
+            continue;
         }
         let Some(value) = args.next() else {
             eprintln!("{flag} needs a value\n{USAGE}");
@@ -64,6 +74,10 @@ async fn main() -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     let printed = writeln!(stdout, "base_url={}", sandbox.base_url())
         .and_then(|()| writeln!(stdout, "token={}", sandbox.token()))
+        .and_then(|()| writeln!(stdout, "client_id={SANDBOX_CLIENT_ID}"))
+        .and_then(|()| writeln!(stdout, "client_secret={SANDBOX_CLIENT_SECRET}"))
+        .and_then(|()| writeln!(stdout, "username={SANDBOX_USERNAME}"))
+        .and_then(|()| writeln!(stdout, "password={SANDBOX_PASSWORD}"))
         .and_then(|()| stdout.flush());
     drop(stdout);
     if let Err(error) = printed {

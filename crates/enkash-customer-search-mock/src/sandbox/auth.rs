@@ -30,6 +30,8 @@ const FORGET_AFTER: Duration = Duration::from_secs(600);
 #[derive(Debug)]
 pub(crate) struct Auth {
     lifetime: Duration,
+    /// Whether [`LOCKOUT_AFTER`] failures lock an account.
+    lockout: bool,
     state: Mutex<AuthState>,
 }
 
@@ -56,9 +58,10 @@ pub(crate) enum Refusal {
 }
 
 impl Auth {
-    pub fn new(lifetime: Duration) -> Self {
+    pub fn new(lifetime: Duration, lockout: bool) -> Self {
         Auth {
             lifetime,
+            lockout,
             state: Mutex::default(),
         }
     }
@@ -157,7 +160,7 @@ pub(crate) fn token(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Respon
     let mut state = auth.state();
     state.password_logins += 1;
     let failures = state.failures.get(&account).copied().unwrap_or(0);
-    if failures >= LOCKOUT_AFTER {
+    if auth.lockout && failures >= LOCKOUT_AFTER {
         return token_error(
             StatusCode::UNAUTHORIZED,
             "invalid_grant",
@@ -301,7 +304,7 @@ mod tests {
 
     #[test]
     fn bearer_tokens_expire_and_forever_tokens_do_not() {
-        let auth = Auth::new(Duration::ZERO);
+        let auth = Auth::new(Duration::ZERO, true);
         let bearer = |token: &str| {
             let mut headers = HeaderMap::new();
             headers.insert(

@@ -53,7 +53,8 @@
 //!
 //! Failed attempts are counted per username (case-insensitively, as e-mail addresses are
 //! compared); the third consecutive one locks the account for the sandbox's life, and a
-//! success before that resets the count. Start a new sandbox to unlock.
+//! success before that resets the count. Start a new sandbox to unlock, or start it with
+//! [`SandboxBuilder::lockout`] off.
 //!
 //! # The search
 //!
@@ -333,6 +334,7 @@ pub struct SandboxBuilder {
     compression: bool,
     tls: bool,
     bandwidth: Option<u64>,
+    lockout: bool,
 }
 
 impl Default for SandboxBuilder {
@@ -346,6 +348,7 @@ impl Default for SandboxBuilder {
             compression: false,
             tls: false,
             bandwidth: None,
+            lockout: true,
         }
     }
 }
@@ -402,6 +405,15 @@ impl SandboxBuilder {
         self
     }
 
+    /// Whether the third consecutive failed password login locks the account, as EnKash does
+    /// (on). Off for a tool that sends wrong passwords on purpose and right ones in any order,
+    /// such as schemathesis' negative cases beside its valid logins: then every failure is
+    /// still a 401, and the right password always logs in.
+    pub fn lockout(mut self, enabled: bool) -> Self {
+        self.lockout = enabled;
+        self
+    }
+
     /// The port on 127.0.0.1 (0: any free port).
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
@@ -416,7 +428,7 @@ impl SandboxBuilder {
             tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], self.port))).await?;
         let address = listener.local_addr()?;
         let forever_token = rng::uuid();
-        let auth = auth::Auth::new(self.token_lifetime);
+        let auth = auth::Auth::new(self.token_lifetime, self.lockout);
         auth.register(forever_token.clone(), true);
         let shared = Arc::new(Shared {
             customers: data::generate(self.customers, self.seed),

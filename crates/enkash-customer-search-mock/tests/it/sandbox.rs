@@ -265,6 +265,25 @@ async fn three_consecutive_failures_lock_the_account() {
 }
 
 #[tokio::test]
+async fn with_the_lockout_off_failures_never_lock_the_account() {
+    let sandbox = Sandbox::builder()
+        .customers(10)
+        .lockout(false)
+        .start()
+        .await
+        .unwrap();
+    let base = sandbox.base_url();
+    for _ in 0..5 {
+        let (status, body) = login(base, "nope").await;
+        assert_eq!(
+            (status, &body["error_description"]),
+            (401, &Value::from("Bad credentials"))
+        );
+    }
+    assert_eq!(login(base, SANDBOX_PASSWORD).await.0, 200);
+}
+
+#[tokio::test]
 async fn malformed_token_requests_are_400_and_do_not_count_towards_the_lockout() {
     let sandbox = small_sandbox().await;
     let url = format!("{}/oauth/token", sandbox.base_url());
