@@ -4,10 +4,23 @@
 //! - `value`: into `serde_json::Value`, the untyped baseline;
 //! - `strict`: into typify's strict types for the same spec (closed enums, `chrono` date-times;
 //!   `support/generated_strict_types.rs`, written by `cargo xtask codegen`);
-//! - `tolerant`: into the client's `types` (open enums, lenient date-times, secrets).
+//! - `tolerant`: into the client's `types` (open enums, lenient date-times, secrets);
+//! - `strict_sonic` and `tolerant_sonic`: the same two through `sonic-rs`, a SIMD decoder that
+//!   drives serde's `Deserialize` as serde_json does: how far serde_json is from the limit.
 //!
 //! The page is the sandbox's own answer to `limit=5000`: its realistic customers, RFC 3339
 //! timestamps and known enum values, so that the strict types decode it too.
+//!
+//! The budget's ratios come from paired rounds in this one process (each round decodes the same
+//! bytes both ways back to back, alternating which goes first; [`support::Paired`]): two
+//! criterion runs taken seconds apart on a shared machine differ by more than the budget. The
+//! criterion medians stay for the throughputs.
+//!
+//! For instruction counts, which do not depend on the machine's load, the bench saves the page
+//! to `bench-results/decode-page.json` in the target directory, and with
+//! `ENKASH_BENCH_DECODE_ONCE=<decoder>` (`value`, `strict`, `tolerant`, `strict_sonic`,
+//! `tolerant_sonic`) it decodes that file once and does nothing
+//! else, for `valgrind --tool=callgrind` (see BENCHMARKS.md).
 
 mod support;
 
@@ -18,18 +31,30 @@ mod support;
 mod strict;
 
 use std::hint::black_box;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::Throughput;
 use enkash_customer_search::types;
-use support::{Results, SandboxProcess};
+use support::{Paired, Results, SandboxProcess};
 
 /// The customers on the page.
 const CUSTOMERS: usize = 5_000;
 
+/// Rounds of each paired ratio (each round decodes the page [`DECODES_PER_SIDE`] times a side).
+const PAIRED_ROUNDS: usize = 31;
+/// Decodes a side of a round times, so that one side takes ~150 ms rather than ~50.
+const DECODES_PER_SIDE: usize = 3;
+
 fn main() {
     support::serve_if_asked();
+    if let Ok(decoder) = std::env::var("ENKASH_BENCH_DECODE_ONCE") {
+        decode_saved_page_once(&decoder);
+        return;
+    }
     let payload = page();
+    let saved = support::target_dir().join("bench-results/decode-page.json");
+    std::fs::create_dir_all(saved.parent().unwrap()).expect("the results directory");
+    std::fs::write(&saved, &payload).unwrap_or_else(|e| panic!("{}: {e}", saved.display()));
     let mut results = Results::new("decode");
     results.metric("payload_bytes", payload.len() as f64);
     results.metric("payload_customers", CUSTOMERS as f64);
@@ -47,26 +72,99 @@ fn main() {
         .sample_size(if support::quick() { 20 } else { 50 })
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(if support::quick() { 3 } else { 8 }));
-    group.bench_function("value", |b| {
-        b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&payload)).unwrap())
-    });
-    group.bench_function("strict", |b| {
-        b.iter(|| {
-            serde_json::from_slice::<strict::CustomerSearchResponse>(black_box(&payload)).unwrap()
-        })
-    });
+    group.bench_function("value", |b| b.iter(|| into_value(black_box(&payload))));
+    group.bench_function("strict", |b| b.iter(|| into_strict(black_box(&payload))));
     group.bench_function("tolerant", |b| {
-        b.iter(|| {
-            serde_json::from_slice::<types::CustomerSearchResponse>(black_box(&payload)).unwrap()
-        })
+        b.iter(|| into_tolerant(black_box(&payload)))
+    });
+    group.bench_function("strict_sonic", |b| {
+        b.iter(|| into_strict_sonic(black_box(&payload)))
+    });
+    group.bench_function("tolerant_sonic", |b| {
+        b.iter(|| into_tolerant_sonic(black_box(&payload)))
     });
     group.finish();
     criterion.final_summary();
 
-    for function in ["value", "strict", "tolerant"] {
+    for function in [
+        "value",
+        "strict",
+        "tolerant",
+        "strict_sonic",
+        "tolerant_sonic",
+    ] {
         results.criterion_median("decode", function);
     }
+
+    let rounds = if support::quick() { 11 } else { PAIRED_ROUNDS };
+    let timed = |decode: fn(&[u8])| {
+        let payload = &payload;
+        move || {
+            let started = Instant::now();
+            for _ in 0..DECODES_PER_SIDE {
+                decode(black_box(payload));
+            }
+            started.elapsed()
+        }
+    };
+    Paired::measure(rounds, timed(into_tolerant), timed(into_strict))
+        .record(&mut results, "paired_tolerant_over_strict");
+    Paired::measure(rounds, timed(into_value), timed(into_tolerant))
+        .record(&mut results, "paired_value_over_tolerant");
+    Paired::measure(rounds, timed(into_strict_sonic), timed(into_strict))
+        .record(&mut results, "paired_strict_sonic_over_strict");
+    Paired::measure(rounds, timed(into_tolerant_sonic), timed(into_tolerant))
+        .record(&mut results, "paired_tolerant_sonic_over_tolerant");
     results.write();
+}
+
+// Kept out of line so that callgrind can count this decode alone (`--toggle-collect`).
+#[inline(never)]
+fn into_value(payload: &[u8]) {
+    black_box(serde_json::from_slice::<serde_json::Value>(payload).unwrap());
+}
+
+// Kept out of line so that callgrind can count this decode alone (`--toggle-collect`).
+#[inline(never)]
+fn into_strict(payload: &[u8]) {
+    black_box(serde_json::from_slice::<strict::CustomerSearchResponse>(payload).unwrap());
+}
+
+// Kept out of line so that callgrind can count this decode alone (`--toggle-collect`).
+#[inline(never)]
+fn into_tolerant(payload: &[u8]) {
+    black_box(serde_json::from_slice::<types::CustomerSearchResponse>(payload).unwrap());
+}
+
+// Kept out of line so that callgrind can count this decode alone (`--toggle-collect`).
+#[inline(never)]
+fn into_strict_sonic(payload: &[u8]) {
+    black_box(sonic_rs::from_slice::<strict::CustomerSearchResponse>(payload).unwrap());
+}
+
+// Kept out of line so that callgrind can count this decode alone (`--toggle-collect`).
+#[inline(never)]
+fn into_tolerant_sonic(payload: &[u8]) {
+    black_box(sonic_rs::from_slice::<types::CustomerSearchResponse>(payload).unwrap());
+}
+
+/// One decode of the page a full run saved, for an instruction count under callgrind.
+fn decode_saved_page_once(decoder: &str) {
+    let saved = support::target_dir().join("bench-results/decode-page.json");
+    let payload = std::fs::read(&saved).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (run `cargo bench -p enkash-customer-search --bench decode` once first)",
+            saved.display()
+        )
+    });
+    match decoder {
+        "value" => into_value(&payload),
+        "strict" => into_strict(&payload),
+        "tolerant" => into_tolerant(&payload),
+        "strict_sonic" => into_strict_sonic(&payload),
+        "tolerant_sonic" => into_tolerant_sonic(&payload),
+        other => panic!("ENKASH_BENCH_DECODE_ONCE takes a decoder's name, not {other:?}"),
+    }
 }
 
 /// The wire bytes of the sandbox's first page of 5,000 customers.
@@ -83,6 +181,12 @@ fn check(payload: &[u8]) {
         serde_json::from_slice(payload).expect("the strict types decode the page");
     let tolerant: types::CustomerSearchResponse =
         serde_json::from_slice(payload).expect("the client's types decode the page");
+    let tolerant_sonic: types::CustomerSearchResponse =
+        sonic_rs::from_slice(payload).expect("sonic-rs decodes the page into the client's types");
+    assert!(
+        tolerant_sonic == tolerant,
+        "sonic-rs and serde_json decode the page alike"
+    );
     let strict_count = strict.payload.and_then(|p| p.data).map_or(0, |d| d.len());
     let tolerant_count = tolerant.payload.and_then(|p| p.data).map_or(0, |d| d.len());
     assert_eq!((strict_count, tolerant_count), (CUSTOMERS, CUSTOMERS));

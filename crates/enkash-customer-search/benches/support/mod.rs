@@ -375,6 +375,61 @@ pub fn median(values: &mut [f64]) -> f64 {
     }
 }
 
+/// `a` ÷ `b` from rounds that time both back to back, alternating which goes first, so that a
+/// machine whose speed drifts (other jobs on a shared host) moves both sides of each ratio
+/// alike: the median ratio is the verdict, the least and the most its spread.
+#[derive(Clone, Copy, Debug)]
+pub struct Paired {
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+    pub rounds: usize,
+}
+
+impl Paired {
+    /// Runs `rounds` rounds of `a` and `b`, each returning how long it took.
+    pub fn measure(
+        rounds: usize,
+        mut a: impl FnMut() -> Duration,
+        mut b: impl FnMut() -> Duration,
+    ) -> Paired {
+        assert!(rounds > 0, "at least one round");
+        let mut ratios = Vec::with_capacity(rounds);
+        for round in 0..rounds {
+            let (a_time, b_time) = if round % 2 == 0 {
+                let first = a();
+                (first, b())
+            } else {
+                let first = b();
+                (a(), first)
+            };
+            ratios.push(a_time.as_secs_f64() / b_time.as_secs_f64());
+        }
+        let (min, max) = ratios.iter().fold((f64::INFINITY, 0.0_f64), |(lo, hi), r| {
+            (lo.min(*r), hi.max(*r))
+        });
+        Paired {
+            median: median(&mut ratios),
+            min,
+            max,
+            rounds,
+        }
+    }
+
+    /// Records the ratio as `<name>` (the median), `<name>_min`, `<name>_max` and
+    /// `<name>_rounds`.
+    pub fn record(&self, results: &mut Results, name: &str) {
+        results.metric(name, self.median);
+        results.metric(format!("{name}_min"), self.min);
+        results.metric(format!("{name}_max"), self.max);
+        results.metric(format!("{name}_rounds"), self.rounds as f64);
+        eprintln!(
+            "{}: {name}: {:.3} (median of {} paired rounds; {:.3} to {:.3})",
+            results.bench, self.median, self.rounds, self.min, self.max
+        );
+    }
+}
+
 /// The numbers one bench binary reports, written to `target/bench-results/<bench>.json`.
 pub struct Results {
     bench: &'static str,
