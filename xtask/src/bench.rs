@@ -487,24 +487,30 @@ fn budget_paging(m: &BTreeMap<String, f64>, report: &mut Report) -> Result<()> {
     // Nothing overlaps the first page's decode (its recordsCount says whether a second page
     // exists) nor the last one's.
     let decode = metric(m, "decode:decode/tolerant")?;
-    let ratio = sequential / server;
+    // Each walk against the server's time during that walk; four against one back to back.
+    let ratio = paired(m, "paging:paired_sequential_100000")?;
     report.row(
         "paging_sequential",
-        ratio,
+        ratio.median,
         format!(
-            "{ratio:.3}× ({} ÷ {}); the least possible, the server's time and two decodes: \
-             {:.3}×",
+            "{:.3}× (each walk ÷ the server's time during it, {}; criterion medians: {} ÷ {}); \
+             the least possible, the server's time and two decodes: {:.3}×",
+            ratio.median,
+            ratio.spread(),
             secs(sequential),
             secs(server),
             (server + 2.0 * decode) / server
         ),
     )?;
-    let ratio = concurrent / sequential;
+    let ratio = paired(m, "paging:paired_concurrent_100000")?;
     report.row(
         "paging_concurrent",
-        ratio,
+        ratio.median,
         format!(
-            "{ratio:.3}× ({} ÷ {}); the least possible on {cores} cores, by CPU time: {:.3}×",
+            "{:.3}× ({}; criterion medians: {} ÷ {}); the least possible on {cores} cores, by \
+             CPU time: {:.3}×",
+            ratio.median,
+            ratio.spread(),
             secs(concurrent),
             secs(sequential),
             cpu_floor(m, 100_000, 4, cores)? / sequential
@@ -531,13 +537,21 @@ fn budget_paging(m: &BTreeMap<String, f64>, report: &mut Report) -> Result<()> {
             m,
             &format!("paging:paging_replay/100000_in_flight_4{suffix}"),
         )?;
+        let sequential = paired(
+            m,
+            &format!("paging:paired_replay_sequential_{latency_ms}ms"),
+        )?;
+        let concurrent = paired(
+            m,
+            &format!("paging:paired_replay_concurrent_{latency_ms}ms"),
+        )?;
         replay.push([
             format!("{latency_ms} ms"),
             secs(own),
             secs(one),
-            format!("{:.3}×", one / own),
+            format!("{:.3}× ({})", sequential.median, sequential.spread()),
             secs(four),
-            format!("{:.3}×", four / one),
+            format!("{:.3}× ({})", concurrent.median, concurrent.spread()),
         ]);
     }
     let walks = table(
@@ -567,10 +581,10 @@ fn budget_paging(m: &BTreeMap<String, f64>, report: &mut Report) -> Result<()> {
         [
             "latency a page",
             "its own time (20 pages)",
-            "1 page in flight",
-            "÷ own time",
-            "4 pages in flight",
-            "÷ 1 page in flight",
+            "1 page in flight (criterion median)",
+            "each walk ÷ own time (median)",
+            "4 pages in flight (criterion median)",
+            "÷ 1 page in flight, back to back (median)",
         ],
         replay,
     );

@@ -20,15 +20,21 @@
 //! bytes after the same 50 ms, which costs next to no CPU, as a remote EnKash would cost the
 //! client's machine; and after 250 ms (`…_latency_250ms`), a server whose time, not the
 //! client's decoding, is what a walk waits for. Its own time is the latency × the pages.
+//!
+//! The budget's ratios are taken within rounds, not from medians minutes apart: each walk with
+//! one page in flight ÷ the server's own time during that walk (`paired_sequential_<customers>`,
+//! `paired_replay_sequential_<latency>ms`), and the walks with four and with one page in flight
+//! back to back, alternating which goes first (`paired_concurrent_100000`,
+//! `paired_replay_concurrent_<latency>ms`): the median, with the least and the most.
 
 mod support;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::SamplingMode;
 use enkash_customer_search::Client;
-use support::{Results, SandboxProcess};
+use support::{Paired, Results, SandboxProcess};
 
 /// The sandbox's wait before every answer.
 const LATENCY: Duration = Duration::from_millis(50);
@@ -36,6 +42,8 @@ const LATENCY: Duration = Duration::from_millis(50);
 const SLOW_LATENCY: Duration = Duration::from_millis(250);
 /// The page size: the API's largest.
 const PAGE: usize = 5_000;
+/// Rounds of four against one page in flight, back to back.
+const PAIRED_ROUNDS: usize = 7;
 
 fn main() {
     support::serve_if_asked();
@@ -79,14 +87,23 @@ fn main() {
             let name = format!("{customers}_in_flight_{in_flight}");
             let mut server_cpu = Vec::new();
             let mut client_cpu = Vec::new();
+            let mut over_server = Vec::new();
             group.bench_function(&name, |b| {
                 b.iter(|| {
                     let before = (server.cpu_time(), support::own_cpu_time());
+                    let started = Instant::now();
                     runtime.block_on(support::walk_all(&client, PAGE, customers, in_flight));
-                    server_cpu.push((server.cpu_time() - before.0).as_secs_f64());
+                    let took = started.elapsed();
+                    let cpu = server.cpu_time() - before.0;
+                    server_cpu.push(cpu.as_secs_f64());
                     client_cpu.push((support::own_cpu_time() - before.1).as_secs_f64());
+                    over_server.push(took.as_secs_f64() / (latency + cpu).as_secs_f64());
                 })
             });
+            if in_flight == 1 && !over_server.is_empty() {
+                Paired::of(over_server)
+                    .record(&mut results, &format!("paired_sequential_{customers}"));
+            }
             measured.push(name.clone());
             if server_cpu.is_empty() {
                 continue; // Filtered out on the command line.
@@ -104,6 +121,15 @@ fn main() {
             }
         }
         group.finish();
+        if customers == 100_000 {
+            let rounds = if support::quick() { 3 } else { PAIRED_ROUNDS };
+            Paired::measure(
+                rounds,
+                timed_walk(&runtime, &client, customers, 4),
+                timed_walk(&runtime, &client, customers, 1),
+            )
+            .record(&mut results, &format!("paired_concurrent_{customers}"));
+        }
     }
 
     // The same walks against the replay server, after the same latency and a longer one.
@@ -143,11 +169,33 @@ fn main() {
                     latency.as_millis()
                 )
             };
+            let mut over_own = Vec::new();
             group.bench_function(&name, |b| {
-                b.iter(|| runtime.block_on(support::walk_all(&client, PAGE, customers, in_flight)))
+                b.iter(|| {
+                    let started = Instant::now();
+                    runtime.block_on(support::walk_all(&client, PAGE, customers, in_flight));
+                    over_own
+                        .push(started.elapsed().as_secs_f64() / (latency * pages).as_secs_f64());
+                })
             });
+            if in_flight == 1 && !over_own.is_empty() {
+                Paired::of(over_own).record(
+                    &mut results,
+                    &format!("paired_replay_sequential_{}ms", latency.as_millis()),
+                );
+            }
             replayed.push(name);
         }
+        let rounds = if support::quick() { 3 } else { PAIRED_ROUNDS };
+        Paired::measure(
+            rounds,
+            timed_walk(&runtime, &client, customers, 4),
+            timed_walk(&runtime, &client, customers, 1),
+        )
+        .record(
+            &mut results,
+            &format!("paired_replay_concurrent_{}ms", latency.as_millis()),
+        );
     }
     group.finish();
 
@@ -159,6 +207,20 @@ fn main() {
         results.criterion_median("paging_replay", &name);
     }
     results.write();
+}
+
+/// One walk of every customer with `in_flight` pages in flight, timed.
+fn timed_walk<'a>(
+    runtime: &'a tokio::runtime::Runtime,
+    client: &'a Client,
+    customers: usize,
+    in_flight: usize,
+) -> impl FnMut() -> Duration + 'a {
+    move || {
+        let started = Instant::now();
+        runtime.block_on(support::walk_all(client, PAGE, customers, in_flight));
+        started.elapsed()
+    }
 }
 
 /// The median over three walks of the sum of each page's time to the response head, and the

@@ -405,6 +405,13 @@ impl Paired {
             };
             ratios.push(a_time.as_secs_f64() / b_time.as_secs_f64());
         }
+        Paired::of(ratios)
+    }
+
+    /// The ratios of rounds measured elsewhere, each taken within one round (for example a
+    /// walk ÷ the server's own time during that walk).
+    pub fn of(mut ratios: Vec<f64>) -> Paired {
+        assert!(!ratios.is_empty(), "at least one round");
         let (min, max) = ratios.iter().fold((f64::INFINITY, 0.0_f64), |(lo, hi), r| {
             (lo.min(*r), hi.max(*r))
         });
@@ -412,7 +419,7 @@ impl Paired {
             median: median(&mut ratios),
             min,
             max,
-            rounds,
+            rounds: ratios.len(),
         }
     }
 
