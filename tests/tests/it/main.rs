@@ -11,6 +11,7 @@ mod architecture;
 mod auth;
 mod call_options;
 mod compression;
+mod decode_off_worker;
 mod drift_reports;
 mod errors;
 mod hostile_servers;

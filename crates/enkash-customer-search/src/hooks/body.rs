@@ -7,6 +7,8 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use reqwest::StatusCode;
 
+use super::BodyEnd;
+
 /// A body larger than the client's limit: the error a body read fails with, found again in
 /// reqwest's error chain by the code that translates it.
 #[derive(Debug)]
@@ -42,11 +44,13 @@ impl std::error::Error for BodyTooLarge {}
 
 /// `response` with a body that fails with [`BodyTooLarge`] as soon as more than `limit` bytes
 /// have come (or at once, when `Content-Length` announces more), so that nothing reading it
-/// holds more than that. reqwest's own timeout still covers the body.
+/// holds more than that. reqwest's own timeout still covers the body. `end`, if given, is
+/// marked once the body has been read through.
 pub(super) fn limited(
     response: reqwest::Response,
     limit: u64,
     copy: Option<Arc<Mutex<Vec<u8>>>>,
+    end: Option<BodyEnd>,
 ) -> reqwest::Response {
     let status = response.status();
     let too_large = move |announced| -> BoxError {
@@ -87,6 +91,7 @@ pub(super) fn limited(
                     refused |= item.is_err();
                     std::future::ready(go)
                 })
+                .chain(futures_util::stream::iter(end.map(BodyEnd::after_the_last_chunk)).flatten())
                 .boxed()
         }
     };

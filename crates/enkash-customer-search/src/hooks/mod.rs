@@ -15,7 +15,9 @@
 //! - the body is read through a limit, so that a response of any size costs bounded memory,
 //!   and copied while it is read when a drift report wants it;
 //! - a search made by the pager tells it when its response's head has arrived, so that the
-//!   next page's request can go out while this one's body is read and decoded.
+//!   next page's request can go out while this one's body is read and decoded;
+//! - a search's body marks its end, so that the decode that follows runs off the runtime's
+//!   worker ([`DecodeOffWorker`]) instead of holding up the tasks queued behind it.
 //!
 //! The xtask generates the client with `HooksMode::Expected` and this [`CallContext`] as its
 //! inner type; `call/mod.rs` implements progenitor's hooks with [`CallContext::prepare`] and
@@ -26,9 +28,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 mod body;
+mod decode_off_worker;
 
 pub(crate) use body::BodyTooLarge;
 use body::limited;
+pub(crate) use decode_off_worker::{BodyEnd, DecodeOffWorker};
 
 use reqwest::header::{
     AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION, RETRY_AFTER, USER_AGENT,
@@ -62,6 +66,8 @@ pub(crate) struct CallContext {
     observed: Mutex<Option<Observed>>,
     /// A copy of the response body as it is read, when one is wanted.
     body_copy: Option<Arc<Mutex<Vec<u8>>>>,
+    /// Marked once the response body has been read through.
+    body_end: Option<BodyEnd>,
 }
 
 /// The parts of a response that an error must keep whatever became of its body.
@@ -110,6 +116,7 @@ impl Clone for CallContext {
             answered: self.answered.clone(),
             observed: Mutex::new(self.observed()),
             body_copy: self.body_copy.clone(),
+            body_end: self.body_end.clone(),
         }
     }
 }
@@ -133,6 +140,7 @@ impl CallContext {
             answered: None,
             observed: Mutex::new(None),
             body_copy: None,
+            body_end: None,
         }
     }
 
@@ -172,6 +180,12 @@ impl CallContext {
         Some(std::mem::take(
             &mut *copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner()),
         ))
+    }
+
+    /// Marks `end` once the response body has been read through, for [`DecodeOffWorker`].
+    pub fn marking_body_end(mut self, end: BodyEnd) -> Self {
+        self.body_end = Some(end);
+        self
     }
 
     /// Calls `answered` when the response's head arrives with a success status.
@@ -290,7 +304,12 @@ impl CallContext {
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
                 .clear();
         }
-        Ok(limited(response, self.body_limit, self.body_copy.clone()))
+        Ok(limited(
+            response,
+            self.body_limit,
+            self.body_copy.clone(),
+            self.body_end.clone(),
+        ))
     }
 }
 
