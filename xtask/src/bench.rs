@@ -418,6 +418,20 @@ fn budget_decode(m: &BTreeMap<String, f64>, report: &mut Report) -> Result<()> {
                 "sonic-rs ÷ serde_json, tolerant types",
                 "tolerant_sonic_over_tolerant",
             ),
+            (
+                "cause: every `createdOn` and `modifiedOn` of the page, `LenientDateTime` ÷ \
+                 chrono's `DateTime<Utc>`",
+                "cause_date_times",
+            ),
+            (
+                "cause: three unknown fields a customer, kept in `extra` ÷ the page without them",
+                "cause_unknown_fields_kept",
+            ),
+            (
+                "cause: the same page, the tolerant types keeping them ÷ the strict types \
+                 dropping them",
+                "cause_unknown_fields_over_dropped",
+            ),
         ]
         .map(|(what, name)| {
             paired(m, &format!("decode:paired_{name}")).map(|ratio| {

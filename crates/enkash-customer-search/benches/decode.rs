@@ -97,25 +97,133 @@ fn main() {
     }
 
     let rounds = if support::quick() { 11 } else { PAIRED_ROUNDS };
-    let timed = |decode: fn(&[u8])| {
-        let payload = &payload;
-        move || {
-            let started = Instant::now();
-            for _ in 0..DECODES_PER_SIDE {
-                decode(black_box(payload));
-            }
-            started.elapsed()
-        }
-    };
-    Paired::measure(rounds, timed(into_tolerant), timed(into_strict))
-        .record(&mut results, "paired_tolerant_over_strict");
-    Paired::measure(rounds, timed(into_value), timed(into_tolerant))
-        .record(&mut results, "paired_value_over_tolerant");
-    Paired::measure(rounds, timed(into_strict_sonic), timed(into_strict))
-        .record(&mut results, "paired_strict_sonic_over_strict");
-    Paired::measure(rounds, timed(into_tolerant_sonic), timed(into_tolerant))
-        .record(&mut results, "paired_tolerant_sonic_over_tolerant");
+    let on = |bytes: &[u8], decode: fn(&[u8])| timed(bytes.to_vec(), decode);
+    Paired::measure(
+        rounds,
+        on(&payload, into_tolerant),
+        on(&payload, into_strict),
+    )
+    .record(&mut results, "paired_tolerant_over_strict");
+    Paired::measure(
+        rounds,
+        on(&payload, into_value),
+        on(&payload, into_tolerant),
+    )
+    .record(&mut results, "paired_value_over_tolerant");
+    Paired::measure(
+        rounds,
+        on(&payload, into_strict_sonic),
+        on(&payload, into_strict),
+    )
+    .record(&mut results, "paired_strict_sonic_over_strict");
+    Paired::measure(
+        rounds,
+        on(&payload, into_tolerant_sonic),
+        on(&payload, into_tolerant),
+    )
+    .record(&mut results, "paired_tolerant_sonic_over_tolerant");
+
+    // The tolerant layer cause by cause. A customer page carries no enum value and one
+    // integer the client reads leniently (`recordsCount`), so two causes are left: the
+    // date-times, and the maps that keep fields the spec lacks.
+    let dates = date_times_of(&payload);
+    results.metric("cause_date_times", dates.1 as f64);
+    Paired::measure(
+        rounds,
+        on(&dates.0, into_lenient_dates),
+        on(&dates.0, into_chrono_dates),
+    )
+    .record(&mut results, "paired_cause_date_times");
+    let unknown = with_unknown_fields(&payload);
+    // Keeping them against a page without them, and against the strict types dropping them.
+    Paired::measure(
+        rounds,
+        on(&unknown, into_tolerant),
+        on(&payload, into_tolerant),
+    )
+    .record(&mut results, "paired_cause_unknown_fields_kept");
+    Paired::measure(
+        rounds,
+        on(&unknown, into_tolerant),
+        on(&unknown, into_strict),
+    )
+    .record(&mut results, "paired_cause_unknown_fields_over_dropped");
     results.write();
+}
+
+/// Times [`DECODES_PER_SIDE`] decodes of `bytes`.
+fn timed(bytes: Vec<u8>, decode: fn(&[u8])) -> impl FnMut() -> Duration {
+    move || {
+        let started = Instant::now();
+        for _ in 0..DECODES_PER_SIDE {
+            decode(black_box(&bytes));
+        }
+        started.elapsed()
+    }
+}
+
+/// Names no schema of the spec has, added to every customer.
+const UNKNOWN_FIELDS: [&str; 3] = ["loyaltyTier", "riskScore", "segmentTags"];
+
+/// The page with three fields the spec lacks on every customer (a string, a number, an
+/// array), as a later EnKash might send them.
+fn with_unknown_fields(payload: &[u8]) -> Vec<u8> {
+    for name in UNKNOWN_FIELDS {
+        assert!(
+            !enkash_customer_search::spec::CUSTOMER_RESPONSE_PROPERTIES.contains(&name),
+            "{name} is in the spec now; pick another"
+        );
+    }
+    let mut page: serde_json::Value = serde_json::from_slice(payload).expect("the page");
+    let customers = page["payload"]["data"]
+        .as_array_mut()
+        .expect("the page's customers");
+    for (i, customer) in customers.iter_mut().enumerate() {
+        let customer = customer.as_object_mut().expect("a customer object");
+        customer.insert(UNKNOWN_FIELDS[0].into(), format!("TIER-{}", i % 4).into());
+        customer.insert(UNKNOWN_FIELDS[1].into(), (i as f64 / 7.0).into());
+        customer.insert(
+            UNKNOWN_FIELDS[2].into(),
+            serde_json::json!(["retail", format!("zone-{}", i % 9)]),
+        );
+    }
+    let bytes = serde_json::to_vec(&page).expect("JSON");
+    let kept: types::CustomerSearchResponse = serde_json::from_slice(&bytes).expect("decodes");
+    let first = &kept.payload.and_then(|p| p.data).expect("customers")[0];
+    assert!(
+        UNKNOWN_FIELDS
+            .iter()
+            .all(|name| first.extra.contains_key(*name))
+    );
+    bytes
+}
+
+/// Every customer's `createdOn` and `modifiedOn` as the page sent them, as one JSON array of
+/// strings, and how many.
+fn date_times_of(payload: &[u8]) -> (Vec<u8>, usize) {
+    let page: types::CustomerSearchResponse = serde_json::from_slice(payload).expect("the page");
+    let dates: Vec<String> = page
+        .payload
+        .and_then(|p| p.data)
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|c| [&c.created_on, &c.modified_on])
+        .flatten()
+        .map(|date| date.to_string())
+        .collect();
+    (serde_json::to_vec(&dates).expect("JSON"), dates.len())
+}
+
+#[inline(never)]
+fn into_lenient_dates(bytes: &[u8]) {
+    black_box(
+        serde_json::from_slice::<Vec<enkash_customer_search::LenientDateTime>>(bytes).unwrap(),
+    );
+}
+
+#[inline(never)]
+fn into_chrono_dates(bytes: &[u8]) {
+    black_box(serde_json::from_slice::<Vec<chrono::DateTime<chrono::Utc>>>(bytes).unwrap());
 }
 
 // Kept out of line so that callgrind can count this decode alone (`--toggle-collect`).
