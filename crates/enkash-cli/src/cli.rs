@@ -234,6 +234,13 @@ pub struct SearchArgs {
     #[arg(long, value_name = "FILE|-", help_heading = "Output")]
     pub drift_report: Option<PathBuf>,
 
+    /// Record every exchange of the search to FILE as a cassette (JSON lines), scrubbed of
+    /// every secret and every customer value (each replaced by a stand-in of the same type and
+    /// form); your own filters and paging are kept as sent. For a bug report, a test fixture,
+    /// or `cargo xtask spec-suggest`
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub record: Option<PathBuf>,
+
     /// Output format [default: table when stdout is a terminal, ndjson otherwise]
     #[arg(long, value_enum, value_name = "FORMAT", help_heading = "Output")]
     pub format: Option<Format>,

@@ -4,7 +4,7 @@
 use std::io::{self, IsTerminal, Write};
 use std::time::{Duration, Instant};
 
-use enkash_customer_search::{CallOptions, Client, Drift, SearchQuery, spec, types};
+use enkash_customer_search::{CallOptions, Cassette, Client, Drift, SearchQuery, spec, types};
 use serde_json::Value;
 
 use crate::CliError;
@@ -20,11 +20,29 @@ pub async fn run(client: &Client, args: &SearchArgs) -> Result<(), CliError> {
     if let Some(drift) = &drift {
         options = options.record_drift(drift);
     }
+    let cassette = match &args.record {
+        Some(path) => Some(Cassette::create(path).map_err(|e| {
+            CliError::Usage(format!(
+                "cannot create the cassette {}: {e}",
+                path.display()
+            ))
+        })?),
+        None => None,
+    };
+    if let Some(cassette) = &cassette {
+        options = options.record(cassette);
+    }
     let client = client.with_options(options);
     let result = print(&client, args, query).await;
     // Written whatever became of the search: a failed walk's pages drifted too.
     if let (Some(path), Some(drift)) = (&args.drift_report, &drift) {
         write_drift_report(path, drift)?;
+    }
+    // Each exchange is already on disk; a write that failed is reported here.
+    if let (Some(path), Some(cassette)) = (&args.record, &cassette) {
+        cassette.finish().map_err(|e| {
+            CliError::Other(format!("cannot write the cassette {}: {e}", path.display()))
+        })?;
     }
     result
 }

@@ -13,6 +13,7 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::RetryPolicy;
+use crate::cassette::Cassette;
 use crate::drift::Drift;
 
 /// Headers a caller may not set: the client's own (its authentication, what reqwest derives
@@ -66,6 +67,7 @@ pub struct CallOptions {
     pub(crate) deadline: Option<Duration>,
     pub(crate) headers: HeaderMap,
     pub(crate) drift: Option<Drift>,
+    pub(crate) cassette: Option<Cassette>,
     /// The first header that could not be used: every call fails with it, sending nothing.
     pub(crate) invalid_header: Option<String>,
 }
@@ -79,6 +81,7 @@ impl fmt::Debug for CallOptions {
             .field("deadline", &self.deadline)
             .field("headers", &self.headers)
             .field("drift", &self.drift.is_some())
+            .field("cassette", &self.cassette.is_some())
             .field("invalid_header", &self.invalid_header)
             .finish()
     }
@@ -121,6 +124,15 @@ impl CallOptions {
         self
     }
 
+    /// Writes every search exchange (each attempt: the request as sent, the response) to
+    /// `cassette`, scrubbed of every secret the client knows and of every customer value (see
+    /// [`Cassette`]). Costs a copy of each request and response body, so it is off unless
+    /// asked for.
+    pub fn record(mut self, cassette: &Cassette) -> Self {
+        self.cassette = Some(cassette.clone());
+        self
+    }
+
     /// Sends this header with every search (not with the token call), replacing one of the
     /// same name set before. A header whose name speaks of a secret (`x-api-key`,
     /// `cookie`, anything with `token`, `secret`, `auth`, …) is marked sensitive: it never shows
@@ -154,6 +166,7 @@ impl CallOptions {
             deadline: overrides.deadline.or(self.deadline),
             headers,
             drift: overrides.drift.or_else(|| self.drift.clone()),
+            cassette: overrides.cassette.or_else(|| self.cassette.clone()),
             invalid_header: self.invalid_header.clone().or(overrides.invalid_header),
         }
     }

@@ -25,6 +25,7 @@ extern crate self as enkash_customer_search;
 mod auth;
 mod call;
 mod call_options;
+pub mod cassette;
 mod client;
 mod drift;
 pub mod env;
@@ -49,6 +50,7 @@ pub use auth::{
     MIN_TOKEN_LIFETIME, SourcedToken, TokenFuture, TokenSource, TokenSourceError,
 };
 pub use call_options::CallOptions;
+pub use cassette::Cassette;
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_REQUEST_TIMEOUT, LIVE_BASE_URL, UAT_BASE_URL, USER_AGENT,

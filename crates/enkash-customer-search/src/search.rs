@@ -11,6 +11,7 @@ use std::sync::Arc;
 use reqwest::StatusCode;
 
 use crate::call::{self, Deadline, envelope_outcome};
+use crate::cassette::SearchExchange;
 use crate::error::{AuthenticationError, AuthenticationFailure, Error, PagingError};
 use crate::hooks;
 use crate::paginate::{Answered, MAX_PAGES_IN_FLIGHT, Page, PageRequest, Pager};
@@ -187,7 +188,8 @@ impl Client {
                 query.get_extra_query().to_vec(),
                 query.get_extra_body().clone(),
             )
-            .copying_body(self.options.drift.is_some())
+            .copying_body(self.options.drift.is_some() || self.options.cassette.is_some())
+            .copying_request(self.options.cassette.is_some())
             .answering(answered.map(|answered| {
                 let answered = answered.clone();
                 Arc::new(move || answered.notify_one()) as hooks::Answered
@@ -199,10 +201,34 @@ impl Client {
             .as_ref()
             .map(|o| (o.headers.clone(), o.request_id.clone()))
             .unwrap_or_default();
+        let answered_with = self
+            .options
+            .cassette
+            .as_ref()
+            .and(observed.as_ref())
+            .map(|o| (o.status, o.headers.clone()));
         let outcome = envelope_outcome(result, observed).await;
         // The body has been read whatever the outcome, the envelope of an error included.
-        if let (Some(drift), Some(body)) = (&self.options.drift, generated.inner.body_copy()) {
-            drift.record_search_body(&body);
+        if let Some(body) = generated.inner.body_copy() {
+            if let Some(drift) = &self.options.drift {
+                drift.record_search_body(&body);
+            }
+            if let (Some(cassette), Some(sent), Some((status, response_headers))) = (
+                &self.options.cassette,
+                generated.inner.request_copy(),
+                &answered_with,
+            ) {
+                let exchange = SearchExchange {
+                    method: &sent.method,
+                    path: &sent.path,
+                    query: sent.query.as_deref(),
+                    request_body: sent.body.as_deref(),
+                    status: *status,
+                    response_headers,
+                    response_body: &body,
+                };
+                cassette.record_search(exchange, &self.secrets);
+            }
         }
         let (status, envelope) =
             outcome.map_err(|error| error.with_request_id(header_request_id.as_ref()))?;

@@ -10,6 +10,7 @@ mod arbitrary_bodies;
 mod architecture;
 mod auth;
 mod call_options;
+mod cassettes;
 mod compression;
 mod decode_off_worker;
 mod drift_reports;

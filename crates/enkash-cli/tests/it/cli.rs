@@ -1397,6 +1397,62 @@ fn a_drift_report_lists_what_the_responses_showed() {
 }
 
 #[test]
+fn record_writes_a_scrubbed_cassette_of_every_exchange() {
+    let sandbox = TestSandbox::start(30);
+    sandbox.faults().unknown_enum_values(true);
+    let dir = std::env::temp_dir().join(format!("enkash-record-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("run.cassette.jsonl");
+    let out = stdout_of(
+        sandbox
+            .enkash_with_token()
+            .args(["customers", "search", "--all", "--page-size", "10"])
+            .args(["--format", "ndjson", "--record"])
+            .arg(&file),
+    );
+    let printed: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(printed.len(), 30);
+    let cassette = std::fs::read_to_string(&file).unwrap();
+    let lines: Vec<Value> = cassette
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4, "a header and three pages");
+    assert_eq!(lines[0]["format"], 1);
+    let offsets: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l["query"].as_str().unwrap())
+        .collect();
+    assert!(
+        offsets.iter().all(|q| q.contains("limit=10")),
+        "{offsets:?}"
+    );
+    assert!(offsets[2].contains("offset=20"), "{offsets:?}");
+    // No customer's id or name as the CLI printed them; the unknown field kept by name.
+    for customer in &printed {
+        for field in ["customerId", "legalName", "panOrGstin"] {
+            let value = customer[field].as_str().unwrap();
+            assert!(!cassette.contains(value), "{field} {value} survived");
+        }
+    }
+    assert!(cassette.contains("\"gstFilingStatus\""));
+    assert!(!cassette.contains(&sandbox.token()), "the bearer token");
+
+    // A cassette that cannot be created is a usage error, before anything is sent.
+    sandbox
+        .enkash_with_token()
+        .args(["customers", "search", "--record"])
+        .arg(dir.join("missing-dir").join("x.jsonl"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("cannot create the cassette"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn no_compression_asks_for_none() {
     let page = workspace_tests::page_envelope(Vec::new(), Some(0));
     let (server, runtime) = serving(workspace_tests::Reply::json(200, &page));

@@ -68,6 +68,17 @@ pub(crate) struct CallContext {
     body_copy: Option<Arc<Mutex<Vec<u8>>>>,
     /// Marked once the response body has been read through.
     body_end: Option<BodyEnd>,
+    /// The request as it was sent, when a copy is wanted.
+    request_copy: Option<Arc<Mutex<Option<SentRequest>>>>,
+}
+
+/// A request as it went out, for a cassette.
+#[derive(Clone, Debug)]
+pub(crate) struct SentRequest {
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub body: Option<Vec<u8>>,
 }
 
 /// The parts of a response that an error must keep whatever became of its body.
@@ -117,6 +128,7 @@ impl Clone for CallContext {
             observed: Mutex::new(self.observed()),
             body_copy: self.body_copy.clone(),
             body_end: self.body_end.clone(),
+            request_copy: self.request_copy.clone(),
         }
     }
 }
@@ -141,6 +153,7 @@ impl CallContext {
             observed: Mutex::new(None),
             body_copy: None,
             body_end: None,
+            request_copy: None,
         }
     }
 
@@ -180,6 +193,21 @@ impl CallContext {
         Some(std::mem::take(
             &mut *copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner()),
         ))
+    }
+
+    /// Keeps a copy of the request as it is sent, for [`request_copy`](Self::request_copy).
+    pub fn copying_request(mut self, copy: bool) -> Self {
+        self.request_copy = copy.then(Arc::default);
+        self
+    }
+
+    /// The request as it was sent, if a copy was asked for and it was sent.
+    pub fn request_copy(&self) -> Option<SentRequest> {
+        self.request_copy
+            .as_ref()?
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 
     /// Marks `end` once the response body has been read through, for [`DecodeOffWorker`].
@@ -246,6 +274,17 @@ impl CallContext {
         request: reqwest::Request,
     ) -> reqwest::Result<reqwest::Response> {
         let mut request = request;
+        if let Some(copy) = &self.request_copy {
+            *copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(SentRequest {
+                method: request.method().to_string(),
+                path: request.url().path().to_string(),
+                query: request.url().query().map(str::to_string),
+                body: request
+                    .body()
+                    .and_then(reqwest::Body::as_bytes)
+                    .map(<[u8]>::to_vec),
+            });
+        }
         let mut hops = 0;
         // One timeout for the attempt, however many redirects it follows.
         let ends = self
