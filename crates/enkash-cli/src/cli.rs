@@ -358,6 +358,11 @@ pub struct SandboxArgs {
     /// to a remote EnKash would
     #[arg(long, value_name = "BYTES")]
     pub bandwidth: Option<u64>,
+    /// Serve the cassette FILE (written by `customers search --record`) instead of made-up
+    /// customers: each recorded request gets its recorded answers, any other a 404 naming the
+    /// nearest recorded one
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["customers", "seed", "latency_ms", "tls_ca_out", "bandwidth"])]
+    pub replay: Option<PathBuf>,
 }
 
 fn parse_rfc3339(value: &str) -> Result<DateTime<Utc>, String> {

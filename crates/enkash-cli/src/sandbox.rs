@@ -7,7 +7,8 @@ use enkash_customer_search::env::{
     BASE_URL_VAR, CLIENT_ID_VAR, CLIENT_SECRET_VAR, PASSWORD_VAR, TOKEN_VAR, USERNAME_VAR,
 };
 use enkash_customer_search_mock::{
-    SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox,
+    REPLAY_TOKEN, Replay, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_PASSWORD,
+    SANDBOX_USERNAME, Sandbox,
 };
 
 use enkash_customer_search::text::TerminalSafe;
@@ -17,6 +18,9 @@ use crate::cli::SandboxArgs;
 
 /// Starts the sandbox, prints where it is and how to use it, and serves until Ctrl-C.
 pub async fn serve(args: &SandboxArgs) -> Result<(), CliError> {
+    if let Some(cassette) = &args.replay {
+        return replay(cassette, args.port).await;
+    }
     let mut builder = Sandbox::builder()
         .customers(args.customers)
         .seed(args.seed)
@@ -74,5 +78,35 @@ pub async fn serve(args: &SandboxArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::Other(format!("cannot wait for Ctrl-C: {e}")))?;
     drop(sandbox);
     eprintln!("enkash: sandbox stopped");
+    Ok(())
+}
+
+/// Serves a cassette until Ctrl-C.
+async fn replay(cassette: &std::path::Path, port: u16) -> Result<(), CliError> {
+    // The cassette is the user's own input: unreadable or malformed is a usage error.
+    let replay = Replay::start_on(cassette, port)
+        .await
+        .map_err(|e| CliError::Usage(TerminalSafe::line(&e.to_string()).to_string()))?;
+    let url = replay.base_url();
+    let text = format!(
+        "EnKash replay of {file}: {exchanges} recorded exchanges at {url}\n\
+         \n\
+         # Paste into a shell, then repeat the recorded search (any token will do):\n\
+         export {BASE_URL_VAR}={url}\n\
+         export {TOKEN_VAR}={REPLAY_TOKEN}\n\
+         \n\
+         Serving until Ctrl-C.\n",
+        file = TerminalSafe::line(&cassette.display().to_string()),
+        exchanges = replay.exchanges(),
+    );
+    let mut stdout = io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    drop(stdout);
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| CliError::Other(format!("cannot wait for Ctrl-C: {e}")))?;
+    drop(replay);
+    eprintln!("enkash: replay stopped");
     Ok(())
 }

@@ -220,3 +220,116 @@ async fn the_same_value_gets_the_same_stand_in_within_a_cassette_so_that_joins_s
         "across exchanges too"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_cassette_answers_the_recorded_requests_byte_for_byte_and_names_the_nearest_otherwise()
+ {
+    use enkash_customer_search::{Error, SearchQuery};
+    use enkash_customer_search_mock::Sandbox;
+
+    // Record a walk of three pages, the first answered 503 once.
+    let sandbox = Sandbox::builder().customers(25).start().await.unwrap();
+    sandbox.faults().fail_next(1, 503);
+    let path = std::env::temp_dir().join(format!("cassette-replay-{}.jsonl", std::process::id()));
+    let cassette = Cassette::create(&path).unwrap();
+    let recording = Client::builder(sandbox.base_url())
+        .credentials(sandbox.credentials())
+        .retry_policy(fast_retries())
+        .build()
+        .unwrap()
+        .with_options(CallOptions::new().record(&cassette));
+    let query = SearchQuery::new().limit(10).order_by("legalName");
+    let mut recorded = Vec::new();
+    let mut stream = recording.search_all(query.clone());
+    while let Some(customer) = stream.next().await {
+        recorded.push(customer.unwrap());
+    }
+    cassette.finish().unwrap();
+    assert_eq!(recorded.len(), 25);
+    assert_eq!(cassette.exchanges(), 4, "a 503 and three pages");
+    drop(sandbox);
+
+    let replay = Sandbox::replay(&path).await.unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(replay.exchanges(), 4);
+
+    // The same walk against the replay: the recorded 503, retried, then the stand-ins.
+    let client = Client::builder(replay.base_url())
+        .credentials(workspace_tests::some_credentials())
+        .retry_policy(fast_retries())
+        .build()
+        .unwrap();
+    let mut replayed = Vec::new();
+    let mut stream = client.search_all(query.clone());
+    while let Some(customer) = stream.next().await {
+        replayed.push(customer.unwrap());
+    }
+    assert_eq!(replayed.len(), 25);
+    let cassette_page: Value = serde_json::from_str(text.lines().nth(2).unwrap()).unwrap();
+    let first_id = cassette_page["response_body"]["payload"]["data"][0]["customerId"].clone();
+    assert_eq!(json!(replayed[0].customer_id), first_id);
+    assert_ne!(
+        replayed[0].customer_id, recorded[0].customer_id,
+        "stand-ins, not originals"
+    );
+
+    // Byte for byte: each recorded answer as the cassette holds it.
+    let exchange: Value = serde_json::from_str(text.lines().nth(3).unwrap()).unwrap();
+    let target = format!("{SEARCH_PATH}?{}", exchange["query"].as_str().unwrap());
+    let (status, body) = raw_post(replay.base_url(), &target, &exchange["request_body"]).await;
+    assert_eq!(status, exchange["status"]);
+    assert_eq!(
+        body,
+        serde_json::to_vec(&exchange["response_body"]).unwrap()
+    );
+
+    // An offset nobody recorded: a 404 naming the nearest recorded request and the difference.
+    let Err(Error::Api(error)) = client.search(&query.clone().offset(5)).await else {
+        panic!("an unrecorded request is refused");
+    };
+    assert_eq!(error.status.as_u16(), 404);
+    let message = error.error_message.clone().unwrap_or_default();
+    assert!(
+        message.contains("no recorded exchange matches"),
+        "{message}"
+    );
+    assert!(
+        message.contains("the nearest recorded one (line 2)"),
+        "{message}"
+    );
+    assert!(
+        message.contains("query offset (recorded 0, sent 5)"),
+        "{message}"
+    );
+    assert_eq!(replay.unmatched(), 1);
+}
+
+/// `POST target` with `body` as JSON over a plain HTTP/1.1 connection: the status and the body
+/// exactly as they came.
+async fn raw_post(base_url: &str, target: &str, body: &Value) -> (u16, Vec<u8>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = base_url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let body = serde_json::to_vec(body).unwrap();
+    let head = format!(
+        "POST {target} HTTP/1.1\r\nhost: {address}\r\ncontent-type: application/json\r\n\
+         content-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a head and a body");
+    let head = String::from_utf8_lossy(&response[..split]).to_string();
+    assert!(
+        !head.to_ascii_lowercase().contains("transfer-encoding"),
+        "{head}"
+    );
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, response[split + 4..].to_vec())
+}

@@ -1076,6 +1076,68 @@ fn the_sandbox_command_serves_https_with_a_ca_it_writes_out() {
 }
 
 #[test]
+fn the_sandbox_command_replays_a_recorded_search() {
+    let sandbox = TestSandbox::start(12);
+    let dir = std::env::temp_dir().join(format!("enkash-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cassette = dir.join("run.jsonl");
+    let search = [
+        "customers",
+        "search",
+        "--all",
+        "--page-size",
+        "5",
+        "--format",
+        "ndjson",
+    ];
+    stdout_of(
+        sandbox
+            .enkash_with_token()
+            .args(search)
+            .arg("--record")
+            .arg(&cassette),
+    );
+    drop(sandbox);
+
+    let replay = SandboxCommand::start(&["--port", "0", "--replay", cassette.to_str().unwrap()]);
+    assert!(
+        replay.lines[0].contains("3 recorded exchanges"),
+        "{:?}",
+        replay.lines
+    );
+    let result = std::panic::catch_unwind(|| {
+        let search_replay = || {
+            let mut command = enkash();
+            command.args(["--base-url", &replay.url, "--token", &replay.token]);
+            command
+        };
+        let out = stdout_of(search_replay().args(search));
+        assert_eq!(ids_of_ndjson(&out).len(), 12, "the recorded stand-ins");
+        // A search nobody recorded: the nearest recorded one named.
+        search_replay()
+            .args(["customers", "search", "--limit", "7"])
+            .assert()
+            .code(3)
+            .stderr(predicate::str::contains("the nearest recorded one"))
+            .stderr(predicate::str::contains("query limit (recorded 5, sent 7)"));
+    });
+    replay.interrupt();
+    // A file that is not a cassette is a usage error.
+    let not_a_cassette = dir.join("not.jsonl");
+    std::fs::write(&not_a_cassette, "{\"hello\": 1}\n").unwrap();
+    enkash()
+        .args(["sandbox", "--port", "0", "--replay"])
+        .arg(&not_a_cassette)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is not the header of a cassette"));
+    std::fs::remove_dir_all(&dir).unwrap();
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+#[test]
 fn the_sandbox_command_needs_a_free_port() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port().to_string();

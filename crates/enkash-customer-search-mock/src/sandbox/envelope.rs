@@ -91,7 +91,12 @@ impl ApiError {
 
     /// The envelope as a response; `errorType` is `SOMETHING_NEW` while that fault is on.
     pub fn into_response(self, shared: &Shared) -> Response {
-        let error_type = if shared.faults.unknown_enum_values_on() {
+        self.into_response_with(shared.faults.unknown_enum_values_on())
+    }
+
+    /// The envelope as a response; `errorType` is `SOMETHING_NEW` if `unknown_error_type`.
+    pub fn into_response_with(self, unknown_error_type: bool) -> Response {
+        let error_type = if unknown_error_type {
             Open::Unknown(UNKNOWN_ERROR_TYPE.to_string())
         } else {
             Open::Known(

@@ -135,7 +135,7 @@
 mod auth;
 mod broken_bodies;
 mod data;
-mod envelope;
+pub(crate) mod envelope;
 mod faults;
 mod https;
 mod india;
@@ -217,6 +217,11 @@ impl Sandbox {
     /// A builder for a sandbox with other settings.
     pub fn builder() -> SandboxBuilder {
         SandboxBuilder::default()
+    }
+
+    /// Serves the cassette at `path` instead of a data set: see [`Replay`](crate::Replay).
+    pub async fn replay(path: impl AsRef<std::path::Path>) -> std::io::Result<crate::Replay> {
+        crate::Replay::start(path).await
     }
 
     /// `http://127.0.0.1:PORT`, or `https://127.0.0.1:PORT` when it serves
