@@ -1,8 +1,9 @@
-//! A search decodes its body off the runtime's worker on a multi-thread runtime (so that the
-//! tasks queued behind it, the pager's next request among them, are not held up), and where it
-//! always did on a current-thread one, where that is impossible.
+//! A search made in a task of a multi-thread runtime decodes its body off the runtime's worker
+//! (so that the tasks queued behind it, the pager's next request among them, are not held up),
+//! and where it always did on a current-thread one, where that is impossible.
 
 use enkash_customer_search::{Client, SearchQuery};
+use tracing::instrument::WithSubscriber;
 use workspace_tests::{RecordingServer, capture_logs, page_envelope};
 
 const OFF_THE_WORKER: &str = "decoding it off the runtime's worker";
@@ -26,7 +27,9 @@ async fn search_a_page() -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_a_multi_thread_runtime_the_decode_runs_off_the_worker() {
     let (captured, _guard) = capture_logs();
-    assert_eq!(search_a_page().await, 50);
+    // As the pager's fetches do: a task on a worker, logging to this test's capture.
+    let task = tokio::spawn(search_a_page().with_current_subscriber());
+    assert_eq!(task.await.unwrap(), 50);
     assert!(
         captured.text().contains(OFF_THE_WORKER),
         "{}",

@@ -71,8 +71,13 @@ impl<F: Future> Future for DecodeOffWorker<F> {
     }
 }
 
+/// Whether this poll is a task's on a multi-thread runtime, where `block_in_place` hands the
+/// worker's queue on. Outside a task (a `block_on` thread) there is no worker queue to hand
+/// on, and the entered handle alone could be another runtime's than the one polling.
 fn on_a_multi_thread_runtime() -> bool {
-    Handle::try_current().is_ok_and(|handle| handle.runtime_flavor() == RuntimeFlavor::MultiThread)
+    tokio::task::try_id().is_some()
+        && Handle::try_current()
+            .is_ok_and(|handle| handle.runtime_flavor() == RuntimeFlavor::MultiThread)
 }
 
 #[cfg(test)]
@@ -108,6 +113,38 @@ mod tests {
         assert!(end.reached());
         let late = tokio::spawn(DecodeOffWorker::new(blocking(), end)).await;
         assert_eq!(late.unwrap(), 7);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn outside_a_task_the_poll_stays_in_place() {
+        let end = BodyEnd::default();
+        assert_eq!(body(&end).collect::<Vec<_>>().await.len(), 1);
+        // The test's own future is no task: block_in_place would buy nothing here.
+        assert_eq!(DecodeOffWorker::new(async { 42 }, end).await, 42);
+    }
+
+    /// A current-thread runtime's `block_on` while a multi-thread runtime is entered: the
+    /// entered handle says multi-thread, but `block_in_place` would panic.
+    #[test]
+    fn another_runtime_entered_is_not_taken_for_the_one_polling() {
+        let multi = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .unwrap();
+        let current = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let end = BodyEnd::default();
+        current.block_on(async {
+            assert_eq!(body(&end).collect::<Vec<_>>().await.len(), 1);
+        });
+        let _entered = multi.enter();
+        let answer = current.block_on(DecodeOffWorker::new(async { 42 }, end.clone()));
+        assert_eq!(answer, 42);
+        // A task of the current-thread runtime, too.
+        let spawned =
+            current.block_on(async { tokio::spawn(DecodeOffWorker::new(async { 43 }, end)).await });
+        assert_eq!(spawned.unwrap(), 43);
     }
 
     #[tokio::test(flavor = "current_thread")]
