@@ -38,11 +38,16 @@ pub async fn run(client: &Client, args: &SearchArgs) -> Result<(), CliError> {
     if let (Some(path), Some(drift)) = (&args.drift_report, &drift) {
         write_drift_report(path, drift)?;
     }
-    // Each exchange is already on disk; a write that failed is reported here.
-    if let (Some(path), Some(cassette)) = (&args.record, &cassette) {
-        cassette.finish().map_err(|e| {
-            CliError::Other(format!("cannot write the cassette {}: {e}", path.display()))
-        })?;
+    // Each exchange is already on disk; a write that failed is reported here, unless the
+    // search failed: its error says more.
+    if let (Some(path), Some(cassette)) = (&args.record, &cassette)
+        && let Err(error) = cassette.finish()
+    {
+        let error = CliError::Other(format!(
+            "cannot write the cassette {}: {error}",
+            path.display()
+        ));
+        return result.and(Err(error));
     }
     result
 }

@@ -11,8 +11,10 @@
 //!
 //! Everything is scrubbed before it is written: every secret the client knows (its password,
 //! client secret, tokens) wherever it appears, and in responses every value of a customer
-//! record replaced by a stand-in of the same type and form (see `stand_ins.rs`). The
-//! caller's own filters and paging stay as sent: replay matches on them. Each line is written
+//! record replaced by a stand-in of the same type and form (see `stand_ins.rs`), and every
+//! value of the envelope but `recordsCount`, `response_code`, `response_message` and enum
+//! values (the error's type). The caller's own filters and paging stay as sent: they are the
+//! caller's, and replay matches on them. Each line is written
 //! and flushed as its exchange ends, so a run cut short keeps what it recorded.
 
 mod stand_ins;
@@ -97,12 +99,12 @@ impl Cassette {
         self.lock().exchanges
     }
 
-    /// Flushes the cassette; the error of the first write that failed, if one did (the
-    /// exchanges after it were not written).
+    /// Flushes the cassette; the error of the first write that failed, if one did (no
+    /// exchange after it was written, nor will be).
     pub fn finish(&self) -> io::Result<()> {
         let mut recorder = self.lock();
-        if let Some(error) = recorder.failed.take() {
-            return Err(error);
+        if let Some(error) = &recorder.failed {
+            return Err(io::Error::new(error.kind(), error.to_string()));
         }
         recorder.out.flush()
     }
@@ -119,7 +121,7 @@ impl Cassette {
         }
         let response_body = match serde_json::from_slice::<Value>(exchange.response_body) {
             Ok(value) => recorder.stand_ins.search_response(value),
-            Err(_) => Value::String(String::from_utf8_lossy(exchange.response_body).into_owned()),
+            Err(_) => Value::String(recorder.stand_ins.text(exchange.response_body)),
         };
         let request_body = exchange
             .request_body

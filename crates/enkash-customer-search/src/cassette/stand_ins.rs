@@ -5,15 +5,16 @@
 //! exactly that, and no value a customer could be recognised by. So each string becomes a
 //! random string of the same length and the same character class at every position (a digit
 //! for a digit, an upper-case letter for one, punctuation kept), each number a random number of
-//! the same kind and as many digits, each date-time the same instant moved by one random shift
-//! and written in the same form. The randomness is drawn afresh for each cassette, never
-//! derived from the value (a hash of a 10-digit phone number is reversed by trying them all),
-//! and within one cassette the same original always gets the same stand-in, so that ids still
-//! join across pages.
+//! the same kind and as many digits, each date-time another instant (moved by a random shift of
+//! its own, up to ten years either way) written in the same form. The randomness is drawn
+//! afresh for each cassette, never derived from the value (a hash of a 10-digit phone number is
+//! reversed by trying them all); within one cassette the same original always gets the same
+//! stand-in, and two originals never the same one, so that ids join across pages as they did
+//! and nothing else does.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::{Datelike, Duration, NaiveDateTime};
 use serde_json::{Number, Value};
 
 use crate::lenient_date_time::{DateTimeFormat, LenientDateTime};
@@ -23,77 +24,85 @@ use crate::spec::{self, Shape, Wire};
 const ENVELOPE: &str = "CustomerSearchResponse";
 /// The shape of the records inside it, whose values are replaced.
 const RECORD: &str = "CustomerResponse";
+/// The envelope's fields a cassette keeps as they came: what a replayed walk pages by, and
+/// what says how a call went. Every other value is replaced, the error's message included
+/// (enum values, such as the error's type, are kept everywhere).
+const KEPT: [&str; 3] = ["recordsCount", "response_code", "response_message"];
+/// Tries at a stand-in no other original has, before one that another has will do (a
+/// one-character code may run out of them).
+const TRIES: usize = 64;
 
-/// One cassette's stand-ins: its random source, its date shift, and what it has replaced.
+/// One cassette's stand-ins: its random source, and what it has replaced with what.
 pub(crate) struct StandIns {
     rng: fastrand::Rng,
-    /// Every date-time of the cassette moves by this much, so their order survives.
-    shift: Duration,
     strings: HashMap<String, String>,
     numbers: HashMap<String, Number>,
+    /// Every stand-in handed out, so that no two originals share one.
+    used: HashSet<String>,
 }
 
 impl StandIns {
     pub fn new() -> StandIns {
-        let mut rng = fastrand::Rng::new();
-        // Between 30 days and 10 years either way, and a random time of day.
-        let days = rng.i64(30..3650) * if rng.bool() { 1 } else { -1 };
-        let shift = Duration::days(days) + Duration::seconds(rng.i64(1..86_400));
         StandIns {
-            rng,
-            shift,
+            rng: fastrand::Rng::new(),
             strings: HashMap::new(),
             numbers: HashMap::new(),
+            used: HashSet::new(),
         }
     }
 
     /// A search response with every record's values replaced; the envelope around the records
-    /// (`recordsCount`, `response_code`, `response_message`, the error envelope) is kept, and
-    /// so is every field name. Fields the envelope's spec lacks are replaced like record values.
+    /// ([`KEPT`] and enum values) is kept, and so is every field name. Anything else, fields
+    /// the spec lacks and values of another JSON type than the spec's included, is replaced.
     pub fn search_response(&mut self, mut body: Value) -> Value {
-        if let Some(shape) = shape_named(ENVELOPE) {
-            self.envelope(&mut body, shape);
+        match shape_named(ENVELOPE) {
+            Some(shape) => self.envelope(&mut body, shape),
+            None => self.value(&mut body, None),
         }
         body
     }
 
+    /// A body that is not JSON (a gateway's page, a page cut short): its text, every letter
+    /// and digit replaced.
+    pub fn text(&mut self, body: &[u8]) -> String {
+        self.same_classes(&String::from_utf8_lossy(body))
+    }
+
     fn envelope(&mut self, value: &mut Value, shape: &Shape) {
         let Value::Object(object) = value else {
-            return;
+            return self.value(value, None);
         };
         for (key, value) in object.iter_mut() {
-            match shape
+            let wire = shape
                 .properties
                 .iter()
                 .find(|p| p.name == key)
-                .map(|p| &p.wire)
-            {
-                Some(Wire::Object(name)) if *name == RECORD => self.record(value, Some(RECORD)),
-                Some(Wire::Object(name)) => {
-                    if let Some(inner) = shape_named(name) {
-                        self.envelope(value, inner);
-                    }
-                }
-                Some(Wire::Array { items, .. }) => {
-                    if let Value::Array(values) = value {
-                        for item in values {
-                            match items {
-                                Wire::Object(name) if *name == RECORD => {
-                                    self.record(item, Some(RECORD))
-                                }
-                                Wire::Object(name) => {
-                                    if let Some(inner) = shape_named(name) {
-                                        self.envelope(item, inner);
-                                    }
-                                }
-                                _ => {}
-                            }
-                        }
-                    }
-                }
-                Some(_) => {}
+                .map(|p| &p.wire);
+            match wire {
+                Some(Wire::Plain) if KEPT.contains(&key.as_str()) => {}
+                Some(wire) => self.envelope_value(value, wire),
                 None => self.value(value, None),
             }
+        }
+    }
+
+    fn envelope_value(&mut self, value: &mut Value, wire: &Wire) {
+        match (wire, &*value) {
+            (Wire::Object(name), Value::Object(_)) if *name == RECORD => {
+                self.record(value, Some(RECORD))
+            }
+            (Wire::Object(name), Value::Object(_)) => match shape_named(name) {
+                Some(inner) => self.envelope(value, inner),
+                None => self.value(value, None),
+            },
+            (Wire::Array { items, .. }, Value::Array(_)) => {
+                if let Value::Array(values) = value {
+                    for item in values {
+                        self.envelope_value(item, items);
+                    }
+                }
+            }
+            (wire, _) => self.value(value, Some(wire)),
         }
     }
 
@@ -140,19 +149,35 @@ impl StandIns {
         }
     }
 
-    /// A date-time in a form the client recognises moves by the shift, in the same form;
-    /// anything else becomes a string of the same classes.
+    /// A date-time in a form the client recognises becomes another in the same form; anything
+    /// else a string of the same classes.
     fn string(&mut self, original: &str) -> String {
         if let Some(known) = self.strings.get(original) {
             return known.clone();
         }
-        let replaced = self
-            .date_time(original)
-            .unwrap_or_else(|| self.same_classes(original));
+        let replaceable = original.chars().any(char::is_alphanumeric);
+        let mut replaced = String::new();
+        for _ in 0..TRIES {
+            replaced = self
+                .date_time(original)
+                .unwrap_or_else(|| self.same_classes(original));
+            if !replaceable || !self.used.contains(&replaced) {
+                break;
+            }
+        }
+        self.used.insert(replaced.clone());
         self.strings.insert(original.to_string(), replaced.clone());
         replaced
     }
 
+    /// A random shift of up to ten years either way, to the millisecond.
+    fn shift(&mut self) -> Duration {
+        let days = self.rng.i64(30..3650) * if self.rng.bool() { 1 } else { -1 };
+        Duration::days(days) + Duration::milliseconds(self.rng.i64(1..86_400_000))
+    }
+
+    /// A date-time in a recognised form, moved by a shift of its own (the other way if that
+    /// one leaves the four-digit years) and written in the same form.
     fn date_time(&mut self, original: &str) -> Option<String> {
         let parsed = LenientDateTime::parse(original);
         let form = parsed.format();
@@ -166,8 +191,12 @@ impl StandIns {
         ) {
             return None;
         }
-        let moved = parsed.naive()?.checked_add_signed(self.shift)?;
-        let written = self.rewrite(original, moved)?;
+        let naive = parsed.naive()?;
+        let shift = self.shift();
+        let written = [shift, -shift].into_iter().find_map(|shift| {
+            let moved = naive.checked_add_signed(shift)?;
+            self.rewrite(original, moved)
+        })?;
         // Only a stand-in that reads back in the same form will do.
         (LenientDateTime::parse(&written).format() == form && written != original)
             .then_some(written)
@@ -176,12 +205,11 @@ impl StandIns {
     /// `original` with its date, its time and its fraction written anew; every recognised
     /// form starts `yyyy-MM-dd`, then `[T ]HH:mm`, then `:ss` and `.fff…` if it has them.
     fn rewrite(&mut self, original: &str, moved: NaiveDateTime) -> Option<String> {
-        let mut text = original.to_string();
-        let date = moved.format("%Y-%m-%d").to_string();
-        if date.len() != 10 || !text.is_char_boundary(10) {
+        if !(1000..=9999).contains(&moved.year()) || !original.is_char_boundary(10) {
             return None;
         }
-        text.replace_range(..10, &date);
+        let mut text = original.to_string();
+        text.replace_range(..10, &moved.format("%Y-%m-%d").to_string());
         let bytes = original.as_bytes();
         if bytes.len() >= 16 && matches!(bytes[10], b'T' | b't' | b' ') && bytes[13] == b':' {
             text.replace_range(11..16, &moved.format("%H:%M").to_string());
@@ -224,15 +252,18 @@ impl StandIns {
     }
 
     /// An integer of as many digits and the same sign, or a decimal with as many digits on
-    /// either side of the point.
+    /// either side of the point (or the same exponent).
     fn number(&mut self, original: &Number) -> Number {
         let key = original.to_string();
         if let Some(known) = self.numbers.get(&key) {
             return known.clone();
         }
+        let decimal = key.contains(['.', 'e', 'E']);
+        let mut tries = 0;
         let replaced = loop {
+            tries += 1;
             let text = self.digits_like(&key);
-            let number = if original.is_f64() {
+            let number = if decimal {
                 text.parse::<f64>().ok().and_then(Number::from_f64)
             } else if let Ok(n) = text.parse::<i64>() {
                 Some(Number::from(n))
@@ -240,11 +271,16 @@ impl StandIns {
                 text.parse::<u64>().ok().map(Number::from)
             };
             match number {
-                Some(number) if number.to_string() != key => break number,
-                // Only a number of one digit and no choice (none) loops again.
+                Some(number)
+                    if number.to_string() != key
+                        && (tries > TRIES || !self.used.contains(&number.to_string())) =>
+                {
+                    break number;
+                }
                 _ => continue,
             }
         };
+        self.used.insert(replaced.to_string());
         self.numbers.insert(key, replaced.clone());
         replaced
     }
@@ -270,12 +306,25 @@ impl StandIns {
             .collect()
     }
 
-    /// Epoch milliseconds moved by the shift.
+    /// Epoch milliseconds moved by a shift of their own (the same for the same value).
     fn epoch_millis(&mut self, original: &Number) -> Number {
-        match original.as_i64() {
-            Some(millis) => Number::from(millis.saturating_add(self.shift.num_milliseconds())),
-            None => self.number(original),
+        let key = format!("epoch {original}");
+        if let Some(known) = self.numbers.get(&key) {
+            return known.clone();
         }
+        let replaced = match original.as_i64() {
+            Some(millis) => {
+                let shift = self.shift().num_milliseconds();
+                Number::from(
+                    millis
+                        .checked_add(shift)
+                        .unwrap_or(millis.wrapping_sub(shift)),
+                )
+            }
+            None => self.number(original),
+        };
+        self.numbers.insert(key, replaced.clone());
+        replaced
     }
 }
 
@@ -350,12 +399,16 @@ mod tests {
                 "{original} → {replaced}"
             );
         }
-        let earlier = stand_ins.string("2024-01-01T00:00:00Z");
-        let later = stand_ins.string("2024-06-01T00:00:00Z");
-        assert!(
-            earlier < later,
-            "one shift for the cassette keeps the order"
-        );
+        // Sentinels at the edges of the four-digit years keep their form too.
+        for sentinel in ["9999-12-31T23:59:59Z", "1000-01-01"] {
+            let replaced = stand_ins.string(sentinel);
+            assert_ne!(replaced, sentinel);
+            assert_eq!(
+                LenientDateTime::parse(&replaced).format(),
+                LenientDateTime::parse(sentinel).format(),
+                "{sentinel} → {replaced}"
+            );
+        }
     }
 
     #[test]
@@ -424,5 +477,50 @@ mod tests {
         assert_eq!(scrubbed["response_message"], "Success");
         let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
         assert_eq!(keys(before), keys(after));
+    }
+
+    #[test]
+    fn two_originals_never_share_a_stand_in() {
+        let mut stand_ins = StandIns::new();
+        // Ninety two-digit codes, and the ninety two-digit stand-ins there are.
+        let replaced: HashSet<String> = (10..100)
+            .map(|n| stand_ins.string(&n.to_string()))
+            .collect();
+        assert!(replaced.len() >= 80, "{} distinct of 90", replaced.len());
+        let numbers: HashSet<String> = (100..200)
+            .map(|n| stand_ins.number(&Number::from(n)).to_string())
+            .collect();
+        assert_eq!(numbers.len(), 100);
+    }
+
+    #[test]
+    fn the_envelope_keeps_only_how_the_call_went_and_unexpected_shapes_are_replaced() {
+        let mut stand_ins = StandIns::new();
+        let error = stand_ins.search_response(json!({
+            "errorResponse": {
+                "errorType": "VALIDATION_ERROR",
+                "errorMessage": "no customer with PAN 29QZXPK7731R1ZW",
+                "apiSubErrors": [{ "field": "panOrGstin", "rejectedValue": "29QZXPK7731R1ZW" }]
+            },
+            "response_code": 400,
+            "response_message": "Bad Request"
+        }));
+        assert_eq!(error["errorResponse"]["errorType"], "VALIDATION_ERROR");
+        assert_eq!(error["response_code"], 400);
+        assert_eq!(error["response_message"], "Bad Request");
+        assert!(!error.to_string().contains("29QZXPK7731R1ZW"), "{error}");
+        // A page whose data is one object, not a list, and a body that is a bare string.
+        let odd = stand_ins.search_response(json!({
+            "payload": { "data": { "legalName": "Zephyrine Quokka" }, "recordsCount": 1 }
+        }));
+        assert!(!odd.to_string().contains("Zephyrine"), "{odd}");
+        assert_eq!(odd["payload"]["recordsCount"], 1);
+        let bare = stand_ins.search_response(json!("Zephyrine Quokka"));
+        assert!(!bare.to_string().contains("Zephyrine"), "{bare}");
+        assert!(
+            !stand_ins
+                .text(b"<html>Zephyrine</html>")
+                .contains("Zephyrine")
+        );
     }
 }
