@@ -202,6 +202,14 @@ pub fn generate(root: &Path, target: &Target) -> Result<Vec<GeneratedFile>> {
     let mut client = parse(tokens)?;
     gate_derive(&mut client.items, JSON_SCHEMA_DERIVE, SCHEMARS_FEATURE);
     crate::unknown_fields::default_to_empty(&mut client.items);
+    if crate::response_decoding::rewrite(&mut client.items) == 0 {
+        return Err(format!(
+            "no `ResponseValue::from_response` in the client generated from {}: progenitor \
+             decodes responses some other way now; update xtask/src/response_decoding.rs",
+            target.spec
+        )
+        .into());
+    }
     if target.evolution == crate::change_report::Evolution::Additive {
         crate::additive_types::mark(&mut client.items);
     }

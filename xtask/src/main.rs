@@ -11,6 +11,7 @@ mod change_report;
 mod codegen;
 mod filter_setters;
 mod lint;
+mod response_decoding;
 mod spec_checks;
 mod spec_constants;
 mod type_substitutions;

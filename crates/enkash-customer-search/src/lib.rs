@@ -38,6 +38,7 @@ mod open_enum;
 mod paginate;
 mod query;
 mod redact;
+mod response_decoding;
 mod retry;
 mod search;
 mod secret;
