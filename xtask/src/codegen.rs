@@ -202,7 +202,9 @@ pub fn generate(root: &Path, target: &Target) -> Result<Vec<GeneratedFile>> {
     let mut client = parse(tokens)?;
     gate_derive(&mut client.items, JSON_SCHEMA_DERIVE, SCHEMARS_FEATURE);
     crate::unknown_fields::default_to_empty(&mut client.items);
-    if crate::response_decoding::rewrite(&mut client.items) == 0 {
+    // A spec with operations whose client decodes nothing through `from_response` means
+    // progenitor changed how it decodes; one without operations decodes nothing anyway.
+    if crate::response_decoding::rewrite(&mut client.items) == 0 && !spec.paths.paths.is_empty() {
         return Err(format!(
             "no `ResponseValue::from_response` in the client generated from {}: progenitor \
              decodes responses some other way now; update xtask/src/response_decoding.rs",
