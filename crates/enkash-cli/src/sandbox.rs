@@ -68,17 +68,21 @@ pub async fn serve(args: &SandboxArgs) -> Result<(), CliError> {
         customers = args.customers,
         seed = args.seed,
     );
+    announce_until_ctrl_c(&text).await?;
+    drop(sandbox);
+    eprintln!("enkash: sandbox stopped");
+    Ok(())
+}
+
+/// Prints `text` (where the server is, how to use it) and waits for Ctrl-C.
+async fn announce_until_ctrl_c(text: &str) -> Result<(), CliError> {
     let mut stdout = io::stdout().lock();
     stdout.write_all(text.as_bytes())?;
     stdout.flush()?;
     drop(stdout);
-
     tokio::signal::ctrl_c()
         .await
-        .map_err(|e| CliError::Other(format!("cannot wait for Ctrl-C: {e}")))?;
-    drop(sandbox);
-    eprintln!("enkash: sandbox stopped");
-    Ok(())
+        .map_err(|e| CliError::Other(format!("cannot wait for Ctrl-C: {e}")))
 }
 
 /// Serves a cassette until Ctrl-C.
@@ -99,13 +103,7 @@ async fn replay(cassette: &std::path::Path, port: u16) -> Result<(), CliError> {
         file = TerminalSafe::line(&cassette.display().to_string()),
         exchanges = replay.exchanges(),
     );
-    let mut stdout = io::stdout().lock();
-    stdout.write_all(text.as_bytes())?;
-    stdout.flush()?;
-    drop(stdout);
-    tokio::signal::ctrl_c()
-        .await
-        .map_err(|e| CliError::Other(format!("cannot wait for Ctrl-C: {e}")))?;
+    announce_until_ctrl_c(&text).await?;
     drop(replay);
     eprintln!("enkash: replay stopped");
     Ok(())
