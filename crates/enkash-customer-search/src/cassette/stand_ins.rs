@@ -271,9 +271,13 @@ impl StandIns {
                 text.parse::<u64>().ok().map(Number::from)
             };
             match number {
+                // As many characters as written (a decimal whose last digit came out 0 is
+                // written shorter), and one no other original has; after TRIES, any other one.
                 Some(number)
                     if number.to_string() != key
-                        && (tries > TRIES || !self.used.contains(&number.to_string())) =>
+                        && (tries > TRIES
+                            || (number.to_string().len() == key.len()
+                                && !self.used.contains(&number.to_string()))) =>
                 {
                     break number;
                 }
@@ -413,6 +417,13 @@ mod tests {
 
     #[test]
     fn a_number_keeps_its_kind_and_digits() {
+        // Many cassettes, so that a digit drawn as 0 at the end of a decimal is met.
+        for _ in 0..200 {
+            numbers_keep_their_kind_and_digits();
+        }
+    }
+
+    fn numbers_keep_their_kind_and_digits() {
         let mut stand_ins = StandIns::new();
         for original in [
             json!(4711),
