@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use axum::body::Bytes;
 use criterion::SamplingMode;
 use enkash_customer_search::{Client, SearchQuery};
-use support::{Replay, Results, SandboxProcess};
+use support::{Paired, Replay, Results, SandboxProcess};
 
 const CUSTOMERS: usize = 100_000;
 const PAGE: usize = 5_000;
@@ -178,24 +178,13 @@ fn main() {
         std::hint::black_box(page);
     };
     let rounds = if quick { 7 } else { 21 };
-    let mut paired = Vec::new();
-    for round in 0..rounds {
-        let time = |client: &Client| {
-            let started = Instant::now();
-            one_page(client);
-            started.elapsed().as_secs_f64()
-        };
-        let (plain, gzip) = if round % 2 == 0 {
-            let plain = time(&identity_client);
-            (plain, time(&gzip_client))
-        } else {
-            let gzip = time(&gzip_client);
-            (time(&identity_client), gzip)
-        };
-        paired.push(gzip / plain);
-    }
+    let paired = Paired::measure(
+        rounds,
+        timed(&one_page, &gzip_client),
+        timed(&one_page, &identity_client),
+    );
     results.metric("decode_rounds", rounds as f64);
-    results.metric("decode_ratio_gzip", support::median(&mut paired));
+    results.metric("decode_ratio_gzip", paired.median);
     results.metric("page_bytes_identity", identity[0].len() as f64);
     results.metric("page_bytes_gzip", gzip[0].len() as f64);
 
@@ -220,4 +209,13 @@ fn gzipped(page: &[u8]) -> Bytes {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     encoder.write_all(page).expect("into memory");
     Bytes::from(encoder.finish().expect("into memory"))
+}
+
+/// `one_page` through `client`, timed.
+fn timed<'a>(one_page: &'a impl Fn(&Client), client: &'a Client) -> impl FnMut() -> Duration + 'a {
+    move || {
+        let started = Instant::now();
+        one_page(client);
+        started.elapsed()
+    }
 }

@@ -19,7 +19,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use enkash_customer_search::{Client, SearchQuery, types};
-use support::{Results, SandboxProcess};
+use support::{Paired, Results, SandboxProcess};
 
 const CUSTOMERS: usize = 20_000;
 const SEARCHES: usize = 200;
@@ -65,31 +65,21 @@ fn main() {
     }
 
     let rounds = if support::quick() { 11 } else { PAIRED_ROUNDS };
-    let mut ratios = Vec::new();
-    for round in 0..rounds {
-        let timed = |through_client: bool| {
+    let timed = |through_client: bool| {
+        let (runtime, client, http, server, body) = (&runtime, &client, &http, &server, &body);
+        move || {
             let started = std::time::Instant::now();
             runtime.block_on(async {
                 if through_client {
-                    black_box(with_client(&client).await)
+                    black_box(with_client(client).await)
                 } else {
-                    black_box(hand_written(&http, &server, &body).await)
+                    black_box(hand_written(http, server, body).await)
                 }
             });
-            started.elapsed().as_secs_f64()
-        };
-        // Alternating which goes first, so that neither always runs on a warmer machine.
-        let client_first = round % 2 == 0;
-        let first = timed(client_first);
-        let second = timed(!client_first);
-        let (by_client, by_hand) = if client_first {
-            (first, second)
-        } else {
-            (second, first)
-        };
-        ratios.push(by_client / by_hand);
-    }
-    let paired = support::median(&mut ratios);
+            started.elapsed()
+        }
+    };
+    let paired = Paired::measure(rounds, timed(true), timed(false)).median;
     eprintln!("overhead: client ÷ hand-written, median of {rounds} paired rounds: {paired:.3}");
     results.metric("paired_ratio", paired);
     results.metric("paired_rounds", rounds as f64);

@@ -102,7 +102,8 @@ impl Drift {
     }
 }
 
-fn shape(name: &str) -> Option<&'static Shape> {
+/// The spec's component schema `name`, from its wire table.
+pub(crate) fn shape(name: &str) -> Option<&'static Shape> {
     spec::SHAPES.iter().find(|shape| shape.name == name)
 }
 

@@ -208,28 +208,7 @@ impl Client {
             .and(observed.as_ref())
             .map(|o| (o.status, o.headers.clone()));
         let outcome = envelope_outcome(result, observed).await;
-        // The body has been read whatever the outcome, the envelope of an error included.
-        if let Some(body) = generated.inner.body_copy() {
-            if let Some(drift) = &self.options.drift {
-                drift.record_search_body(&body);
-            }
-            if let (Some(cassette), Some(sent), Some((status, response_headers))) = (
-                &self.options.cassette,
-                generated.inner.request_copy(),
-                &answered_with,
-            ) {
-                let exchange = SearchExchange {
-                    method: &sent.method,
-                    path: &sent.path,
-                    query: sent.query.as_deref(),
-                    request_body: sent.body.as_deref(),
-                    status: *status,
-                    response_headers,
-                    response_body: &body,
-                };
-                cassette.record_search(exchange, &self.secrets);
-            }
-        }
+        self.record_evidence(&generated.inner, answered_with);
         let (status, envelope) =
             outcome.map_err(|error| error.with_request_id(header_request_id.as_ref()))?;
         let Some(payload) = envelope.payload else {
@@ -253,6 +232,35 @@ impl Client {
             response_message: envelope.response_message,
             error_response: envelope.error_response,
         })
+    }
+
+    /// Hands the attempt's response body, read whatever the outcome (the envelope of an error
+    /// included), to the drift report and the cassette that asked for it; `answered_with` is
+    /// the response's status and headers, when a cassette wants them.
+    fn record_evidence(
+        &self,
+        attempt: &hooks::CallContext,
+        answered_with: Option<(StatusCode, http::HeaderMap)>,
+    ) {
+        let Some(body) = attempt.body_copy() else {
+            return;
+        };
+        if let Some(drift) = &self.options.drift {
+            drift.record_search_body(&body);
+        }
+        if let (Some(cassette), Some(request), Some((status, response_headers))) = (
+            &self.options.cassette,
+            attempt.request_copy(),
+            &answered_with,
+        ) {
+            let exchange = SearchExchange {
+                request: &request,
+                status: *status,
+                response_headers,
+                response_body: &body,
+            };
+            cassette.record_search(exchange, &self.secrets);
+        }
     }
 }
 

@@ -29,6 +29,7 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
+use crate::hooks::SentRequest;
 use crate::redact::Secrets;
 use stand_ins::StandIns;
 
@@ -124,7 +125,9 @@ impl Cassette {
             Err(_) => Value::String(recorder.stand_ins.text(exchange.response_body)),
         };
         let request_body = exchange
-            .request_body
+            .request
+            .body
+            .as_deref()
             .map(|body| {
                 serde_json::from_slice::<Value>(body)
                     .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()))
@@ -138,9 +141,9 @@ impl Cassette {
             })
             .collect();
         let mut line = json!({
-            "method": exchange.method,
-            "path": exchange.path,
-            "query": exchange.query,
+            "method": exchange.request.method,
+            "path": exchange.request.path,
+            "query": exchange.request.query,
             "request_body": request_body,
             "status": exchange.status.as_u16(),
             "response_headers": headers,
@@ -182,10 +185,7 @@ fn api_version() -> &'static str {
 
 /// One search attempt as it went over the wire.
 pub(crate) struct SearchExchange<'a> {
-    pub method: &'a str,
-    pub path: &'a str,
-    pub query: Option<&'a str>,
-    pub request_body: Option<&'a [u8]>,
+    pub request: &'a SentRequest,
     pub status: StatusCode,
     pub response_headers: &'a HeaderMap,
     pub response_body: &'a [u8],

@@ -17,8 +17,9 @@ use std::collections::{HashMap, HashSet};
 use chrono::{Datelike, Duration, NaiveDateTime};
 use serde_json::{Number, Value};
 
+use crate::drift::shape as shape_named;
 use crate::lenient_date_time::{DateTimeFormat, LenientDateTime};
-use crate::spec::{self, Shape, Wire};
+use crate::spec::{Shape, Wire};
 
 /// The shape the search's response starts from.
 const ENVELOPE: &str = "CustomerSearchResponse";
@@ -330,10 +331,6 @@ impl StandIns {
         self.numbers.insert(key, replaced.clone());
         replaced
     }
-}
-
-fn shape_named(name: &str) -> Option<&'static Shape> {
-    spec::SHAPES.iter().find(|shape| shape.name == name)
 }
 
 #[cfg(test)]

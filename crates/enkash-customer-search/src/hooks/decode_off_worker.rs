@@ -5,9 +5,10 @@
 //! worker runs nothing else. Whatever is queued on that worker waits as long, the next page's
 //! request and the connection that would send it included (and tokio cannot hand the task in
 //! a worker's LIFO slot to another worker). So a body, once wholly read, ends one poll later
-//! ([`BodyEnd`]), and the poll that decodes runs in [`tokio::task::block_in_place`], which first
-//! gives the worker's queue to another thread. On a current-thread runtime, which cannot do
-//! that, the decode runs where it always did.
+//! ([`BodyEnd`]), and in a task of a multi-thread runtime (as the pager's fetches are) the poll
+//! that decodes runs in [`tokio::task::block_in_place`], which first gives the worker's queue to
+//! another thread. On a current-thread runtime, which cannot do that, and outside a task, where
+//! no worker's queue waits, the decode runs where it always did.
 
 use std::future::Future;
 use std::pin::Pin;

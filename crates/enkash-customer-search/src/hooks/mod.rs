@@ -265,6 +265,22 @@ impl CallContext {
         }
     }
 
+    /// Keeps `request` as it goes out, if a copy was asked for.
+    fn copy_request(&self, request: &reqwest::Request) {
+        let Some(copy) = &self.request_copy else {
+            return;
+        };
+        *copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(SentRequest {
+            method: request.method().to_string(),
+            path: request.url().path().to_string(),
+            query: request.url().query().map(str::to_string),
+            body: request
+                .body()
+                .and_then(reqwest::Body::as_bytes)
+                .map(<[u8]>::to_vec),
+        });
+    }
+
     /// Sends `request` with `http`, following the redirects this attempt may follow, notes what
     /// the response looked like, and hands it back with its body under the limit
     /// (progenitor's `exec` hook).
@@ -274,17 +290,7 @@ impl CallContext {
         request: reqwest::Request,
     ) -> reqwest::Result<reqwest::Response> {
         let mut request = request;
-        if let Some(copy) = &self.request_copy {
-            *copy.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(SentRequest {
-                method: request.method().to_string(),
-                path: request.url().path().to_string(),
-                query: request.url().query().map(str::to_string),
-                body: request
-                    .body()
-                    .and_then(reqwest::Body::as_bytes)
-                    .map(<[u8]>::to_vec),
-            });
-        }
+        self.copy_request(&request);
         let mut hops = 0;
         // One timeout for the attempt, however many redirects it follows.
         let ends = self
@@ -343,12 +349,18 @@ impl CallContext {
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
                 .clear();
         }
-        Ok(limited(
+        Ok(self.limited(response))
+    }
+
+    /// `response` with its body read under this attempt's limit, copied and marked at its end
+    /// as this attempt asks.
+    fn limited(&self, response: reqwest::Response) -> reqwest::Response {
+        limited(
             response,
             self.body_limit,
             self.body_copy.clone(),
             self.body_end.clone(),
-        ))
+        )
     }
 }
 
