@@ -38,7 +38,11 @@ commands:
   lint             lint the specs with Spectral and Redocly (installs them with npm ci)
   bench            run the benchmarks, time the codegen loop and a cold build of the client,
                    and write the results and the budgets they meet into BENCHMARKS.md
-  bench --quick    the same with shorter measurements (one cold build each)";
+  bench --quick    the same with shorter measurements (one cold build each)
+  spec-suggest FILE...
+                   the edits of openapi/customer-search.yaml that cassettes
+                   (`enkash customers search --record`) and drift reports call for, as a
+                   unified diff to review and `git apply`";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -50,6 +54,9 @@ fn main() -> ExitCode {
         ["lint"] => lint::run(),
         ["bench"] => bench::run(false),
         ["bench", "--quick"] => bench::run(true),
+        ["spec-suggest", files @ ..] if !files.is_empty() => {
+            project_root().and_then(|root| Ok(xtask::spec_suggest::run(&root, files)?))
+        }
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             Ok(())

@@ -31,9 +31,7 @@ pub const LENIENT_INTEGER: &str = "LenientInteger";
 
 const SCHEMA_PREFIX: &str = "#/components/schemas/";
 
-/// Marks a string that is a date-time in a format other than RFC 3339 (EnKash's
-/// `yyyy-MM-dd HH:mm:ss`), which `format: date-time` would misdescribe.
-pub const DATE_TIME_FORMAT_EXTENSION: &str = "x-date-time-format";
+pub use xtask::schema_refs::DATE_TIME_FORMAT_EXTENSION;
 
 /// Marks an integer that a server may send as a string of digits.
 pub const INTEGER_MAY_BE_STRING_EXTENSION: &str = "x-integer-may-be-string";

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use crate::Result;
-use crate::type_substitutions::DATE_TIME_FORMAT_EXTENSION;
+use xtask::schema_refs::{DATE_TIME_FORMAT_EXTENSION, nullable, resolved};
 
 /// The types of the table.
 const TYPES: &str = r#"
@@ -21,7 +21,7 @@ pub enum Wire {
     /// One of these strings.
     Enum(&'static [&'static str]),
     /// A date-time: RFC 3339 (`format: date-time`, `None`), or the vendor's pattern
-    /// (`x-date-time-format`).
+    /// (`x-date-time-format`, which names the form sent even beside `format: date-time`).
     DateTime(Option<&'static str>),
     /// An object of the component schema of this name.
     Object(&'static str),
@@ -92,26 +92,6 @@ pub fn generate(document: &Value) -> Result<String> {
     Ok(out)
 }
 
-/// The schema `schema` refers to (through `$ref` or a one-element `allOf`), or itself.
-fn resolved<'a>(document: &'a Value, schema: &'a Value) -> &'a Value {
-    let target = schema.get("$ref").or_else(|| {
-        let all_of = schema.get("allOf")?.as_array()?;
-        match all_of.as_slice() {
-            [only] => only.get("$ref"),
-            _ => None,
-        }
-    });
-    target
-        .and_then(Value::as_str)
-        .and_then(|reference| document.pointer(reference.strip_prefix('#')?))
-        .unwrap_or(schema)
-}
-
-fn nullable(document: &Value, schema: &Value) -> bool {
-    let says = |schema: &Value| schema.get("nullable") == Some(&Value::Bool(true));
-    says(schema) || says(resolved(document, schema))
-}
-
 /// `schema` as a `Wire` expression.
 fn wire(document: &Value, schema: &Value, depth: usize) -> Result<String> {
     if depth > 8 {
@@ -125,14 +105,15 @@ fn wire(document: &Value, schema: &Value, depth: usize) -> Result<String> {
         let values: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
         return Ok(format!("Wire::Enum(&{values:?})"));
     }
-    if target.get("format") == Some(&Value::from("date-time")) {
-        return Ok("Wire::DateTime(None)".into());
-    }
+    // The vendor's pattern is the form it sends, even beside `format: date-time`.
     if let Some(pattern) = target
         .get(DATE_TIME_FORMAT_EXTENSION)
         .and_then(Value::as_str)
     {
         return Ok(format!("Wire::DateTime(Some({pattern:?}))"));
+    }
+    if target.get("format") == Some(&Value::from("date-time")) {
+        return Ok("Wire::DateTime(None)".into());
     }
     if let Some(items) = target.get("items") {
         return Ok(format!(
@@ -166,6 +147,8 @@ mod tests {
                     "at": { "type": "string", "format": "date-time", "nullable": true },
                     "level": { "nullable": true, "allOf": [{ "$ref": "#/components/schemas/Level" }] },
                     "stamp": { "type": "string", "x-date-time-format": "yyyy-MM-dd HH:mm:ss" },
+                    "local": { "type": "string", "format": "date-time",
+                               "x-date-time-format": "yyyy-MM-dd'T'HH:mm:ss" },
                     "tags": { "type": "array", "items": { "type": "string" } },
                     "parts": { "type": "array", "nullable": true,
                                "items": { "$ref": "#/components/schemas/Part" } },
@@ -180,6 +163,7 @@ mod tests {
             r#"Property { name: "at", nullable: true, wire: Wire::DateTime(None) },"#,
             r#"Property { name: "level", nullable: true, wire: Wire::Enum(&["A", "B"]) },"#,
             r#"Property { name: "stamp", nullable: false, wire: Wire::DateTime(Some("yyyy-MM-dd HH:mm:ss")) },"#,
+            r#"Property { name: "local", nullable: false, wire: Wire::DateTime(Some("yyyy-MM-dd'T'HH:mm:ss")) },"#,
             r#"Property { name: "tags", nullable: false, wire: Wire::Array { items: &Wire::Plain, nullable_items: false } },"#,
             r#"Property { name: "parts", nullable: true, wire: Wire::Array { items: &Wire::Object("Part"), nullable_items: false } },"#,
             r#"Property { name: "n", nullable: false, wire: Wire::Plain },"#,

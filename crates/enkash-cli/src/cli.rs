@@ -361,8 +361,26 @@ pub struct SandboxArgs {
     /// Serve the cassette FILE (written by `customers search --record`) instead of made-up
     /// customers: each recorded request gets its recorded answers, any other a 404 naming the
     /// nearest recorded one
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["customers", "seed", "latency_ms", "tls_ca_out", "bandwidth"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["customers", "seed", "latency_ms", "tls_ca_out", "bandwidth", "fault", "fail_first"])]
     pub replay: Option<PathBuf>,
+    /// Stray from the spec as EnKash might, to try drift reports, cassettes and
+    /// `cargo xtask spec-suggest` on (repeatable)
+    #[arg(long, value_name = "FAULT", value_enum)]
+    pub fault: Vec<SandboxFault>,
+    /// Answer the first N searches 503 (a client retries them)
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub fail_first: usize,
+}
+
+/// A way the sandbox strays from the spec while it serves (its `Faults` switches).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SandboxFault {
+    /// Every customer field null but customerId, and an error's errorType null
+    NullFields,
+    /// An errorType the spec does not list, and a customer field it lacks
+    UnknownEnumValues,
+    /// Date-times without an offset (IST wall-clock time)
+    OffsetLessTimestamps,
 }
 
 fn parse_rfc3339(value: &str) -> Result<DateTime<Utc>, String> {

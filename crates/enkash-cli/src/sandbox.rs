@@ -14,7 +14,7 @@ use enkash_customer_search_mock::{
 use enkash_customer_search::text::TerminalSafe;
 
 use crate::CliError;
-use crate::cli::SandboxArgs;
+use crate::cli::{SandboxArgs, SandboxFault};
 
 /// Starts the sandbox, prints where it is and how to use it, and serves until Ctrl-C.
 pub async fn serve(args: &SandboxArgs) -> Result<(), CliError> {
@@ -36,6 +36,17 @@ pub async fn serve(args: &SandboxArgs) -> Result<(), CliError> {
             args.port
         ))
     })?;
+    for fault in &args.fault {
+        let faults = sandbox.faults();
+        match fault {
+            SandboxFault::NullFields => faults.null_fields(true),
+            SandboxFault::UnknownEnumValues => faults.unknown_enum_values(true),
+            SandboxFault::OffsetLessTimestamps => faults.offset_less_timestamps(true),
+        }
+    }
+    if args.fail_first > 0 {
+        sandbox.faults().fail_next(args.fail_first, 503);
+    }
     let trust = match (&args.tls_ca_out, sandbox.ca_certificate_pem()) {
         (Some(path), Some(pem)) => {
             let path_text = path.display().to_string();

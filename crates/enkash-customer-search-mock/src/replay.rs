@@ -30,6 +30,7 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 use crate::sandbox::envelope::{ApiError, json_response};
+use crate::sandbox::faults::ErrorTypeOnWire;
 
 /// The token every token call gets (any other will do as well).
 pub const REPLAY_TOKEN: &str = "replay-token";
@@ -270,7 +271,8 @@ async fn answer(
             .lock()
             .unwrap_or_else(PoisonError::into_inner) += 1;
         let message = refusal(&state.exchanges, &method, &uri, &query, &body);
-        return ApiError::new(StatusCode::NOT_FOUND, message).into_response_with(false);
+        return ApiError::new(StatusCode::NOT_FOUND, message)
+            .into_response_with(ErrorTypeOnWire::Known);
     };
     let chosen = {
         let mut served = state.served.lock().unwrap_or_else(PoisonError::into_inner);

@@ -25,6 +25,7 @@ mod retries;
 mod schema_snapshots;
 mod search_end_to_end;
 mod spec_conformance;
+mod spec_suggestions;
 mod terminal_text;
 mod token_cancellation;
 mod token_lifetimes;

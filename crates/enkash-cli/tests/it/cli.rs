@@ -1138,6 +1138,81 @@ fn the_sandbox_command_replays_a_recorded_search() {
 }
 
 #[test]
+fn the_sandbox_command_strays_from_the_spec_as_told() {
+    let dir = std::env::temp_dir().join(format!("enkash-faults-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let report_file = dir.join("drift.json");
+    let serve = |args: &[&str]| {
+        let base = ["--port", "0", "--customers", "12", "--fail-first", "1"];
+        SandboxCommand::start(&[&base[..], args].concat())
+    };
+    let search = |sandbox: &SandboxCommand| {
+        let mut command = enkash();
+        command
+            .args(["--base-url", &sandbox.url, "--token", &sandbox.token])
+            .args(["customers", "search", "--all", "--page-size", "5"])
+            .args(["--format", "ndjson", "--drift-report"])
+            .arg(&report_file);
+        command
+    };
+    let report = || -> Value {
+        serde_json::from_str(&std::fs::read_to_string(&report_file).unwrap()).unwrap()
+    };
+
+    let strays = serve(&[
+        "--fault",
+        "unknown-enum-values",
+        "--fault",
+        "offset-less-timestamps",
+    ]);
+    let result = std::panic::catch_unwind(|| {
+        let out = stdout_of(&mut search(&strays));
+        assert_eq!(ids_of_ndjson(&out).len(), 12);
+        let report = report();
+        // The 503 first (retried), then three pages.
+        assert_eq!(report["responses"], 4);
+        assert_eq!(
+            report["unknown_enum_values"],
+            serde_json::json!({"ErrorResponse.errorType": {"SOMETHING_NEW": 1}})
+        );
+        assert_eq!(
+            report["unknown_fields"],
+            serde_json::json!({"CustomerResponse.gstFilingStatus": 12})
+        );
+        assert_eq!(
+            report["date_time_forms"]["CustomerResponse.createdOn"],
+            serde_json::json!({"LocalIso8601": 12})
+        );
+        assert_eq!(report["unexpected_nulls"], serde_json::json!({}));
+    });
+    strays.interrupt();
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+
+    let nulls = serve(&["--fault", "null-fields"]);
+    let result = std::panic::catch_unwind(|| {
+        stdout_of(&mut search(&nulls));
+        let report = report();
+        assert_eq!(
+            report["unexpected_nulls"],
+            serde_json::json!({"ErrorResponse.errorType": 1})
+        );
+        assert_eq!(report["unknown_fields"], serde_json::json!({}));
+    });
+    nulls.interrupt();
+    std::fs::remove_dir_all(&dir).unwrap();
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+    enkash()
+        .args(["sandbox", "--port", "0", "--fault", "everything"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("null-fields"));
+}
+
+#[test]
 fn the_sandbox_command_needs_a_free_port() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port().to_string();

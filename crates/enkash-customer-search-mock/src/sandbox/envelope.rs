@@ -20,6 +20,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::data::{Customer, Render, ist};
+use super::faults::ErrorTypeOnWire;
 use super::{Shared, rng};
 use enkash_customer_search::{LenientDateTime, Open, types};
 
@@ -89,20 +90,19 @@ impl ApiError {
         }
     }
 
-    /// The envelope as a response; `errorType` is `SOMETHING_NEW` while that fault is on.
+    /// The envelope as a response, its `errorType` as the faults switched on say.
     pub fn into_response(self, shared: &Shared) -> Response {
-        self.into_response_with(shared.faults.unknown_enum_values_on())
+        self.into_response_with(shared.faults.error_type_on_wire())
     }
 
-    /// The envelope as a response; `errorType` is `SOMETHING_NEW` if `unknown_error_type`.
-    pub fn into_response_with(self, unknown_error_type: bool) -> Response {
-        let error_type = if unknown_error_type {
-            Open::Unknown(UNKNOWN_ERROR_TYPE.to_string())
-        } else {
-            Open::Known(
+    /// The envelope as a response, its `errorType` written as `error_type_on_wire` says.
+    pub fn into_response_with(self, error_type_on_wire: ErrorTypeOnWire) -> Response {
+        let error_type = match error_type_on_wire {
+            ErrorTypeOnWire::Unknown => Open::Unknown(UNKNOWN_ERROR_TYPE.to_string()),
+            ErrorTypeOnWire::Known | ErrorTypeOnWire::Null => Open::Known(
                 self.error_type
                     .unwrap_or_else(|| error_type_for(self.status)),
-            )
+            ),
         };
         let (code, message) = self.response.unwrap_or((
             i32::from(self.status.as_u16()),
@@ -131,7 +131,13 @@ impl ApiError {
             value.response_message = Some(message.to_string());
             value
         };
-        let mut response = json_response(self.status, &body);
+        let mut response = if error_type_on_wire == ErrorTypeOnWire::Null {
+            let mut body = serde_json::to_value(&body).expect("the sandbox's bodies serialise");
+            body["errorResponse"]["errorType"] = Value::Null;
+            json_response(self.status, &body)
+        } else {
+            json_response(self.status, &body)
+        };
         response.headers_mut().insert(
             REQUEST_ID,
             HeaderValue::from_str(&request_id).expect("a UUID is a header value"),

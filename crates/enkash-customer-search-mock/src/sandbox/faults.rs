@@ -63,6 +63,17 @@ struct FaultState {
     string_numbers_in_token: bool,
 }
 
+/// How an error envelope writes its `errorType`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ErrorTypeOnWire {
+    /// The spec's value for the status.
+    Known,
+    /// A value the spec's enum does not list.
+    Unknown,
+    /// `null`.
+    Null,
+}
+
 /// One queued fault: how a search request is answered instead of normally.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Fault {
@@ -270,7 +281,9 @@ impl Faults {
     }
 
     /// While on, every customer field is `null` but `customerId`, arrays included, as a
-    /// Spring/Jackson service writes fields it has no value for.
+    /// Spring/Jackson service writes fields it has no value for; so is an error envelope's
+    /// `errorType` (which the spec says is never `null`), unless
+    /// [`unknown_enum_values`](Self::unknown_enum_values) is on too.
     pub fn null_fields(&self, on: bool) {
         self.state().render.null_fields = on;
     }
@@ -323,8 +336,16 @@ impl Faults {
         self.state().render
     }
 
-    pub(crate) fn unknown_enum_values_on(&self) -> bool {
-        self.state().unknown_error_type
+    /// How an error envelope writes its `errorType` while the switches are as they are.
+    pub(crate) fn error_type_on_wire(&self) -> ErrorTypeOnWire {
+        let state = self.state();
+        if state.unknown_error_type {
+            ErrorTypeOnWire::Unknown
+        } else if state.render.null_fields {
+            ErrorTypeOnWire::Null
+        } else {
+            ErrorTypeOnWire::Known
+        }
     }
 }
 
@@ -394,7 +415,7 @@ mod tests {
         faults.reset();
         assert_eq!(faults.latency(), Duration::from_millis(5));
         assert_eq!(faults.render(), Render::default());
-        assert!(!faults.unknown_enum_values_on());
+        assert_eq!(faults.error_type_on_wire(), ErrorTypeOnWire::Known);
         assert!(!faults.string_numbers_in_token_on());
         assert_eq!(faults.take_next(), None);
         assert_eq!(faults.take_next_token(), None);

@@ -136,7 +136,7 @@ mod auth;
 mod broken_bodies;
 mod data;
 pub(crate) mod envelope;
-mod faults;
+pub(crate) mod faults;
 mod https;
 mod india;
 mod link;
