@@ -195,6 +195,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    // Deviations no edit of the spec would make conform (a spec that names an offset-less
+    // form, say), so that the curator's loop can run this test on an edited spec.
     #[test]
     fn each_kind_of_deviation_is_counted_by_field_without_data() {
         let drift = Drift::new();
@@ -203,12 +205,14 @@ mod tests {
             "traceId": "abc",
             "payload": { "recordsCount": 2, "data": [
                 { "customerId": "KC1", "legalName": "Secret Traders", "state": "Goa",
-                  "createdOn": "2024-10-10T08:34:46", "loyaltyTier": "GOLD",
+                  "createdOn": "2024-10-10T08:34:46+0530", "loyaltyTier": "GOLD",
                   "customerKeyContacts": [{ "modifiedOn": 1728549286000_i64, "email": "a@b.in" }] },
-                { "customerId": "KC2", "createdOn": "2024-10-10T03:04:46Z",
-                  "branchCodes": ["A", null], "loyaltyTier": "SILVER" }
+                { "customerId": "KC2", "branchCodes": ["A", null], "loyaltyTier": "SILVER" }
             ] },
-            "errorResponse": { "errorType": "SOMETHING_NEW", "timestamp": "2024-10-10 08:34:46" }
+            "errorResponse": {
+                "errorType": "NOT_A_VALUE_OF_ANY_SPEC",
+                "timestamp": "2024-10-10 08:34:46"
+            }
         });
         drift.record_search_body(body.to_string().as_bytes());
         drift.record_search_body(b"<html>not json</html>");
@@ -230,7 +234,7 @@ mod tests {
                 ),
                 (
                     "CustomerResponse.createdOn".to_string(),
-                    BTreeMap::from([("LocalIso8601".to_string(), 1)])
+                    BTreeMap::from([("Iso8601WithOffset".to_string(), 1)])
                 ),
             ])
         );
@@ -238,7 +242,7 @@ mod tests {
             report.unknown_enum_values,
             BTreeMap::from([(
                 "ErrorResponse.errorType".to_string(),
-                BTreeMap::from([("SOMETHING_NEW".to_string(), 1)])
+                BTreeMap::from([("NOT_A_VALUE_OF_ANY_SPEC".to_string(), 1)])
             )])
         );
         assert_eq!(
