@@ -188,7 +188,7 @@ pub enum Wire {
     /// One of these strings.
     Enum(&'static [&'static str]),
     /// A date-time: RFC 3339 (`format: date-time`, `None`), or the vendor's pattern
-    /// (`x-date-time-format`).
+    /// (`x-date-time-format`, which names the form sent even beside `format: date-time`).
     DateTime(Option<&'static str>),
     /// An object of the component schema of this name.
     Object(&'static str),
