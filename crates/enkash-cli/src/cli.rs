@@ -189,6 +189,21 @@ pub struct SearchArgs {
     )]
     pub page_size: i32,
 
+    #[arg(
+        long,
+        help = format!(
+            "Pages fetched at once with --all, 1 to {} (customers still print in order)",
+            enkash_customer_search::MAX_PAGES_IN_FLIGHT
+        ),
+        value_name = "N",
+        default_value_t = 1,
+        value_parser = clap::value_parser!(u64)
+            .range(1..=enkash_customer_search::MAX_PAGES_IN_FLIGHT as u64),
+        requires = "all",
+        help_heading = "Paging and sorting"
+    )]
+    pub pages_in_flight: u64,
+
     /// Send this header with the search too (repeatable); one whose name speaks of a secret
     /// (x-api-key, cookie, *token*, *auth*, …) is never shown
     #[arg(
@@ -244,6 +259,16 @@ pub struct SearchArgs {
     /// Output format [default: table when stdout is a terminal, ndjson otherwise]
     #[arg(long, value_enum, value_name = "FORMAT", help_heading = "Output")]
     pub format: Option<Format>,
+
+    /// In CSV, put a ' before every cell that starts with =, +, -, @, a tab or a carriage
+    /// return, so that a spreadsheet shows it instead of running it as a formula (OWASP's
+    /// advice against CSV injection). It changes the data: for files meant for spreadsheets
+    #[arg(long, help_heading = "Output")]
+    pub csv_escape_formulas: bool,
+
+    /// No progress bar on stderr (it is drawn only when stderr is a terminal anyway)
+    #[arg(long, short, help_heading = "Output")]
+    pub quiet: bool,
 }
 
 /// How the customers are printed.

@@ -18,10 +18,12 @@ pub const TRANSIENT: u8 = 5;
 pub const UNDECODABLE: u8 = 6;
 /// EnKash broke the paging contract.
 pub const PAGING: u8 = 7;
+/// Interrupted (Ctrl-C), as a shell reports a process SIGINT ended: 128 + 2.
+pub const INTERRUPTED: u8 = 130;
 
 /// Every code, and what it tells the reader, as `--help` shows it (continuation lines
 /// indented to the text).
-const TABLE: [(u8, &str); 8] = [
+const TABLE: [(u8, &str); 9] = [
     (
         OK,
         "success (also when the reader of stdout closes it early, as `head` does)",
@@ -58,6 +60,11 @@ const TABLE: [(u8, &str); 8] = [
         PAGING,
         "EnKash broke the paging contract during --all (the result set changed, a page
      repeated or was short); what was printed holds every customer once",
+    ),
+    (
+        INTERRUPTED,
+        "interrupted by Ctrl-C during --all; what was printed ends on a whole customer (JSON
+     closes its array)",
     ),
 ];
 
@@ -97,7 +104,9 @@ mod tests {
             .filter_map(|line| line.trim_start().split_once("  "))
             .filter_map(|(code, _)| code.parse().ok())
             .collect();
-        assert_eq!(codes, (OK..=PAGING).collect::<Vec<_>>());
+        let mut expected: Vec<u8> = (OK..=PAGING).collect();
+        expected.push(INTERRUPTED);
+        assert_eq!(codes, expected);
     }
 
     #[test]

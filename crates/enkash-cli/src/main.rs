@@ -14,6 +14,7 @@ mod config;
 mod exit;
 mod local_input;
 mod output;
+mod progress;
 mod sandbox;
 mod search;
 
@@ -30,6 +31,8 @@ pub enum CliError {
     Client(Error),
     /// The output could not be written.
     Output(io::Error),
+    /// Ctrl-C, while paging; what was printed is whole.
+    Interrupted,
     /// Anything else.
     Other(String),
 }
@@ -78,6 +81,7 @@ impl CliError {
             // A closed pipe (`enkash … | head`) is the reader saying it has enough.
             CliError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe => exit::OK,
             CliError::Output(_) | CliError::Other(_) => exit::OTHER,
+            CliError::Interrupted => exit::INTERRUPTED,
         }
     }
 
@@ -96,6 +100,9 @@ impl CliError {
             }),
             CliError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe => None,
             CliError::Output(e) => Some(format!("cannot write the output: {e}")),
+            CliError::Interrupted => {
+                Some("interrupted; the output ends on a whole customer".into())
+            }
         }
     }
 }

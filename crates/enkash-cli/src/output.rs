@@ -1,8 +1,10 @@
 //! The output formats. Every one writes customers as they come, except `table`, which needs
-//! every row to align its columns.
+//! every row to size its columns. CSV is the `csv` crate's (RFC 4180), the table
+//! `comfy-table`'s, which measures cells in display width, as a terminal draws them.
 
 use std::io::{self, Write};
 
+use comfy_table::{Cell, CellAlignment, ColumnConstraint, ContentArrangement, Row, Table, Width};
 use enkash_customer_search::text::TerminalSafe;
 use enkash_customer_search::types::CustomerResponse;
 use serde_json::Value;
@@ -13,7 +15,7 @@ use crate::cli::Format;
 pub const CSV_COLUMNS: &[&str] = enkash_customer_search::spec::CUSTOMER_RESPONSE_PROPERTIES;
 
 /// The table's columns: header, widest a cell may be, right-aligned.
-const TABLE_COLUMNS: [(&str, usize, bool); 7] = [
+const TABLE_COLUMNS: [(&str, u16, bool); 7] = [
     ("customerId", 24, false),
     ("legalName", 40, false),
     ("panOrGstin", 20, false),
@@ -22,6 +24,10 @@ const TABLE_COLUMNS: [(&str, usize, bool); 7] = [
     ("dsoMedian", 10, true),
     ("active", 6, false),
 ];
+
+/// The first characters that make a spreadsheet read a cell as a formula (OWASP's CSV
+/// injection advice: `=`, `+`, `-`, `@`, and a tab or carriage return before them).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 /// What is being printed: one page (with the server's total), or every page.
 #[derive(Clone, Copy, Debug)]
@@ -35,27 +41,46 @@ pub enum Shape {
     All,
 }
 
+/// Where the customers go: straight to the output, or through the CSV writer.
+enum Sink<W: Write> {
+    Plain(W),
+    Csv(Box<csv::Writer<W>>),
+}
+
 /// Writes customers in one format.
 pub struct Output<W: Write> {
     format: Format,
     shape: Shape,
-    out: W,
+    sink: Sink<W>,
     count: usize,
     rows: Vec<[String; 7]>,
     /// CSV cells are shown terminal-safe when they go to a terminal.
     to_terminal: bool,
+    /// The terminal's width in columns, when the table goes to one.
+    width: Option<u16>,
+    escape_formulas: bool,
 }
 
 impl<W: Write> Output<W> {
     /// An output of `format` to `out`.
     pub fn new(format: Format, shape: Shape, out: W) -> Self {
+        let sink = match format {
+            Format::Csv => Sink::Csv(Box::new(
+                csv::WriterBuilder::new()
+                    .terminator(csv::Terminator::CRLF)
+                    .from_writer(out),
+            )),
+            _ => Sink::Plain(out),
+        };
         Output {
             format,
             shape,
-            out,
+            sink,
             count: 0,
             rows: Vec::new(),
             to_terminal: false,
+            width: None,
+            escape_formulas: false,
         }
     }
 
@@ -66,49 +91,64 @@ impl<W: Write> Output<W> {
         self
     }
 
+    /// The table fitted to a terminal `columns` wide.
+    pub fn fitted_to(mut self, columns: Option<u16>) -> Self {
+        self.width = columns;
+        self
+    }
+
+    /// CSV cells that a spreadsheet would run as formulas get a `'` in front (which changes
+    /// the data: for files meant for spreadsheets only).
+    pub fn escape_formulas(mut self, escape: bool) -> Self {
+        self.escape_formulas = escape;
+        self
+    }
+
     /// What comes before the first customer.
     pub fn begin(&mut self) -> io::Result<()> {
-        match (self.format, self.shape) {
-            (Format::Json, Shape::Page { records_count }) => {
+        match (&mut self.sink, self.shape) {
+            (Sink::Csv(csv), _) => csv.write_record(CSV_COLUMNS).map_err(csv_io),
+            (Sink::Plain(out), Shape::Page { records_count }) if self.format == Format::Json => {
                 let count = serde_json::to_string(&records_count).map_err(io::Error::other)?;
-                write!(self.out, "{{\"recordsCount\":{count},\"customers\":[")
+                write!(out, "{{\"recordsCount\":{count},\"customers\":[")
             }
-            (Format::Json, Shape::All) => write!(self.out, "["),
-            (Format::Csv, _) => write_csv_row(&mut self.out, CSV_COLUMNS.iter().copied()),
-            (Format::Ndjson | Format::Table, _) => Ok(()),
+            (Sink::Plain(out), Shape::All) if self.format == Format::Json => write!(out, "["),
+            (Sink::Plain(_), _) => Ok(()),
         }
     }
 
     /// One customer.
     pub fn customer(&mut self, customer: &CustomerResponse) -> io::Result<()> {
         self.count += 1;
-        match self.format {
-            Format::Json => {
-                if self.count > 1 {
-                    self.out.write_all(b",")?;
-                }
-                self.out.write_all(b"\n")?;
-                serde_json::to_writer(&mut self.out, customer).map_err(io::Error::from)
-            }
-            Format::Ndjson => {
-                // `io::Error::from` hands back serde_json's own I/O error, so a closed pipe
-                // stays `BrokenPipe` (and exits 0).
-                serde_json::to_writer(&mut self.out, customer).map_err(io::Error::from)?;
-                self.out.write_all(b"\n")
-            }
-            Format::Csv => {
+        match (&mut self.sink, self.format) {
+            (Sink::Csv(csv), _) => {
                 let value = serde_json::to_value(customer).map_err(io::Error::other)?;
-                let cells: Vec<String> = CSV_COLUMNS
-                    .iter()
-                    .map(|column| csv_cell(value.get(column)))
-                    .map(|cell| match self.to_terminal {
+                let cells = CSV_COLUMNS.iter().map(|column| {
+                    let mut cell = csv_cell(value.get(column));
+                    if self.escape_formulas && cell.starts_with(FORMULA_STARTS) {
+                        cell.insert(0, '\'');
+                    }
+                    match self.to_terminal {
                         true => TerminalSafe::cell(&cell).to_string(),
                         false => cell,
-                    })
-                    .collect();
-                write_csv_row(&mut self.out, cells.iter().map(String::as_str))
+                    }
+                });
+                csv.write_record(cells).map_err(csv_io)
             }
-            Format::Table => {
+            (Sink::Plain(out), Format::Json) => {
+                if self.count > 1 {
+                    out.write_all(b",")?;
+                }
+                out.write_all(b"\n")?;
+                serde_json::to_writer(out, customer).map_err(io::Error::from)
+            }
+            (Sink::Plain(out), Format::Ndjson) => {
+                // `io::Error::from` hands back serde_json's own I/O error, so a closed pipe
+                // stays `BrokenPipe` (and exits 0).
+                serde_json::to_writer(&mut *out, customer).map_err(io::Error::from)?;
+                out.write_all(b"\n")
+            }
+            (Sink::Plain(_), _) => {
                 self.rows.push(table_row(customer));
                 Ok(())
             }
@@ -117,22 +157,34 @@ impl<W: Write> Output<W> {
 
     /// What comes after the last customer; flushes.
     pub fn finish(&mut self) -> io::Result<()> {
+        let out = match &mut self.sink {
+            Sink::Csv(csv) => return csv.flush(),
+            Sink::Plain(out) => out,
+        };
         match (self.format, self.shape) {
-            (Format::Json, Shape::Page { .. }) => writeln!(self.out, "\n]}}")?,
-            (Format::Json, Shape::All) => writeln!(self.out, "\n]")?,
+            (Format::Json, Shape::Page { .. }) => writeln!(out, "\n]}}")?,
+            (Format::Json, Shape::All) => writeln!(out, "\n]")?,
             (Format::Table, shape) => {
                 let rows = std::mem::take(&mut self.rows);
-                write_table(&mut self.out, &rows)?;
+                writeln!(out, "{}", table(&rows, self.width).trim_fmt())?;
                 match shape {
                     Shape::Page {
                         records_count: Some(total),
-                    } => writeln!(self.out, "({} of {total} customers)", self.count)?,
-                    _ => writeln!(self.out, "({} customers)", self.count)?,
+                    } => writeln!(out, "({} of {total} customers)", self.count)?,
+                    _ => writeln!(out, "({} customers)", self.count)?,
                 }
             }
-            (Format::Ndjson | Format::Csv, _) => {}
+            _ => {}
         }
-        self.out.flush()
+        out.flush()
+    }
+}
+
+/// The I/O error inside a CSV error, so that a closed pipe stays `BrokenPipe`.
+fn csv_io(error: csv::Error) -> io::Error {
+    match error.into_kind() {
+        csv::ErrorKind::Io(error) => error,
+        other => io::Error::other(format!("{other:?}")),
     }
 }
 
@@ -144,22 +196,6 @@ fn csv_cell(value: Option<&Value>) -> String {
         Some(Value::String(s)) => s.clone(),
         Some(other) => other.to_string(),
     }
-}
-
-/// One RFC 4180 record: a field with a comma, quote, CR or LF is quoted, quotes doubled;
-/// lines end in CRLF.
-fn write_csv_row<'a>(out: &mut impl Write, cells: impl Iterator<Item = &'a str>) -> io::Result<()> {
-    for (i, cell) in cells.enumerate() {
-        if i > 0 {
-            out.write_all(b",")?;
-        }
-        if cell.contains([',', '"', '\r', '\n']) {
-            write!(out, "\"{}\"", cell.replace('"', "\"\""))?;
-        } else {
-            out.write_all(cell.as_bytes())?;
-        }
-    }
-    out.write_all(b"\r\n")
 }
 
 fn table_row(customer: &CustomerResponse) -> [String; 7] {
@@ -185,61 +221,36 @@ fn table_row(customer: &CustomerResponse) -> [String; 7] {
     ]
 }
 
-/// `cell` on one line and at most `max` characters, cut with `…`.
-fn fitted(cell: &str, max: usize) -> String {
-    let one_line = TerminalSafe::line(cell).to_string();
-    if one_line.chars().count() <= max {
-        one_line
-    } else {
-        let mut cut: String = one_line.chars().take(max - 1).collect();
-        cut.push('…');
-        cut
+/// The rows as a borderless table: each cell on one line (cut with `…` at its column's
+/// widest, or narrower to fit `width`), nothing in it that could steer a terminal.
+fn table(rows: &[[String; 7]], width: Option<u16>) -> Table {
+    let mut table = Table::new();
+    table
+        .load_preset(comfy_table::presets::NOTHING)
+        .set_truncation_indicator("…")
+        .set_header({
+            let mut header = Row::from(TABLE_COLUMNS.map(|(header, _, _)| header));
+            header.max_height(1);
+            header
+        });
+    for row in rows {
+        let mut row = Row::from(row.iter().map(|cell| Cell::new(TerminalSafe::line(cell))));
+        row.max_height(1);
+        table.add_row(row);
     }
-}
-
-fn write_table(out: &mut impl Write, rows: &[[String; 7]]) -> io::Result<()> {
-    let rows: Vec<Vec<String>> = rows
-        .iter()
-        .map(|row| {
-            row.iter()
-                .zip(TABLE_COLUMNS)
-                .map(|(cell, (_, max, _))| fitted(cell, max))
-                .collect()
-        })
-        .collect();
-    let widths: Vec<usize> = TABLE_COLUMNS
-        .iter()
-        .enumerate()
-        .map(|(i, (header, _, _))| {
-            rows.iter()
-                .map(|row| row[i].chars().count())
-                .chain([header.len()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let headers: Vec<String> = TABLE_COLUMNS
-        .iter()
-        .map(|(h, _, _)| h.to_string())
-        .collect();
-    for row in std::iter::once(&headers).chain(&rows) {
-        let mut line = String::new();
-        for (i, cell) in row.iter().enumerate() {
-            if i > 0 {
-                line.push_str("  ");
-            }
-            let pad = " ".repeat(widths[i] - cell.chars().count());
-            if TABLE_COLUMNS[i].2 {
-                line.push_str(&pad);
-                line.push_str(cell);
-            } else {
-                line.push_str(cell);
-                line.push_str(&pad);
-            }
+    if let Some(width) = width {
+        table
+            .set_width(width)
+            .set_content_arrangement(ContentArrangement::Dynamic);
+    }
+    for (column, (_, widest, right)) in table.column_iter_mut().zip(TABLE_COLUMNS) {
+        column.set_constraint(ColumnConstraint::UpperBoundary(Width::Fixed(widest)));
+        column.set_padding((0, 2));
+        if right {
+            column.set_cell_alignment(CellAlignment::Right);
         }
-        writeln!(out, "{}", line.trim_end())?;
     }
-    Ok(())
+    table
 }
 
 #[cfg(test)]
@@ -266,6 +277,7 @@ mod tests {
             output.customer(c).unwrap();
         }
         output.finish().unwrap();
+        drop(output);
         String::from_utf8(buffer).unwrap()
     }
 
@@ -297,6 +309,7 @@ mod tests {
             output.begin().unwrap();
             output.customer(&hostile).unwrap();
             output.finish().unwrap();
+            drop(output);
             String::from_utf8(buffer).unwrap()
         };
         let shown = render_to(true);
@@ -337,7 +350,9 @@ mod tests {
         );
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[0].starts_with("customerId  legalName"), "{text}");
-        assert!(lines[1].contains(&format!("{}…", "L".repeat(39))), "{text}");
+        assert!(lines[1].contains("L…  "), "{text}");
+        let name = lines[1].split_whitespace().nth(1).unwrap();
+        assert!(name.chars().count() <= 40, "{text}");
         assert!(
             lines[1].contains("1250.50") && lines[1].contains(" 42  yes"),
             "{text}"
@@ -345,5 +360,100 @@ mod tests {
         let column = |line: &str| line.find("1250.50").map(|i| line[..i].chars().count());
         assert_eq!(column(lines[1]), column(lines[2]));
         assert_eq!(lines[3], "(2 of 2 customers)");
+    }
+
+    /// Where each of `needles` starts in `line`, in terminal columns.
+    fn columns_of(line: &str, needle: &str) -> usize {
+        let at = line
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} in {line}"));
+        unicode_width::UnicodeWidthStr::width(&line[..at])
+    }
+
+    #[test]
+    fn wide_and_combining_characters_line_up_by_display_width() {
+        let names = [
+            "मुंबई ट्रेडर्स",
+            "東京商事",
+            "Café 🚚 Logistics",
+            "Plain Traders",
+        ];
+        let customers: Vec<_> = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| customer(&format!("KC{i}"), name))
+            .collect();
+        let text = render(Format::Table, Shape::All, &customers);
+        let lines: Vec<&str> = text.lines().collect();
+        // Every row's amount starts in the same terminal column as the header's.
+        let header = columns_of(lines[0], "netAmount");
+        for line in &lines[1..=names.len()] {
+            let amount = columns_of(line, "1250.50");
+            assert_eq!(
+                amount + "1250.50".len(),
+                header + "netAmount".len(),
+                "{text}"
+            );
+            assert_eq!(columns_of(line, "KC"), 0);
+        }
+        // And every name is whole.
+        for name in names {
+            assert!(text.contains(name), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_narrow_terminal_gets_a_table_that_fits() {
+        let customers = [customer("KC0000000000000A", "मुंबई ट्रेडर्स Private Limited")];
+        for width in [40_u16, 60, 80] {
+            let mut buffer = Vec::new();
+            let mut output =
+                Output::new(Format::Table, Shape::All, &mut buffer).fitted_to(Some(width));
+            output.begin().unwrap();
+            output.customer(&customers[0]).unwrap();
+            output.finish().unwrap();
+            drop(output);
+            let text = String::from_utf8(buffer).unwrap();
+            for line in text.lines() {
+                let shown = unicode_width::UnicodeWidthStr::width(line);
+                assert!(shown <= usize::from(width), "{shown} > {width}: {line:?}");
+            }
+            // Still one line a customer: the header, the row, the count.
+            assert_eq!(text.lines().count(), 3, "{text}");
+        }
+    }
+
+    #[test]
+    fn csv_formulas_are_escaped_only_when_asked() {
+        let risky = [
+            "=HYPERLINK(\"x\")",
+            "+91 98765",
+            "-3",
+            "@SUM(A1)",
+            "\tTab",
+            "Safe",
+        ];
+        let customers: Vec<_> = risky.iter().map(|name| customer("KC1", name)).collect();
+        let render_with = |escape: bool| {
+            let mut buffer = Vec::new();
+            let mut output =
+                Output::new(Format::Csv, Shape::All, &mut buffer).escape_formulas(escape);
+            output.begin().unwrap();
+            customers.iter().for_each(|c| output.customer(c).unwrap());
+            output.finish().unwrap();
+            drop(output);
+            String::from_utf8(buffer).unwrap()
+        };
+        let column = CSV_COLUMNS.iter().position(|c| *c == "legalName").unwrap();
+        let names = |text: &str| -> Vec<String> {
+            csv::Reader::from_reader(text.as_bytes())
+                .records()
+                .map(|record| record.unwrap()[column].to_string())
+                .collect()
+        };
+        assert_eq!(names(&render_with(false)), risky, "exact by default");
+        let escaped: Vec<String> = risky[..5].iter().map(|n| format!("'{n}")).collect();
+        assert_eq!(names(&render_with(true))[..5], escaped[..]);
+        assert_eq!(names(&render_with(true))[5], "Safe");
     }
 }

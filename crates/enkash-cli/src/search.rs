@@ -2,7 +2,6 @@
 //! page, printed in the chosen format.
 
 use std::io::{self, IsTerminal, Write};
-use std::time::{Duration, Instant};
 
 use enkash_customer_search::{CallOptions, Cassette, Client, Drift, SearchQuery, spec, types};
 use serde_json::Value;
@@ -11,6 +10,7 @@ use crate::CliError;
 use crate::cli::{FilterArgs, Format, SearchArgs};
 use crate::local_input;
 use crate::output::{Output, Shape};
+use crate::progress::{Progress, Watchers};
 
 /// Runs the search and prints it to stdout.
 pub async fn run(client: &Client, args: &SearchArgs) -> Result<(), CliError> {
@@ -72,23 +72,32 @@ fn write_drift_report(path: &std::path::Path, drift: &Drift) -> Result<(), CliEr
 /// The search, printed to stdout.
 async fn print(client: &Client, args: &SearchArgs, query: SearchQuery) -> Result<(), CliError> {
     let stdout = io::stdout();
-    let format = args.format.unwrap_or(if stdout.is_terminal() {
+    let to_terminal = stdout.is_terminal();
+    let format = args.format.unwrap_or(if to_terminal {
         Format::Table
     } else {
         Format::Ndjson
     });
-    let to_terminal = stdout.is_terminal();
+    // The table fits the terminal it is printed on.
+    let width = to_terminal
+        .then(|| {
+            console::Term::stdout()
+                .size_checked()
+                .map(|(_, columns)| columns)
+        })
+        .flatten();
     let out = io::BufWriter::new(stdout.lock());
+    let output = |shape| {
+        Output::new(format, shape, out)
+            .for_terminal(to_terminal)
+            .fitted_to(width)
+            .escape_formulas(args.csv_escape_formulas)
+    };
     if !args.all {
         let page = client.search(&query).await?;
-        let mut output = Output::new(
-            format,
-            Shape::Page {
-                records_count: page.records_count,
-            },
-            out,
-        )
-        .for_terminal(to_terminal);
+        let mut output = output(Shape::Page {
+            records_count: page.records_count,
+        });
         output.begin()?;
         for customer in &page.customers {
             output.customer(customer)?;
@@ -98,35 +107,39 @@ async fn print(client: &Client, args: &SearchArgs, query: SearchQuery) -> Result
     }
 
     let query = query.limit(args.page_size);
-    // Progress only when someone watches stderr, and not over customers streaming to the same
-    // terminal.
-    let mut progress = (io::stderr().is_terminal()
-        && (format == Format::Table || !io::stdout().is_terminal()))
-    .then(Progress::default);
     let skipped = i64::from(query.get_offset().unwrap_or(0));
-    let mut output = Output::new(format, Shape::All, out).for_terminal(to_terminal);
+    let mut progress = Progress::new(
+        Watchers::of_this_process(),
+        args.quiet,
+        format != Format::Table,
+        u64::try_from(args.page_size).unwrap_or(1),
+        skipped,
+    );
+    let mut output = output(Shape::All);
     output.begin()?;
-    let mut customers = client.search_all(query);
+    // Within the library's bounds: clap checked them.
+    let pages_in_flight = usize::try_from(args.pages_in_flight).unwrap_or(1);
+    let mut customers = client.search_all(query).pages_in_flight(pages_in_flight);
+    let mut interrupted = std::pin::pin!(tokio::signal::ctrl_c());
     let result = loop {
-        match customers.next().await {
+        // Ctrl-C is taken between customers, so the output ends on a whole one.
+        let next = tokio::select! {
+            next = customers.next() => next,
+            _ = &mut interrupted => break Err(CliError::Interrupted),
+        };
+        match next {
             Some(Ok(customer)) => {
                 output.customer(&customer)?;
-                if let Some(progress) = &mut progress {
-                    // Known once the first page is in.
-                    progress.total = customers.records_count().map(|n| (n - skipped).max(0));
-                    progress.one_more();
-                }
+                progress.one_more(customers.records_count());
             }
-            Some(Err(error)) => break Err(error),
+            Some(Err(error)) => break Err(error.into()),
             None => break Ok(()),
         }
     };
-    if let Some(progress) = &mut progress {
-        progress.clear();
-    }
-    // What was fetched before a failure is still printed, and a valid document.
+    progress.clear();
+    // What was fetched before a failure or Ctrl-C is still printed, and a valid document.
     output.finish()?;
-    Ok(result?)
+    result
 }
 
 /// The query the flags describe; a usage error for a bad `--body-json`.
@@ -244,43 +257,6 @@ fn parse_body_json(text: &str) -> Result<types::CustomerSearchRequest, String> {
             .map_err(|e| format!("key `{key}`: {e}"))?;
     }
     serde_json::from_value(value).map_err(|e| e.to_string())
-}
-
-/// "fetched N of M customers", redrawn in place on stderr.
-#[derive(Default)]
-struct Progress {
-    fetched: u64,
-    total: Option<i64>,
-    drawn: Option<Instant>,
-}
-
-impl Progress {
-    fn one_more(&mut self) {
-        self.fetched += 1;
-        if self
-            .drawn
-            .is_none_or(|at| at.elapsed() >= Duration::from_millis(100))
-        {
-            self.draw();
-        }
-    }
-
-    fn draw(&mut self) {
-        let line = match self.total {
-            Some(total) => format!("fetched {} of {total} customers", self.fetched),
-            None => format!("fetched {} customers", self.fetched),
-        };
-        // Erase to the end of the line, so a shorter line leaves nothing behind.
-        let _ = write!(io::stderr(), "\r{line}\x1b[K");
-        self.drawn = Some(Instant::now());
-    }
-
-    fn clear(&mut self) {
-        if self.drawn.is_some() {
-            self.draw();
-            let _ = writeln!(io::stderr());
-        }
-    }
 }
 
 #[cfg(test)]

@@ -65,6 +65,7 @@ pub use generated::types;
 pub use lenient_date_time::{ASSUMED_OFFSET, DateTimeFormat, LenientDateTime};
 pub use lenient_integer::LenientInteger;
 pub use open_enum::Open;
+pub use paginate::MAX_PAGES_IN_FLIGHT;
 pub use query::{MAX_PAGE_SIZE, MIN_PAGE_SIZE, SearchQuery};
 pub use retry::{RETRIED_STATUSES, RetryPolicy};
 pub use search::{CustomerStream, SearchPage};

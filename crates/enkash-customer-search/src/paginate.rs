@@ -32,8 +32,9 @@ use tracing::instrument::WithSubscriber;
 
 use crate::error::PagingError;
 
-/// The most page fetches that may run at once.
-pub(crate) const MAX_PAGES_IN_FLIGHT: usize = 16;
+/// The most page fetches that may run at once
+/// ([`CustomerStream::pages_in_flight`](crate::CustomerStream::pages_in_flight)).
+pub const MAX_PAGES_IN_FLIGHT: usize = 16;
 
 /// One page as a fetch returns it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! The `enkash` binary end to end, against a sandbox started by each test on 127.0.0.1.
 
-use crate::common;
+use crate::common::{self, TestSandbox};
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
@@ -15,69 +15,7 @@ use enkash_customer_search_mock::{
 use predicates::prelude::*;
 use serde_json::Value;
 
-/// A sandbox with a runtime of its own to serve on, while the test thread runs the binary.
-struct TestSandbox {
-    sandbox: Option<Sandbox>,
-    runtime: tokio::runtime::Runtime,
-}
-
-impl TestSandbox {
-    fn start(customers: usize) -> Self {
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        let sandbox = runtime
-            .block_on(Sandbox::builder().customers(customers).start())
-            .unwrap();
-        TestSandbox {
-            sandbox: Some(sandbox),
-            runtime,
-        }
-    }
-
-    fn url(&self) -> String {
-        self.base_url().to_string()
-    }
-
-    /// `enkash` with the sandbox's URL and its long-lived token.
-    fn enkash_with_token(&self) -> Command {
-        let mut command = enkash();
-        command.args(["--base-url", self.base_url(), "--token", &self.token()]);
-        command
-    }
-
-    /// `enkash` with the sandbox's URL and its credentials in the environment.
-    fn enkash_with_credentials(&self, password: &str) -> Command {
-        let mut command = enkash();
-        command
-            .args(["--base-url", self.base_url()])
-            .env("ENKASH_CLIENT_ID", SANDBOX_CLIENT_ID)
-            .env("ENKASH_CLIENT_SECRET", SANDBOX_CLIENT_SECRET)
-            .env("ENKASH_USERNAME", SANDBOX_USERNAME)
-            .env("ENKASH_PASSWORD", password);
-        command
-    }
-}
-
-impl std::ops::Deref for TestSandbox {
-    type Target = Sandbox;
-
-    fn deref(&self) -> &Sandbox {
-        self.sandbox.as_ref().unwrap()
-    }
-}
-
-impl Drop for TestSandbox {
-    fn drop(&mut self) {
-        let _guard = self.runtime.enter();
-        self.sandbox.take();
-    }
-}
-
-/// `enkash` with a clean environment.
-fn enkash() -> Command {
-    let mut command = common::clean_enkash();
-    command.timeout(Duration::from_secs(60));
-    command
-}
+use common::enkash;
 
 fn stdout_of(command: &mut Command) -> String {
     let output = command.assert().success().get_output().stdout.clone();
@@ -553,6 +491,51 @@ fn all_pages_through_every_customer() {
     let distinct: HashSet<&String> = ids.iter().collect();
     assert_eq!(distinct.len(), 2_500);
     assert_eq!(sandbox.search_requests(), 3);
+}
+
+#[test]
+fn pages_in_flight_keeps_that_many_searches_at_the_sandbox_at_once() {
+    for (pages, most) in [(4, 4), (1, 1)] {
+        let sandbox = TestSandbox::start(120);
+        sandbox.faults().set_latency(Duration::from_millis(60));
+        let out = stdout_of(sandbox.enkash_with_token().args([
+            "customers",
+            "search",
+            "--all",
+            "--page-size",
+            "10",
+            "--pages-in-flight",
+            &pages.to_string(),
+            "--format",
+            "ndjson",
+        ]));
+        assert_eq!(
+            ids_of_ndjson(&out),
+            dataset_ids(&sandbox),
+            "in order, each once"
+        );
+        assert_eq!(
+            sandbox.most_searches_at_once(),
+            most,
+            "--pages-in-flight {pages}"
+        );
+    }
+    let max = enkash_customer_search::MAX_PAGES_IN_FLIGHT;
+    for bad in [0, max + 1] {
+        enkash()
+            .args([
+                "--base-url",
+                "http://127.0.0.1:9",
+                "--token",
+                "TK-in-flight",
+            ])
+            .args(["customers", "search", "--all", "--pages-in-flight"])
+            .arg(bad.to_string())
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("--pages-in-flight"))
+            .stderr(predicate::str::contains(format!("1..={max}")));
+    }
 }
 
 #[test]

@@ -205,6 +205,9 @@ pub(crate) struct Shared {
     pub forever_token: String,
     pub token_requests: AtomicUsize,
     pub search_requests: AtomicUsize,
+    /// Searches being answered now, and the most there have been at once.
+    pub searches_in_flight: AtomicUsize,
+    pub most_searches_at_once: AtomicUsize,
 }
 
 impl Sandbox {
@@ -306,6 +309,12 @@ impl Sandbox {
     /// whatever their outcome (faulted and refused ones included).
     pub fn search_requests(&self) -> usize {
         self.shared.search_requests.load(Ordering::SeqCst)
+    }
+
+    /// The most searches it has been answering at one time since the start (latency
+    /// included): how many pages a client kept in flight.
+    pub fn most_searches_at_once(&self) -> usize {
+        self.shared.most_searches_at_once.load(Ordering::SeqCst)
     }
 }
 
@@ -443,6 +452,8 @@ impl SandboxBuilder {
             forever_token,
             token_requests: AtomicUsize::new(0),
             search_requests: AtomicUsize::new(0),
+            searches_in_flight: AtomicUsize::new(0),
+            most_searches_at_once: AtomicUsize::new(0),
         });
         let mut app = router(Arc::clone(&shared));
         if self.compression {
@@ -513,6 +524,7 @@ async fn with_latency(
     request: Request,
     next: axum::middleware::Next,
 ) -> Response {
+    let _search = (request.uri().path() == SEARCH_PATH).then(|| SearchInFlight::new(&shared));
     let latency = shared.faults.latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -523,6 +535,25 @@ async fn with_latency(
         .entry(envelope::REQUEST_ID)
         .or_insert_with(|| HeaderValue::from_str(&rng::uuid()).expect("a UUID is a header value"));
     response
+}
+
+/// One search being answered, counted until it is answered or its client goes away.
+struct SearchInFlight(Arc<Shared>);
+
+impl SearchInFlight {
+    fn new(shared: &Arc<Shared>) -> SearchInFlight {
+        let now = shared.searches_in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        shared
+            .most_searches_at_once
+            .fetch_max(now, Ordering::SeqCst);
+        SearchInFlight(Arc::clone(shared))
+    }
+}
+
+impl Drop for SearchInFlight {
+    fn drop(&mut self) {
+        self.0.searches_in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Body) -> Response {
