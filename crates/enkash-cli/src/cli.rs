@@ -120,6 +120,13 @@ pub enum Command {
     /// Serve a local EnKash sandbox (fake customers, same API) until Ctrl-C
     #[command(after_help = crate::exit::help())]
     Sandbox(SandboxArgs),
+    /// Print the completion script of a shell, e.g. `enkash completions bash >
+    /// ~/.local/share/bash-completion/completions/enkash`
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// `enkash customers …`.

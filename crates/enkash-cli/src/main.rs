@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use enkash_customer_search::env::{CLIENT_SECRET_VAR, PASSWORD_VAR, TOKEN_VAR};
 use enkash_customer_search::text::TerminalSafe;
 use enkash_customer_search::{AuthenticationFailure, BuildError, Error};
@@ -13,6 +13,8 @@ mod cli;
 mod config;
 mod exit;
 mod local_input;
+#[cfg(test)]
+mod man_page;
 mod output;
 mod progress;
 mod sandbox;
@@ -133,6 +135,11 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             search::run(&connection.client, args).await
         }
         Command::Sandbox(args) => sandbox::serve(args).await,
+        Command::Completions { shell } => {
+            let mut out = io::stdout().lock();
+            clap_complete::generate(*shell, &mut Cli::command(), "enkash", &mut out);
+            Ok(out.flush()?)
+        }
     }
 }
 

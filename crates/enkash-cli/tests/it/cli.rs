@@ -1673,3 +1673,99 @@ fn a_private_ca_from_ca_cert_is_trusted() {
     std::fs::remove_dir_all(&dir).unwrap();
     drop(server);
 }
+
+// ---- completions ----
+
+/// Every subcommand's name and every long flag, read off the binary's own `--help`.
+fn names_in_help(path: &[&str], names: &mut Vec<String>) {
+    let help = stdout_of(enkash().args(path).arg("--help"));
+    let mut in_commands = false;
+    for line in help.lines() {
+        if line.starts_with("Commands:") {
+            in_commands = true;
+            continue;
+        }
+        if in_commands {
+            match line
+                .strip_prefix("  ")
+                .and_then(|l| l.split_whitespace().next())
+            {
+                Some("help") => {}
+                Some(sub) if !line.starts_with("   ") => {
+                    names.push(sub.to_string());
+                    names_in_help(&[path, &[sub]].concat(), names);
+                }
+                _ => in_commands = !line.is_empty(),
+            }
+            continue;
+        }
+        for word in line.split([' ', ',', '=', '[', ']']) {
+            if let Some(flag) = word.strip_prefix("--")
+                && flag.len() > 1
+                && flag.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+            {
+                names.push(format!("--{flag}"));
+            }
+        }
+    }
+}
+
+#[test]
+fn completions_name_every_subcommand_and_flag_and_bash_reads_them() {
+    let mut names = Vec::new();
+    names_in_help(&[], &mut names);
+    for expected in [
+        "customers",
+        "search",
+        "sandbox",
+        "--pages-in-flight",
+        "--base-url",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} in {names:?}"
+        );
+    }
+    let bash = stdout_of(enkash().args(["completions", "bash"]));
+    for name in &names {
+        assert!(
+            bash.contains(name.as_str()),
+            "{name} in the bash completions"
+        );
+    }
+    match std::process::Command::new("bash")
+        .arg("-n")
+        .stdin(Stdio::piped())
+        .spawn()
+    {
+        Ok(mut child) => {
+            use std::io::Write as _;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(bash.as_bytes())
+                .unwrap();
+            assert!(
+                child.wait().unwrap().success(),
+                "bash -n refused the script"
+            );
+        }
+        Err(_) => eprintln!("bash is not installed: the script's syntax is not checked"),
+    }
+    for (shell, mark) in [
+        ("zsh", "#compdef enkash"),
+        ("fish", "complete -c enkash"),
+        ("powershell", "Register-ArgumentCompleter"),
+        ("elvish", "edit:completion:arg-completer[enkash]"),
+    ] {
+        let script = stdout_of(enkash().args(["completions", shell]));
+        assert!(script.contains(mark), "{shell}: {script}");
+        assert!(script.contains("pages-in-flight"), "{shell}");
+    }
+    enkash()
+        .args(["completions", "tcsh"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("possible values"));
+}
