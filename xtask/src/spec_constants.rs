@@ -1,4 +1,5 @@
-//! What code needs from the spec that the generated types cannot carry: each operation's path,
+//! What code needs from the spec that the generated types cannot carry: its servers, each
+//! operation's path,
 //! the bounds of its integer parameters (typify drops `minimum`/`maximum`), the names a
 //! parameter marked `x-names-a-property-of` may take, and each schema's property names (a
 //! CSV's columns). Written as constants into the client's
@@ -23,6 +24,18 @@ const METHODS: [&str; 8] = [
 /// The constants of `document`, as Rust items (formatted by the caller).
 pub fn generate(document: &Value) -> Result<String> {
     let mut out = String::new();
+    let servers: Vec<&str> = document
+        .get("servers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|server| server.get("url")?.as_str())
+        .collect();
+    writeln!(
+        out,
+        "/// The base URLs of the spec's `servers`, in its order.\npub const SERVERS: &[&str] = \
+         &{servers:?};"
+    )?;
     let paths = document
         .get("paths")
         .and_then(Value::as_object)

@@ -37,7 +37,7 @@ pub struct Cli {
 }
 
 /// Where EnKash is and how to authenticate. Global: accepted anywhere on the line.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 #[command(next_help_heading = "Connection (global: before or after the subcommand)")]
 pub struct ConnectionArgs {
     /// EnKash's base URL: scheme, host, and any path prefix
@@ -109,6 +109,12 @@ pub struct ConnectionArgs {
     /// (--base-url, --token, --token-url and the credentials are then ignored)
     #[arg(long, global = true)]
     pub sandbox: bool,
+
+    /// Take the settings the flags and the environment leave unset from this profile of
+    /// config.toml (see `enkash config show`) [env: ENKASH_PROFILE; default: the profile
+    /// named default, if there is one]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
 }
 
 /// The subcommands.
@@ -120,12 +126,29 @@ pub enum Command {
     /// Serve a local EnKash sandbox (fake customers, same API) until Ctrl-C
     #[command(after_help = crate::exit::help())]
     Sandbox(SandboxArgs),
+    /// Profiles of connection settings in config.toml
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Print the completion script of a shell, e.g. `enkash completions bash >
     /// ~/.local/share/bash-completion/completions/enkash`
     Completions {
         /// The shell
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+}
+
+/// `enkash config …`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print every connection setting, its value (a secret only as set or not) and where it
+    /// came from: a flag, the environment, the profile, or the default
+    Show,
+    /// Write a commented config.toml with a default profile, to edit
+    Init {
+        /// Replace the file if it exists
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -138,7 +161,7 @@ pub enum CustomersCommand {
 }
 
 /// `enkash customers search`.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct SearchArgs {
     /// The filters, one flag per field of the request body.
     #[command(flatten)]
@@ -187,14 +210,17 @@ pub struct SearchArgs {
 
     #[arg(
         long,
-        help = format!("Page size for --all, {}", page_sizes()),
+        help = format!(
+            "Page size for --all, {} [default: the profile's page_size, else {}]",
+            page_sizes(),
+            enkash_customer_search::MAX_PAGE_SIZE
+        ),
         value_name = "N",
-        default_value_t = enkash_customer_search::MAX_PAGE_SIZE,
         allow_negative_numbers = true,
         requires = "all",
         help_heading = "Paging and sorting"
     )]
-    pub page_size: i32,
+    pub page_size: Option<i32>,
 
     #[arg(
         long,
@@ -292,7 +318,7 @@ pub enum Format {
 }
 
 /// One flag per property of `CustomerSearchRequest`, kebab-case after its wire name.
-#[derive(Debug, Args, Default)]
+#[derive(Clone, Debug, Args, Default)]
 #[group(id = "filters", multiple = true)]
 #[command(next_help_heading = "Filters (request body)")]
 pub struct FilterArgs {
@@ -425,6 +451,11 @@ fn parse_timeout(value: &str) -> Result<Duration, String> {
     let seconds: f64 = value
         .parse()
         .map_err(|_| "not a number of seconds".to_string())?;
+    timeout_of(seconds)
+}
+
+/// A timeout of `seconds`, more than 0 and at most a day.
+pub fn timeout_of(seconds: f64) -> Result<Duration, String> {
     if !(seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0) {
         return Err("must be more than 0 and at most 86400 seconds".into());
     }

@@ -11,6 +11,8 @@ use enkash_customer_search_mock::Sandbox;
 use crate::CliError;
 use crate::cli::ConnectionArgs;
 use crate::local_input;
+use crate::profiles::Chosen;
+use crate::secret_commands;
 
 /// The token endpoint's path, which the client appends to the token base URL.
 use enkash_customer_search::spec::GET_TOKEN_PATH as TOKEN_PATH;
@@ -24,8 +26,11 @@ pub struct Connection {
     pub _sandbox: Option<Sandbox>,
 }
 
-/// The client the connection flags describe.
-pub async fn connect(args: &ConnectionArgs) -> Result<Connection, CliError> {
+/// The client the connection flags describe, over the settings of the profile `chosen`.
+pub async fn connect(
+    args: &ConnectionArgs,
+    chosen: Option<&Chosen>,
+) -> Result<Connection, CliError> {
     if args.sandbox {
         let sandbox = Sandbox::start()
             .await
@@ -37,7 +42,31 @@ pub async fn connect(args: &ConnectionArgs) -> Result<Connection, CliError> {
             _sandbox: Some(sandbox),
         });
     }
-    let client = builder(args, |name| std::env::var(name).ok())?
+    let profile = chosen.map(|c| c.profile.clone()).unwrap_or_default();
+    let args = &crate::config_command::under(args, &profile)?;
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    // A secret the environment lacks, from the profile's command, when the password grant
+    // is what will be used.
+    let mut printed = std::collections::HashMap::new();
+    if args.token.is_none() && args.token_file.is_none() && profile.token_command.is_none() {
+        for (var, setting, command) in [
+            (
+                CLIENT_SECRET_VAR,
+                "client_secret_command",
+                &profile.client_secret_command,
+            ),
+            (PASSWORD_VAR, "password_command", &profile.password_command),
+        ] {
+            if let (None, Some(command)) = (env(var), command) {
+                let secret = secret_commands::run(setting, command)
+                    .await
+                    .map_err(CliError::Usage)?;
+                printed.insert(var, secret);
+            }
+        }
+    }
+    let secrets = |name: &str| env(name).or_else(|| printed.get(name).cloned());
+    let client = builder(args, profile.token_command.clone(), secrets)?
         .build()
         .map_err(CliError::Build)?;
     Ok(Connection {
@@ -50,6 +79,7 @@ pub async fn connect(args: &ConnectionArgs) -> Result<Connection, CliError> {
 /// a map in tests).
 fn builder(
     args: &ConnectionArgs,
+    token_command: Option<Vec<String>>,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<ClientBuilder, CliError> {
     let present = |value: Option<String>| value.filter(|v| !v.is_empty());
@@ -66,6 +96,8 @@ fn builder(
         builder = builder.bearer_token(token);
     } else if let Some(path) = &args.token_file {
         builder = builder.token_source(TokenFile(path.clone()));
+    } else if let Some(command) = token_command {
+        builder = builder.token_source(secret_commands::CommandToken(command));
     } else {
         let parts = [
             (
@@ -222,7 +254,7 @@ mod tests {
     fn credentials_go_together_and_missing_ones_are_named_without_values() {
         let args = connection(&["--base-url", "http://127.0.0.1:1", "--client-id", "CEK1"]);
         let env = |name: &str| (name == PASSWORD_VAR).then(|| "PW-SECRET-1".to_string());
-        let Err(CliError::Usage(message)) = builder(&args, env) else {
+        let Err(CliError::Usage(message)) = builder(&args, None, env) else {
             panic!("incomplete credentials are a usage error");
         };
         assert!(message.contains("ENKASH_CLIENT_SECRET"), "{message}");
@@ -234,10 +266,10 @@ mod tests {
 
         let args = connection(&["--base-url", "http://127.0.0.1:1"]);
         assert!(
-            builder(&args, |_| None).is_ok(),
+            builder(&args, None, |_| None).is_ok(),
             "no auth at all is allowed"
         );
-        let Err(CliError::Usage(message)) = builder(&connection(&[]), |_| None) else {
+        let Err(CliError::Usage(message)) = builder(&connection(&[]), None, |_| None) else {
             panic!("a base URL is required");
         };
         assert!(message.contains("--base-url"), "{message}");

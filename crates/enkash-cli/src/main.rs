@@ -4,23 +4,26 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 use enkash_customer_search::env::{CLIENT_SECRET_VAR, PASSWORD_VAR, TOKEN_VAR};
 use enkash_customer_search::text::TerminalSafe;
 use enkash_customer_search::{AuthenticationFailure, BuildError, Error};
 
 mod cli;
 mod config;
+mod config_command;
 mod exit;
 mod local_input;
 #[cfg(test)]
 mod man_page;
 mod output;
+mod profiles;
 mod progress;
 mod sandbox;
 mod search;
+mod secret_commands;
 
-use cli::{Cli, Command, CustomersCommand};
+use cli::{Cli, Command, ConfigCommand, CustomersCommand};
 
 /// Why `enkash` stopped short.
 #[derive(Debug)]
@@ -110,8 +113,12 @@ impl CliError {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    // The matches too: `config show` asks them where each setting came from.
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|matches| Ok((Cli::from_arg_matches(&matches)?, matches)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(error) => return clap_failure(&error),
     };
     init_logging();
@@ -122,17 +129,47 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => return fail(&CliError::Other(format!("cannot start the runtime: {e}"))),
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli, matches)) {
         Ok(()) => ExitCode::from(exit::OK),
         Err(error) => fail(&error),
     }
 }
 
-async fn run(cli: Cli) -> Result<(), CliError> {
+async fn run(cli: Cli, matches: clap::ArgMatches) -> Result<(), CliError> {
+    let env = |name: &str| std::env::var(name).ok();
+    let config_file = profiles::config_path(&env);
+    let profile = || {
+        profiles::choose(
+            cli.connection.profile.as_deref(),
+            &env,
+            config_file.as_deref(),
+        )
+    };
     match &cli.command {
         Command::Customers(CustomersCommand::Search(args)) => {
-            let connection = config::connect(&cli.connection).await?;
-            search::run(&connection.client, args).await
+            let chosen = match cli.connection.sandbox {
+                false => profile()?,
+                true => None,
+            };
+            let connection = config::connect(&cli.connection, chosen.as_ref()).await?;
+            let mut args = args.clone();
+            args.page_size = args.page_size.or(chosen.and_then(|c| c.profile.page_size));
+            search::run(&connection.client, &args).await
+        }
+        Command::Config(ConfigCommand::Show) => {
+            let chosen = profile()?;
+            let text = config_command::show(
+                &cli.connection,
+                &matches,
+                &env,
+                chosen.as_ref(),
+                config_file.as_deref(),
+            );
+            Ok(io::stdout().write_all(text.as_bytes())?)
+        }
+        Command::Config(ConfigCommand::Init { force }) => {
+            let text = config_command::init(config_file.as_deref(), *force)?;
+            Ok(io::stdout().write_all(text.as_bytes())?)
         }
         Command::Sandbox(args) => sandbox::serve(args).await,
         Command::Completions { shell } => {

@@ -106,13 +106,16 @@ async fn print(client: &Client, args: &SearchArgs, query: SearchQuery) -> Result
         return Ok(());
     }
 
-    let query = query.limit(args.page_size);
+    let page_size = args
+        .page_size
+        .unwrap_or(enkash_customer_search::MAX_PAGE_SIZE);
+    let query = query.limit(page_size);
     let skipped = i64::from(query.get_offset().unwrap_or(0));
     let mut progress = Progress::new(
         Watchers::of_this_process(),
         args.quiet,
         format != Format::Table,
-        u64::try_from(args.page_size).unwrap_or(1),
+        u64::try_from(page_size).unwrap_or(1),
         skipped,
     );
     let mut output = output(Shape::All);

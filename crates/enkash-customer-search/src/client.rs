@@ -24,12 +24,13 @@ use crate::redact::Secrets;
 use crate::settings::Shared;
 use crate::{RetryPolicy, Secret};
 
-/// EnKash's UAT (sandbox) host. Documented for EnKash Payouts; assumed for Accounts
-/// Receivable, whose pages show only a placeholder.
-pub const UAT_BASE_URL: &str = "https://ekpayout-uat.enkash.in";
+/// EnKash's UAT (sandbox) host: the spec's first server. Documented for EnKash Payouts;
+/// assumed for Accounts Receivable, whose pages show only a placeholder.
+pub const UAT_BASE_URL: &str = crate::spec::SERVERS[0];
 
-/// EnKash's live host. Documented for EnKash Payouts; assumed for Accounts Receivable.
-pub const LIVE_BASE_URL: &str = "https://api.enkash.in";
+/// EnKash's live host: the spec's second server. Documented for EnKash Payouts; assumed for
+/// Accounts Receivable.
+pub const LIVE_BASE_URL: &str = crate::spec::SERVERS[1];
 
 /// How long to wait for a connection, unless told otherwise.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

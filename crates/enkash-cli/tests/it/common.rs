@@ -8,7 +8,7 @@ use enkash_customer_search_mock::{
 };
 
 /// Every variable the binary reads, so the caller's environment does not leak into a test.
-const ENV: [&str; 7] = [
+const ENV: [&str; 8] = [
     "ENKASH_BASE_URL",
     "ENKASH_TOKEN",
     "ENKASH_CLIENT_ID",
@@ -16,6 +16,7 @@ const ENV: [&str; 7] = [
     "ENKASH_USERNAME",
     "ENKASH_PASSWORD",
     "RUST_LOG",
+    "ENKASH_PROFILE",
 ];
 
 /// The `enkash` binary with none of [`ENV`] inherited.
@@ -26,6 +27,11 @@ pub fn clean_enkash() -> assert_cmd::Command {
     for name in ENV.iter().chain(&enkash_customer_search::env::PROXY_VARS) {
         command.env_remove(name);
     }
+    // Nor the machine's config file: a folder that holds none.
+    command.env(
+        "XDG_CONFIG_HOME",
+        std::env::temp_dir().join("enkash-tests-no-config"),
+    );
     command
 }
 

@@ -1,0 +1,359 @@
+//! `enkash config show` and `enkash config init`: what each connection setting is and where
+//! it came from (a flag, the environment, the profile, or the default), and a commented
+//! `config.toml` to start from. Secrets are shown only as set or not.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use clap::ArgMatches;
+use clap::parser::ValueSource;
+use comfy_table::{Table, presets};
+use enkash_customer_search::env::{
+    BASE_URL_VAR, CLIENT_ID_VAR, CLIENT_SECRET_VAR, PASSWORD_VAR, TOKEN_VAR, USERNAME_VAR,
+};
+use enkash_customer_search::text::TerminalSafe;
+use enkash_customer_search::{DEFAULT_REQUEST_TIMEOUT, MAX_PAGE_SIZE, MIN_PAGE_SIZE, RetryPolicy};
+
+use crate::CliError;
+use crate::cli::ConnectionArgs;
+use crate::profiles::{Chosen, DEFAULT_PROFILE, PROFILE_VAR, Profile};
+
+/// Every setting as `enkash config show` prints it: the config file, the profile, then one
+/// row per setting.
+pub fn show(
+    args: &ConnectionArgs,
+    matches: &ArgMatches,
+    env: &dyn Fn(&str) -> Option<String>,
+    chosen: Option<&Chosen>,
+    path: Option<&Path>,
+) -> String {
+    let mut out = String::new();
+    let shown = |text: &str| TerminalSafe::line(text).to_string();
+    let file = path.map_or(
+        "(none: neither XDG_CONFIG_HOME nor HOME is set)".into(),
+        |p| {
+            let state = if p.exists() { "" } else { " (does not exist)" };
+            format!("{}{state}", shown(&p.display().to_string()))
+        },
+    );
+    let _ = writeln!(out, "config file  {file}");
+    let _ = match chosen {
+        Some(chosen) => writeln!(
+            out,
+            "profile      {} (named by {})",
+            shown(&chosen.name),
+            chosen.named_by
+        ),
+        None => writeln!(
+            out,
+            "profile      none (name one with --profile or {PROFILE_VAR}; [profiles.{DEFAULT_PROFILE}] is used when none is named)"
+        ),
+    };
+    let profile = chosen.map(|c| c.profile.clone()).unwrap_or_default();
+    let from_profile = || format!("profile {}", chosen.map_or("", |c| c.name.as_str()));
+    let source = |id: &str, var: Option<&str>| match matches.value_source(id) {
+        Some(ValueSource::CommandLine) => Some(format!("flag --{}", id.replace('_', "-"))),
+        Some(ValueSource::EnvVariable) => Some(format!("environment {}", var.unwrap_or(""))),
+        _ => None,
+    };
+    let mut rows: Vec<[String; 3]> = Vec::new();
+    let mut row =
+        |name: &str, given: Option<(String, String)>, in_profile: Option<String>, default: &str| {
+            let (value, from) = given
+                .or_else(|| in_profile.map(|value| (value, from_profile())))
+                .unwrap_or_else(|| (default.to_string(), "default".to_string()));
+            rows.push([name.to_string(), shown(&value), from]);
+        };
+    let flag_or_env =
+        |id: &str, var: Option<&str>, value: &Option<String>| value.clone().zip(source(id, var));
+    row(
+        "base_url",
+        flag_or_env("base_url", Some(BASE_URL_VAR), &args.base_url),
+        profile.base_url.clone(),
+        "(none)",
+    );
+    row(
+        "token_url",
+        flag_or_env("token_url", None, &args.token_url),
+        profile.token_url.clone(),
+        "<base_url>/oauth/token",
+    );
+    row(
+        "client_id",
+        flag_or_env("client_id", Some(CLIENT_ID_VAR), &args.client_id),
+        profile.client_id.clone(),
+        "(none)",
+    );
+    row(
+        "username",
+        flag_or_env("username", Some(USERNAME_VAR), &args.username),
+        profile.username.clone(),
+        "(none)",
+    );
+    row(
+        "timeout",
+        args.timeout
+            .map(|t| format!("{} s", t.as_secs_f64()))
+            .zip(source("timeout", None)),
+        profile.timeout.map(|t| format!("{t} s")),
+        &format!("{} s", DEFAULT_REQUEST_TIMEOUT.as_secs()),
+    );
+    row(
+        "retries",
+        args.retries
+            .map(|r| r.to_string())
+            .zip(source("retries", None)),
+        profile.retries.map(|r| r.to_string()),
+        &(RetryPolicy::new().max_attempts() - 1).to_string(),
+    );
+    row(
+        "page_size",
+        None,
+        profile.page_size.map(|p| p.to_string()),
+        &format!("{MAX_PAGE_SIZE} (--page-size: {MIN_PAGE_SIZE} to {MAX_PAGE_SIZE})"),
+    );
+    row(
+        "proxy",
+        flag_or_env("proxy", None, &args.proxy),
+        profile.proxy.clone(),
+        "from HTTPS_PROXY, HTTP_PROXY, NO_PROXY",
+    );
+    row(
+        "ca_cert",
+        args.ca_cert
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .zip(source("ca_cert", None)),
+        profile.ca_cert.as_ref().map(|p| p.display().to_string()),
+        "the system's CAs (and SSL_CERT_FILE's)",
+    );
+    row(
+        "no_compression",
+        args.no_compression
+            .then(|| "true".to_string())
+            .zip(source("no_compression", None)),
+        profile.no_compression.map(|b| b.to_string()),
+        "false",
+    );
+    // Secrets: only whether one is there, and from where.
+    let set = "(set, never shown)".to_string();
+    row(
+        "token",
+        args.token
+            .as_ref()
+            .map(|_| set.clone())
+            .zip(source("token", Some(TOKEN_VAR))),
+        None,
+        "(none)",
+    );
+    row(
+        "token_file",
+        args.token_file
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .zip(source("token_file", None)),
+        None,
+        "(none)",
+    );
+    for (name, command) in [
+        ("token_command", &profile.token_command),
+        ("password_command", &profile.password_command),
+        ("client_secret_command", &profile.client_secret_command),
+    ] {
+        row(name, None, command.as_ref().map(|c| c.join(" ")), "(none)");
+    }
+    for var in [CLIENT_SECRET_VAR, PASSWORD_VAR] {
+        let given = env(var)
+            .filter(|v| !v.is_empty())
+            .map(|_| (set.clone(), format!("environment {var}")));
+        row(var, given, None, "(none)");
+    }
+    let mut table = Table::new();
+    table
+        .load_preset(presets::NOTHING)
+        .set_header(["setting", "value", "from"]);
+    for row in rows {
+        table.add_row(row);
+    }
+    for column in table.column_iter_mut() {
+        column.set_padding((0, 2));
+    }
+    let _ = writeln!(out, "\n{}", table.trim_fmt());
+    out
+}
+
+/// `enkash config init`: a commented config file at `path` with a default profile; an
+/// existing file is kept unless `force`.
+pub fn init(path: Option<&Path>, force: bool) -> Result<String, CliError> {
+    let path = path.ok_or_else(|| {
+        CliError::Usage(
+            "no place for a config file: neither XDG_CONFIG_HOME nor HOME is set".into(),
+        )
+    })?;
+    let shown = TerminalSafe::line(&path.display().to_string()).to_string();
+    if path.exists() && !force {
+        return Err(CliError::Usage(format!(
+            "{shown} exists; --force replaces it"
+        )));
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| CliError::Other(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    std::fs::write(path, template())
+        .map_err(|e| CliError::Other(format!("cannot write {shown}: {e}")))?;
+    Ok(format!("wrote {shown}; `enkash config show` reads it\n"))
+}
+
+/// The file `config init` writes: every setting, the first server set and the rest commented.
+fn template() -> String {
+    let servers = enkash_customer_search::spec::SERVERS;
+    let mut text = format!(
+        "# enkash's profiles. `enkash --profile NAME …` or {PROFILE_VAR}=NAME picks one, and\n\
+         # [profiles.{DEFAULT_PROFILE}] is used when none is named. A flag wins over the\n\
+         # environment, the environment over the profile, the profile over the defaults:\n\
+         # `enkash config show` says which setting came from where.\n\
+         #\n\
+         # A profile never holds a secret. Give the token in {TOKEN_VAR}, the password in\n\
+         # {PASSWORD_VAR} and the client secret in {CLIENT_SECRET_VAR}, or name a command\n\
+         # (a program and its arguments, run without a shell) that prints one.\n\
+         \n\
+         [profiles.{DEFAULT_PROFILE}]\n\
+         # EnKash's base URL; the spec's servers:\n"
+    );
+    for (i, server) in servers.iter().enumerate() {
+        let hash = if i == 0 { "" } else { "# " };
+        let _ = writeln!(text, "{hash}base_url = {server:?}");
+    }
+    let _ = write!(
+        text,
+        "# client_id = \"CEK…\"\n\
+         # username = \"you@example.in\"\n\
+         # token_url = \"https://auth.example.in/oauth/token\"\n\
+         # timeout = {}  # seconds to wait for each response\n\
+         # retries = {}\n\
+         # page_size = {MAX_PAGE_SIZE}  # --all's page size, {MIN_PAGE_SIZE} to {MAX_PAGE_SIZE}\n\
+         # proxy = \"http://proxy.internal:3128\"  # no password here: give it in HTTPS_PROXY\n\
+         # ca_cert = \"/etc/ssl/certs/private-ca.pem\"\n\
+         # no_compression = false\n\
+         # token_command = [\"pass\", \"show\", \"enkash/token\"]\n\
+         # password_command = [\"pass\", \"show\", \"enkash/password\"]\n\
+         # client_secret_command = [\"pass\", \"show\", \"enkash/client-secret\"]\n",
+        DEFAULT_REQUEST_TIMEOUT.as_secs(),
+        RetryPolicy::new().max_attempts() - 1,
+    );
+    text
+}
+
+/// The profile's settings applied under the flags and the environment: each one the command
+/// line and the environment left unset.
+pub fn under(args: &ConnectionArgs, profile: &Profile) -> Result<ConnectionArgs, CliError> {
+    let mut args = args.clone();
+    let fill = |value: &mut Option<String>, from: &Option<String>| {
+        if value.is_none() {
+            value.clone_from(from);
+        }
+    };
+    fill(&mut args.base_url, &profile.base_url);
+    fill(&mut args.token_url, &profile.token_url);
+    fill(&mut args.client_id, &profile.client_id);
+    fill(&mut args.username, &profile.username);
+    if let Some(proxy) = &profile.proxy
+        && reqwest::Url::parse(proxy).is_ok_and(|url| url.password().is_some())
+    {
+        return Err(CliError::Usage(
+            "the profile's proxy has a password, and a profile never holds a secret; give the \
+             proxy's URL with its credentials in HTTPS_PROXY (or HTTP_PROXY) instead"
+                .into(),
+        ));
+    }
+    fill(&mut args.proxy, &profile.proxy);
+    if args.ca_cert.is_none() {
+        args.ca_cert.clone_from(&profile.ca_cert);
+    }
+    if args.timeout.is_none()
+        && let Some(seconds) = profile.timeout
+    {
+        args.timeout = Some(
+            crate::cli::timeout_of(seconds)
+                .map_err(|why| CliError::Usage(format!("the profile's timeout {why}")))?,
+        );
+    }
+    args.retries = args.retries.or(profile.retries);
+    args.no_compression |= profile.no_compression == Some(true);
+    Ok(args)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(line: &[&str]) -> ConnectionArgs {
+        use clap::Parser;
+        let line = [&["enkash"], line, &["config", "show"]].concat();
+        crate::cli::Cli::try_parse_from(line).unwrap().connection
+    }
+
+    #[test]
+    fn the_profile_fills_what_the_flags_leave_unset() {
+        let profile = Profile {
+            base_url: Some("https://profile.example".into()),
+            username: Some("ops@example.in".into()),
+            timeout: Some(2.5),
+            retries: Some(4),
+            no_compression: Some(true),
+            ..Profile::default()
+        };
+        let merged = under(&args(&["--base-url", "https://flag.example"]), &profile).unwrap();
+        assert_eq!(merged.base_url.as_deref(), Some("https://flag.example"));
+        assert_eq!(merged.username.as_deref(), Some("ops@example.in"));
+        assert_eq!(merged.timeout, Some(std::time::Duration::from_millis(2500)));
+        assert_eq!(merged.retries, Some(4));
+        assert!(merged.no_compression);
+        let merged = under(&args(&["--retries", "0", "--timeout", "9"]), &profile).unwrap();
+        assert_eq!(
+            (merged.retries, merged.timeout.map(|t| t.as_secs())),
+            (Some(0), Some(9))
+        );
+
+        let bad = Profile {
+            timeout: Some(-1.0),
+            ..Profile::default()
+        };
+        assert!(
+            matches!(under(&args(&[]), &bad), Err(CliError::Usage(m)) if m.contains("timeout"))
+        );
+        let secret = Profile {
+            proxy: Some("http://user:PW-proxy@proxy.internal:3128".into()),
+            ..Profile::default()
+        };
+        let Err(CliError::Usage(message)) = under(&args(&[]), &secret) else {
+            panic!("a proxy password in a profile is refused");
+        };
+        assert!(
+            message.contains("HTTPS_PROXY") && !message.contains("PW-proxy"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn the_template_is_a_valid_config_with_a_default_profile_and_no_secret() {
+        let profiles = crate::profiles::parse(&template()).unwrap();
+        let default = &profiles[DEFAULT_PROFILE];
+        assert_eq!(
+            default.base_url.as_deref(),
+            Some(enkash_customer_search::UAT_BASE_URL)
+        );
+        assert_eq!(
+            default,
+            &Profile {
+                base_url: default.base_url.clone(),
+                ..Profile::default()
+            }
+        );
+        // Every setting a profile takes is in it, commented out or set.
+        for key in crate::profiles::KEYS {
+            assert!(template().contains(&format!("{key} = ")), "{key}");
+        }
+    }
+}

@@ -1,0 +1,274 @@
+//! Profiles in `config.toml`: each level of flags > environment > profile > defaults
+//! overriding the one below, `config show` naming each setting's source, `config init`
+//! writing a file it then reads, a secret-looking key refused, and a `token_command` used,
+//! its failure a usage error that never shows its output.
+
+use std::path::{Path, PathBuf};
+
+use predicates::prelude::*;
+
+use crate::common::{TestSandbox, enkash};
+
+/// A config folder of its own, with `config.toml` holding `text`.
+fn config_home(name: &str, text: &str) -> PathBuf {
+    let home = std::env::temp_dir().join(format!("enkash-profiles-{}-{name}", std::process::id()));
+    let dir = home.join("enkash");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.toml"), text).unwrap();
+    home
+}
+
+fn with_config(home: &Path) -> assert_cmd::Command {
+    let mut command = enkash();
+    command.env("XDG_CONFIG_HOME", home);
+    command
+}
+
+/// How many customers a one-page search printed, as NDJSON lines.
+fn searched(command: &mut assert_cmd::Command) -> usize {
+    let out = command
+        .args(["customers", "search", "--limit", "3", "--format", "ndjson"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).unwrap().lines().count()
+}
+
+/// The `from` column of `config show` for `setting`.
+fn source_of(show: &str, setting: &str) -> String {
+    let line = show
+        .lines()
+        .find(|line| line.split_whitespace().next() == Some(setting))
+        .unwrap_or_else(|| panic!("{setting} in {show}"));
+    line.to_string()
+}
+
+fn show(command: &mut assert_cmd::Command) -> String {
+    let out = command
+        .args(["config", "show"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn flags_beat_the_environment_which_beats_the_profile_which_beats_the_defaults() {
+    let sandbox = TestSandbox::start(20);
+    let closed = "http://127.0.0.1:9";
+    let token = sandbox.token();
+
+    // The profile alone.
+    let home = config_home(
+        "levels",
+        &format!(
+            "[profiles.default]\nbase_url = \"{}\"\npage_size = 5\ntimeout = 7\n",
+            sandbox.url()
+        ),
+    );
+    assert_eq!(searched(with_config(&home).env("ENKASH_TOKEN", &token)), 3);
+    let shown = show(&mut with_config(&home));
+    assert!(
+        source_of(&shown, "base_url").ends_with("profile default"),
+        "{shown}"
+    );
+    assert!(source_of(&shown, "timeout").contains("7 s"), "{shown}");
+    assert!(source_of(&shown, "retries").ends_with("default"), "{shown}");
+    assert!(
+        shown.contains("profile      default (named by the default)"),
+        "{shown}"
+    );
+    // --all pages by the profile's page size: 20 customers in pages of 5.
+    let before = sandbox.search_requests();
+    with_config(&home)
+        .env("ENKASH_TOKEN", &token)
+        .args(["customers", "search", "--all", "--format", "ndjson"])
+        .assert()
+        .success();
+    assert_eq!(sandbox.search_requests() - before, 4);
+
+    // The environment over the profile.
+    let home = config_home(
+        "env",
+        &format!("[profiles.default]\nbase_url = \"{closed}\"\n"),
+    );
+    let mut command = with_config(&home);
+    command
+        .env("ENKASH_BASE_URL", sandbox.url())
+        .env("ENKASH_TOKEN", &token);
+    assert_eq!(searched(&mut command), 3);
+    let shown = show(with_config(&home).env("ENKASH_BASE_URL", sandbox.url()));
+    assert!(
+        source_of(&shown, "base_url").ends_with("environment ENKASH_BASE_URL"),
+        "{shown}"
+    );
+
+    // A flag over the environment.
+    let mut command = with_config(&home);
+    command
+        .env("ENKASH_BASE_URL", closed)
+        .env("ENKASH_TOKEN", &token);
+    command.args(["--base-url", &sandbox.url()]);
+    assert_eq!(searched(&mut command), 3);
+    let shown = show(
+        with_config(&home)
+            .env("ENKASH_BASE_URL", closed)
+            .args(["--base-url", "https://flag.example"]),
+    );
+    assert!(
+        source_of(&shown, "base_url").contains("https://flag.example"),
+        "{shown}"
+    );
+    assert!(
+        source_of(&shown, "base_url").ends_with("flag --base-url"),
+        "{shown}"
+    );
+    // A secret shows as set, never its value.
+    let shown = show(with_config(&home).env("ENKASH_PASSWORD", "PW-never-shown"));
+    assert!(
+        source_of(&shown, "ENKASH_PASSWORD").contains("(set, never shown)"),
+        "{shown}"
+    );
+    assert!(!shown.contains("PW-never-shown"), "{shown}");
+}
+
+#[test]
+fn a_profile_is_named_by_the_flag_or_the_environment_and_a_missing_one_is_refused() {
+    let sandbox = TestSandbox::start(5);
+    let home = config_home(
+        "names",
+        &format!(
+            "[profiles.default]\nbase_url = \"http://127.0.0.1:9\"\n\n[profiles.sandbox]\nbase_url = \"{}\"\n",
+            sandbox.url()
+        ),
+    );
+    let token = sandbox.token();
+    assert_eq!(
+        searched(
+            with_config(&home)
+                .env("ENKASH_TOKEN", &token)
+                .args(["--profile", "sandbox"])
+        ),
+        3
+    );
+    assert_eq!(
+        searched(
+            with_config(&home)
+                .env("ENKASH_TOKEN", &token)
+                .env("ENKASH_PROFILE", "sandbox")
+        ),
+        3
+    );
+    let shown = show(with_config(&home).env("ENKASH_PROFILE", "sandbox"));
+    assert!(shown.contains("named by ENKASH_PROFILE"), "{shown}");
+    with_config(&home)
+        .args(["--profile", "nope", "customers", "search"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("`nope`, which")
+                .and(predicate::str::contains("default, sandbox")),
+        );
+}
+
+#[test]
+fn a_secret_looking_key_is_refused_saying_where_secrets_go() {
+    let home = config_home(
+        "secret",
+        "[profiles.default]\nbase_url = \"http://127.0.0.1:9\"\npassword = \"PW-in-a-file\"\n",
+    );
+    let assert = with_config(&home)
+        .args(["customers", "search"])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("`password`, which looks like a secret"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("ENKASH_PASSWORD") && stderr.contains("password_command"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("PW-in-a-file"), "{stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_token_command_is_used_and_its_failure_is_a_usage_error_without_its_output() {
+    let sandbox = TestSandbox::start(5);
+    let token = sandbox.token();
+    let home = config_home(
+        "command",
+        &format!(
+            "[profiles.default]\nbase_url = \"{}\"\ntoken_command = [\"/bin/sh\", \"-c\", \"printf '%s\\\\n' {token}\"]\n",
+            sandbox.url()
+        ),
+    );
+    let assert = with_config(&home)
+        .env("RUST_LOG", "trace")
+        .args(["customers", "search", "--limit", "3", "--format", "ndjson"])
+        .assert()
+        .success();
+    let output = assert.get_output();
+    assert_eq!(String::from_utf8_lossy(&output.stdout).lines().count(), 3);
+    assert!(
+        !String::from_utf8_lossy(&output.stderr).contains(&token),
+        "the token in the logs"
+    );
+
+    let home = config_home(
+        "failing",
+        &format!(
+            "[profiles.default]\nbase_url = \"{}\"\ntoken_command = [\"/bin/sh\", \"-c\", \"echo TK-half-printed; exit 7\"]\n",
+            sandbox.url()
+        ),
+    );
+    let assert = with_config(&home)
+        .args(["customers", "search"])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("token_command (/bin/sh): failed"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("TK-half-printed"), "{stderr}");
+}
+
+#[test]
+fn config_init_writes_a_file_that_config_show_reads() {
+    let home = std::env::temp_dir().join(format!("enkash-profiles-{}-init", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    with_config(&home)
+        .args(["config", "init"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("config.toml"));
+    let text = std::fs::read_to_string(home.join("enkash/config.toml")).unwrap();
+    assert!(text.contains("[profiles.default]"), "{text}");
+    let shown = show(&mut with_config(&home));
+    assert!(
+        source_of(&shown, "base_url").contains(enkash_customer_search::UAT_BASE_URL),
+        "{shown}"
+    );
+    assert!(
+        source_of(&shown, "base_url").ends_with("profile default"),
+        "{shown}"
+    );
+    // A second init keeps the file, unless forced.
+    with_config(&home)
+        .args(["config", "init"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--force"));
+    with_config(&home)
+        .args(["config", "init", "--force"])
+        .assert()
+        .success();
+    std::fs::remove_dir_all(&home).unwrap();
+}
