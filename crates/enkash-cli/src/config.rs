@@ -42,9 +42,17 @@ pub async fn connect(
             _sandbox: Some(sandbox),
         });
     }
-    let profile = chosen.map(|c| c.profile.clone()).unwrap_or_default();
-    let args = &crate::config_command::under(args, &profile)?;
+    let mut profile = chosen.map(|c| c.profile.clone()).unwrap_or_default();
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    // Credentials given by a flag or the environment win over the profile's token command.
+    let credentials_given = args.client_id.is_some()
+        || args.username.is_some()
+        || env(CLIENT_SECRET_VAR).is_some()
+        || env(PASSWORD_VAR).is_some();
+    if credentials_given {
+        profile.token_command = None;
+    }
+    let args = &crate::config_command::under(args, &profile)?;
     // A secret the environment lacks, from the profile's command, when the password grant
     // is what will be used.
     let mut printed = std::collections::HashMap::new();

@@ -64,18 +64,20 @@ pub fn show(
                 .unwrap_or_else(|| (default.to_string(), "default".to_string()));
             rows.push([name.to_string(), shown(&value), from]);
         };
-    let flag_or_env =
-        |id: &str, var: Option<&str>, value: &Option<String>| value.clone().zip(source(id, var));
+    let flag_or_env = |id: &str, var: Option<&str>, value: &Option<String>| {
+        value.as_deref().map(without_password).zip(source(id, var))
+    };
+    let url = |value: &Option<String>| value.as_deref().map(without_password);
     row(
         "base_url",
         flag_or_env("base_url", Some(BASE_URL_VAR), &args.base_url),
-        profile.base_url.clone(),
+        url(&profile.base_url),
         "(none)",
     );
     row(
         "token_url",
         flag_or_env("token_url", None, &args.token_url),
-        profile.token_url.clone(),
+        url(&profile.token_url),
         "<base_url>/oauth/token",
     );
     row(
@@ -115,7 +117,7 @@ pub fn show(
     row(
         "proxy",
         flag_or_env("proxy", None, &args.proxy),
-        profile.proxy.clone(),
+        url(&profile.proxy),
         "from HTTPS_PROXY, HTTP_PROXY, NO_PROXY",
     );
     row(
@@ -180,6 +182,17 @@ pub fn show(
     }
     let _ = writeln!(out, "\n{}", table.trim_fmt());
     out
+}
+
+/// A URL with any password in it replaced by `***`, to be shown.
+fn without_password(text: &str) -> String {
+    match reqwest::Url::parse(text) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        _ => text.to_string(),
+    }
 }
 
 /// `enkash config init`: a commented config file at `path` with a default profile; an

@@ -170,7 +170,14 @@ pub fn read(path: &Path) -> Result<BTreeMap<String, Profile>, CliError> {
 
 /// The profiles of a config file's text: `[profiles.NAME]` tables.
 pub fn parse(text: &str) -> Result<BTreeMap<String, Profile>, String> {
-    let table: toml::Table = toml::from_str(text).map_err(|e| format!("not TOML ({e})"))?;
+    // toml's message alone: its full text quotes the line, which may hold a secret.
+    let table: toml::Table = toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+        let at = line.map_or(String::new(), |line| format!(" on line {line}"));
+        format!("not TOML{at} ({})", e.message().trim())
+    })?;
     let mut profiles = BTreeMap::new();
     for (key, value) in table {
         let Some(tables) = value.as_table().filter(|_| key == "profiles") else {
@@ -185,10 +192,25 @@ pub fn parse(text: &str) -> Result<BTreeMap<String, Profile>, String> {
             for key in settings.keys() {
                 check_key(name, key)?;
             }
-            let profile: Profile = settings
-                .clone()
-                .try_into()
-                .map_err(|e| format!("profile `{name}`: {e}"))?;
+            // A value of the wrong type, named by its key and type, never shown.
+            for (key, value) in settings {
+                let alone = toml::Table::from_iter([(key.clone(), value.clone())]);
+                if alone.try_into::<Profile>().is_err() {
+                    return Err(format!(
+                        "profile `{name}`: `{key}` cannot be {} {} (`enkash config init` \
+                         writes an example of each setting)",
+                        if value.type_str().starts_with(['a', 'i']) {
+                            "an"
+                        } else {
+                            "a"
+                        },
+                        value.type_str()
+                    ));
+                }
+            }
+            let profile: Profile = settings.clone().try_into().map_err(|_| {
+                format!("profile `{name}`: a setting has a value of the wrong type")
+            })?;
             check_commands(name, &profile)?;
             profiles.insert(name.clone(), profile);
         }
@@ -306,7 +328,17 @@ mod tests {
         );
         assert!(error.contains("base_url"), "{error}");
         let error = parse("[profiles.ops]\npage_size = \"big\"\n").unwrap_err();
-        assert!(error.contains("profile `ops`"), "{error}");
+        assert!(
+            error.contains("profile `ops`: `page_size` cannot be a string"),
+            "{error}"
+        );
+        assert!(!error.contains("big"), "{error}");
+        // Neither a parse error nor a type error shows what the file holds.
+        let error = parse("[profiles.ops]\npassword = hunter2\n").unwrap_err();
+        assert!(error.starts_with("not TOML on line 2"), "{error}");
+        assert!(!error.contains("hunter2"), "{error}");
+        let error = parse("[profiles.ops]\ntoken_command = \"eyJ-secret\"\n").unwrap_err();
+        assert!(!error.contains("eyJ-secret"), "{error}");
         let error = parse("[profiles.ops]\ntoken_command = []\n").unwrap_err();
         assert!(error.contains("runs without a shell"), "{error}");
         let error = parse("base_url = \"x\"\n").unwrap_err();

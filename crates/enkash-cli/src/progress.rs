@@ -81,7 +81,7 @@ impl Progress {
         if bar.length().is_none()
             && let Some(total) = records_count
         {
-            let total = u64::try_from((total - self.skipped).max(0)).unwrap_or(0);
+            let total = u64::try_from(total.saturating_sub(self.skipped).max(0)).unwrap_or(0);
             bar.set_length(total);
             bar.set_style(bar_style());
         }

@@ -128,7 +128,15 @@ async fn print(client: &Client, args: &SearchArgs, query: SearchQuery) -> Result
         // Ctrl-C is taken between customers, so the output ends on a whole one.
         let next = tokio::select! {
             next = customers.next() => next,
-            _ = &mut interrupted => break Err(CliError::Interrupted),
+            _ = &mut interrupted => {
+                // A second Ctrl-C, while what was fetched is written out, ends it at once.
+                tokio::spawn(async {
+                    if tokio::signal::ctrl_c().await.is_ok() {
+                        std::process::exit(i32::from(crate::exit::INTERRUPTED));
+                    }
+                });
+                break Err(CliError::Interrupted);
+            }
         };
         match next {
             Some(Ok(customer)) => {

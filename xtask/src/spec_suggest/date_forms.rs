@@ -73,24 +73,34 @@ impl Form {
                 .is_some_and(|b| b.iter().all(u8::is_ascii_digit))
         };
         let at = |i: usize, expected: &[u8]| bytes.get(i).is_some_and(|b| expected.contains(b));
-        if !(digits(0..4) && at(4, b"-") && digits(5..7) && at(7, b"-") && digits(8..10)) {
+        // Two digits at `i`, as a number no greater than `max` (and no less than `min`).
+        let within = |i: usize, min: u32, max: u32| {
+            digits(i..i + 2)
+                && (min..=max)
+                    .contains(&(u32::from(bytes[i] - b'0') * 10 + u32::from(bytes[i + 1] - b'0')))
+        };
+        if !(digits(0..4) && at(4, b"-") && within(5, 1, 12) && at(7, b"-") && within(8, 1, 31)) {
             return Form::Unnamed(OTHER);
         }
         if bytes.len() == 10 {
             return Form::Pattern(DATE);
         }
         let space = at(10, b" ");
-        if !(at(10, b"Tt ") && digits(11..13) && at(13, b":") && digits(14..16)) {
+        if !(at(10, b"Tt ") && within(11, 0, 23) && at(13, b":") && within(14, 0, 59)) {
             return Form::Unnamed(OTHER);
         }
         let mut end = 16;
-        let seconds = at(16, b":") && digits(17..19);
+        let seconds = at(16, b":") && within(17, 0, 60);
         if seconds {
             end = 19;
             if at(19, b".") {
                 end = 20;
                 while at(end, b"0123456789") {
                     end += 1;
+                }
+                // A fraction of 1 to 9 digits, as the client reads one.
+                if !(21..=29).contains(&end) {
+                    return Form::Unnamed(OTHER);
                 }
             }
         }
@@ -132,6 +142,13 @@ mod tests {
             (json!(1728549286000_i64), Form::Unnamed(EPOCH)),
             (json!("10/10/2024"), Form::Unnamed(OTHER)),
             (json!("2024-10-10T08:34:46 IST"), Form::Unnamed(OTHER)),
+            (json!("2024-13-45T08:34:46"), Form::Unnamed(OTHER)),
+            (json!("2024-10-10T24:00:00Z"), Form::Unnamed(OTHER)),
+            (json!("2024-10-10T08:34:46."), Form::Unnamed(OTHER)),
+            (
+                json!("2024-10-10T08:34:46.1234567890Z"),
+                Form::Unnamed(OTHER),
+            ),
             (json!(true), Form::Unnamed(OTHER)),
         ] {
             assert_eq!(Form::of(&value), form, "{value}");

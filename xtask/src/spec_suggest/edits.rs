@@ -69,6 +69,10 @@ fn add_property(
             )
         })?;
     let existing = text.children(properties);
+    if existing.iter().any(|(key, _)| *key == field.property) {
+        // A report older than the spec's last edit: already there.
+        return Ok(());
+    }
     let indent = existing
         .first()
         .map(|(_, entry)| entry.indent)
@@ -129,10 +133,9 @@ fn describe_values(values: &Values, indent: usize, lines: &mut Vec<String>) {
                 match values.date_times.iter().next() {
                     Some((form, count)) if *count == *n && values.date_times.len() == 1 => {
                         let line = match form {
-                            Form::Pattern(pattern) => format!(
-                                "{DATE_TIME_FORMAT_EXTENSION}: {}",
-                                serde_json::to_string(pattern).unwrap_or_default()
-                            ),
+                            Form::Pattern(pattern) => {
+                                format!("{DATE_TIME_FORMAT_EXTENSION}: {}", yaml_quoted(pattern))
+                            }
                             _ => "format: date-time".to_string(),
                         };
                         lines.push(format!(
@@ -145,12 +148,23 @@ fn describe_values(values: &Values, indent: usize, lines: &mut Vec<String>) {
             }
             "an array" => {
                 lines.push(format!("{pad}type: array  {}", all(*n)));
-                match values.items.as_deref() {
-                    Some(items) if *items != Values::default() => {
-                        lines.push(format!("{pad}items:  {MARK} every item seen"));
-                        describe_values(items, indent + 2, lines);
-                    }
-                    _ => lines.push(format!("{pad}items: {{}}  {MARK} no item came")),
+                let mut item_lines = Vec::new();
+                if let Some(items) = values.items.as_deref() {
+                    describe_values(items, indent + 2, &mut item_lines);
+                }
+                // A schema needs more than comments: without a type, any item.
+                let typed = item_lines
+                    .iter()
+                    .any(|line| !line.trim_start().starts_with('#'));
+                if typed {
+                    lines.push(format!("{pad}items:  {MARK} every item seen"));
+                    lines.append(&mut item_lines);
+                } else {
+                    let why = item_lines
+                        .first()
+                        .and_then(|line| line.trim_start().strip_prefix(MARK))
+                        .map_or("no item came".to_string(), |why| why.trim().to_string());
+                    lines.push(format!("{pad}items: {{}}  {MARK} {why}"));
                 }
             }
             _ => lines.push(format!("{pad}type: object  {}", all(*n))),
@@ -189,6 +203,12 @@ fn add_enum_value(
     let (indent, items) = entry
         .and_then(|entry| text.sequence(entry))
         .ok_or_else(|| format!("{}: its enum is not a block list to add to", shown(field)))?;
+    if items
+        .iter()
+        .any(|(_, existing)| unquoted(existing) == value)
+    {
+        return Ok(());
+    }
     let sorted = items.windows(2).all(|pair| pair[0].1 <= pair[1].1);
     let before = match items.iter().find(|(_, existing)| *existing > value) {
         Some((line, _)) if sorted => *line,
@@ -222,12 +242,16 @@ fn make_nullable(
             tally.describe("seen")
         ));
     }
-    if schema.get("nullable").is_some() {
-        return Err(format!(
-            "{}: null came ({}), and it says `nullable: false`",
-            shown(field),
-            tally.describe("seen")
-        ));
+    match schema.get("nullable") {
+        Some(serde_json::Value::Bool(true)) => return Ok(()),
+        Some(said) => {
+            return Err(format!(
+                "{}: null came ({}), and it says `nullable: {said}`",
+                shown(field),
+                tally.describe("seen")
+            ));
+        }
+        None => {}
     }
     let entry = find(text, &path);
     let indent = entry
@@ -261,9 +285,20 @@ fn name_date_time_form(
         .ok_or_else(|| format!("{}: not a block to add to", shown(field)))?;
     let indent = text.child_indent(entry).unwrap_or(entry.indent + 2);
     let pad = " ".repeat(indent);
-    let named = schema.get(DATE_TIME_FORMAT_EXTENSION).is_some();
+    let named = schema
+        .get(DATE_TIME_FORMAT_EXTENSION)
+        .and_then(Value::as_str);
     match forms.iter().collect::<Vec<_>>().as_slice() {
-        [(Form::Pattern(pattern), tally)] if !named && as_specified.is_none() => {
+        [(form @ Form::Pattern(_), _)] if named.map(Form::of_pattern).as_ref() == Some(*form) => {
+            // A report older than the spec's last edit: already named.
+            Ok(())
+        }
+        [(Form::Pattern(pattern), tally)] if named.is_none() && as_specified.is_none() => {
+            let claim = if tally.times > 0 {
+                "every date-time in this form"
+            } else {
+                "in this form (a drift report does not count those in the spec's form: check)"
+            };
             // Beside `format: date-time`, if there is one, so the two are read together.
             let after = text
                 .children(entry)
@@ -273,9 +308,8 @@ fn name_date_time_form(
             text.insert(
                 after + 1,
                 [format!(
-                    "{pad}{DATE_TIME_FORMAT_EXTENSION}: {}  {MARK} every date-time in this \
-                     form, {}",
-                    serde_json::to_string(pattern).unwrap_or_default(),
+                    "{pad}{DATE_TIME_FORMAT_EXTENSION}: {}  {MARK} {claim}, {}",
+                    yaml_quoted(pattern),
                     tally.describe("seen")
                 )],
             );
@@ -296,7 +330,11 @@ fn name_date_time_form(
                 "date-times came as {}, which the spec cannot name here",
                 seen.join("; ")
             );
-            text.insert(entry.line + 1, [format!("{pad}{MARK} {note}")]);
+            let line = format!("{pad}{MARK} {note}");
+            // Not twice: the same files read again after the spec took the first note.
+            if (entry.line + 1..entry.end).all(|i| text.line(i).trim() != line.trim()) {
+                text.insert(entry.line + 1, [line]);
+            }
             Err(format!("{}: {note}", shown(field)))
         }
     }
@@ -383,8 +421,36 @@ fn yaml_scalar(text: &str) -> Option<String> {
     Some(if plain {
         text.to_string()
     } else {
-        serde_json::to_string(text).ok()?
+        yaml_quoted(text)
     })
+}
+
+/// `text` as a YAML double-quoted scalar with every character but printable ASCII escaped,
+/// so that no control character, line separator or look-alike reaches the spec or a terminal.
+fn yaml_quoted(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            ' '..='~' => out.push(c),
+            c if u32::from(c) <= 0xFFFF => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => out.push_str(&format!("\\U{:08X}", u32::from(c))),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A YAML scalar as written in the spec's text, its quotes taken off (escapes left).
+fn unquoted(text: &str) -> &str {
+    let text = text.split(" #").next().unwrap_or(text).trim();
+    text.strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .or_else(|| text.strip_prefix('\'').and_then(|t| t.strip_suffix('\'')))
+        .unwrap_or(text)
 }
 
 /// "all 25 times a …" phrasing, as "25 of 25".

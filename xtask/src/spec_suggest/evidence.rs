@@ -207,9 +207,9 @@ impl Evidence {
             return Err(format!(
                 "{name} is a cassette of format {}, and this xtask reads format \
                  {CASSETTE_FORMAT}",
-                header
-                    .get("format")
-                    .map_or("(none)".to_string(), Value::to_string)
+                header.get("format").map_or("(none)".to_string(), |format| {
+                    super::printable(&format.to_string())
+                })
             ));
         }
         let recorded_version = header.get("api_version").and_then(Value::as_str);
@@ -249,9 +249,15 @@ impl Evidence {
             .and_then(Value::as_u64)
             .ok_or("it has no status")?;
         let (method, path) = (text("method").to_ascii_lowercase(), text("path"));
+        // The spec's path the recorded one ends in: a base URL may have a prefix.
+        let spec_path = document
+            .get("paths")
+            .and_then(Value::as_object)
+            .and_then(|paths| paths.keys().find(|p| path.ends_with(p.as_str())))
+            .map_or(path, String::as_str);
         let responses = document
             .get("paths")
-            .and_then(|paths| paths.get(path))
+            .and_then(|paths| paths.get(spec_path))
             .and_then(|operations| operations.get(&method))
             .and_then(|operation| operation.get("responses"))
             .ok_or("the spec has no such operation")?;
@@ -345,7 +351,8 @@ impl Evidence {
     }
 
     fn read_drift_report(&mut self, report: &Value) {
-        self.reported_responses += report.get("responses").and_then(Value::as_u64).unwrap_or(0);
+        let responses = report.get("responses").and_then(Value::as_u64).unwrap_or(0);
+        self.reported_responses = self.reported_responses.saturating_add(responses);
         let counts = |key: &str| {
             report
                 .get(key)
@@ -356,24 +363,24 @@ impl Evidence {
         };
         for (field, count) in counts("unknown_fields") {
             let (tally, _) = self.unknown_fields.entry(field).or_default();
-            tally.reported += count.as_u64().unwrap_or(0);
+            tally.reported = tally.reported.saturating_add(count.as_u64().unwrap_or(0));
         }
         for (field, count) in counts("unexpected_nulls") {
-            self.nulls.entry(field).or_default().reported += count.as_u64().unwrap_or(0);
+            let tally = self.nulls.entry(field).or_default();
+            tally.reported = tally.reported.saturating_add(count.as_u64().unwrap_or(0));
         }
         for (field, values) in counts("unknown_enum_values") {
             for (value, count) in values.as_object().into_iter().flatten() {
                 let tally = self.enum_values.entry(field.clone()).or_default();
-                tally.entry(value.clone()).or_default().reported += count.as_u64().unwrap_or(0);
+                let tally = tally.entry(value.clone()).or_default();
+                tally.reported = tally.reported.saturating_add(count.as_u64().unwrap_or(0));
             }
         }
         for (field, forms) in counts("date_time_forms") {
             for (form, count) in forms.as_object().into_iter().flatten() {
                 let tally = self.date_forms.entry(field.clone()).or_default();
-                tally
-                    .entry(Form::of_report_name(form))
-                    .or_default()
-                    .reported += count.as_u64().unwrap_or(0);
+                let tally = tally.entry(Form::of_report_name(form)).or_default();
+                tally.reported = tally.reported.saturating_add(count.as_u64().unwrap_or(0));
             }
         }
     }

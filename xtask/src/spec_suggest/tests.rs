@@ -131,7 +131,7 @@ fn types_are_inferred_from_every_value_seen() {
     assert!(
         added
             .iter()
-            .any(|l| l.trim_start().starts_with(r#""\u001b[31mred":"#)),
+            .any(|l| l.trim_start().starts_with(r#""\u001B[31mred":"#)),
         "{added:#?}"
     );
     // Properties go in among the sorted ones, and every line of the block is marked.
@@ -143,7 +143,7 @@ fn types_are_inferred_from_every_value_seen() {
     assert_eq!(
         names,
         [
-            "\"\\u001b[31mred\"",
+            "\"\\u001B[31mred\"",
             "big",
             "count",
             "flag",
@@ -240,7 +240,7 @@ fn a_drift_report_names_fields_and_counts_without_types() {
         "{added:#?}"
     );
     assert!(
-        added.contains(&"          x-date-time-format: \"yyyy-MM-dd HH:mm:ss\"  # suggested: every date-time in this form, seen 4 times in drift reports"),
+        added.contains(&"          x-date-time-format: \"yyyy-MM-dd HH:mm:ss\"  # suggested: in this form (a drift report does not count those in the spec's form: check), seen 4 times in drift reports"),
         "{added:#?}"
     );
     // Items that refer to a schema cannot be made nullable by an inserted line.
@@ -281,4 +281,110 @@ fn nothing_to_suggest_is_an_empty_diff() {
     let suggestions = run(&files);
     assert_eq!(suggestions.diff, "");
     assert_eq!(suggestions.edited, SPEC_TEXT);
+}
+
+#[test]
+fn a_report_older_than_the_spec_suggests_nothing_twice() {
+    let report = json!({
+        "responses": 3,
+        "unknown_enum_values": { "Thing.kind": { "ALPHA": 1 } },
+        "date_time_forms": {},
+        "unexpected_nulls": {},
+        "unknown_fields": { "Thing.name": 2 },
+    });
+    let files = [("old.json".to_string(), report.to_string())];
+    assert_eq!(
+        run(&files).diff,
+        "",
+        "the property and the value are in the spec already"
+    );
+    // The edited spec, read with the same evidence again, has nothing more to take.
+    let evidence = [cassette(&[
+        json!({ "things": [{ "colour": "red", "at": 1_i64 }] }),
+    ])];
+    let first = run(&evidence);
+    let again = suggest("spec.yaml", &first.edited, &evidence).unwrap();
+    assert_eq!(again.diff, "", "{}", again.diff);
+}
+
+#[test]
+fn hostile_names_and_values_are_escaped_and_the_yaml_stays_valid() {
+    let hostile = "A\u{85}B\u{2028}C\u{7f}D\"E\\F\u{1b}[2J";
+    let files = [cassette(&[
+        json!({ "things": [{ "kind": hostile, (hostile): 1 }] }),
+    ])];
+    let suggestions = run(&files);
+    let added = added(&suggestions.diff);
+    let escaped = r#""A\u0085B\u2028C\u007FD\"E\\F\u001B[2J""#;
+    assert!(
+        added.contains(
+            &format!("        - {escaped}  # suggested: seen 1 time in 1 exchange").as_str()
+        ),
+        "{added:#?}"
+    );
+    assert!(
+        added
+            .iter()
+            .any(|l| l.starts_with(&format!("        {escaped}:"))),
+        "{added:#?}"
+    );
+    assert!(
+        suggestions
+            .diff
+            .chars()
+            .all(|c| !c.is_control() || c == '\n'),
+        "raw controls"
+    );
+    // And the value read back is the one that came.
+    let document: serde_json::Value = serde_norway::from_str(&suggestions.edited).unwrap();
+    let values = document.pointer("/components/schemas/Kind/enum").unwrap();
+    assert!(
+        values.as_array().unwrap().contains(&json!(hostile)),
+        "{values}"
+    );
+}
+
+#[test]
+fn an_array_of_nulls_or_of_mixed_items_takes_any_item() {
+    let files = [cassette(&[
+        json!({ "things": [{ "nulls": [null], "mixed": [1, "a"] }] }),
+    ])];
+    let added = added(&run(&files).diff).join("\n");
+    assert!(
+        added.contains("items: {}  # suggested: of no type known: only null came"),
+        "{added}"
+    );
+    assert!(
+        added.contains("items: {}  # suggested: came as a number and a string, so no one type"),
+        "{added}"
+    );
+}
+
+#[test]
+fn huge_counts_in_drift_reports_saturate() {
+    let report = json!({
+        "responses": u64::MAX,
+        "unknown_enum_values": {}, "date_time_forms": {}, "unexpected_nulls": {},
+        "unknown_fields": { "Thing.colour": u64::MAX },
+    });
+    let files = [
+        ("a.json".to_string(), report.to_string()),
+        ("b.json".to_string(), report.to_string()),
+    ];
+    let suggestions = run(&files);
+    assert_eq!(suggestions.reported_responses, u64::MAX);
+    assert!(
+        suggestions
+            .diff
+            .contains(&format!("seen {} times in drift reports", u64::MAX))
+    );
+}
+
+#[test]
+fn a_recorded_path_with_a_base_urls_prefix_is_the_specs() {
+    let (name, text) = cassette(&[json!({ "things": [{ "kind": "NEW" }] })]);
+    let text = text.replace("\"path\":\"/things\"", "\"path\":\"/enkash/things\"");
+    let suggestions = run(&[(name, text)]);
+    assert!(suggestions.notes.is_empty(), "{:#?}", suggestions.notes);
+    assert!(suggestions.diff.contains("- NEW"), "{}", suggestions.diff);
 }

@@ -14,17 +14,33 @@ pub struct Entry {
 
 /// The spec's lines, and the lines to insert before some of them.
 pub struct Text<'a> {
+    /// Each line without its end.
     lines: Vec<&'a str>,
+    /// Each line as written, its end (`\n`, `\r\n`, or none on a last line) included.
+    written: Vec<&'a str>,
+    /// The line end of inserted lines: the file's own.
+    eol: &'static str,
     /// `(before line, order asked, the line)`.
     insertions: Vec<(usize, usize, String)>,
 }
 
 impl<'a> Text<'a> {
     pub fn new(text: &'a str) -> Text<'a> {
+        let written: Vec<&str> = text.split_inclusive('\n').collect();
         Text {
-            lines: text.lines().collect(),
+            lines: written
+                .iter()
+                .map(|line| line.trim_end_matches('\n').trim_end_matches('\r'))
+                .collect(),
+            eol: if text.contains("\r\n") { "\r\n" } else { "\n" },
+            written,
             insertions: Vec::new(),
         }
+    }
+
+    /// Line `line`, without its end.
+    pub fn line(&self, line: usize) -> &'a str {
+        self.lines.get(line).copied().unwrap_or_default()
     }
 
     /// The entry at `path` of mapping keys from the document's root.
@@ -95,20 +111,23 @@ impl<'a> Text<'a> {
         }
     }
 
-    /// The text with every insertion made.
+    /// The text with every insertion made, every line of the original as it was written.
     pub fn edited(&self) -> String {
         let mut insertions = self.insertions.clone();
         insertions.sort();
         let mut pending = insertions.into_iter().peekable();
         let mut out = String::new();
-        for index in 0..=self.lines.len() {
+        for index in 0..=self.written.len() {
             while let Some((_, _, line)) = pending.next_if(|(before, _, _)| *before <= index) {
+                // A last line without an end gets one before a line is added after it.
+                if !out.is_empty() && !out.ends_with('\n') {
+                    out.push_str(self.eol);
+                }
                 out.push_str(&line);
-                out.push('\n');
+                out.push_str(self.eol);
             }
-            if let Some(line) = self.lines.get(index) {
+            if let Some(line) = self.written.get(index) {
                 out.push_str(line);
-                out.push('\n');
             }
         }
         out
@@ -212,6 +231,20 @@ d: 1
             .unwrap();
         assert_eq!((indent, items), (6, vec![(8, "X"), (9, "Z")]));
         assert_eq!(text.after_last(status), 10);
+    }
+
+    #[test]
+    fn line_ends_are_kept_and_inserted_lines_take_the_files() {
+        let mut text = Text::new("a:\r\n  b: 1\r\nc: 2");
+        assert_eq!(text.find(&["a", "b"]).map(|e| e.line), Some(1));
+        text.insert(2, ["  d: 3".to_string()]);
+        text.insert(3, ["e: 4".to_string()]);
+        assert_eq!(text.edited(), "a:\r\n  b: 1\r\n  d: 3\r\nc: 2\r\ne: 4\r\n");
+        assert_eq!(
+            Text::new("x: 1").edited(),
+            "x: 1",
+            "nothing inserted, nothing changed"
+        );
     }
 
     #[test]

@@ -272,3 +272,61 @@ fn config_init_writes_a_file_that_config_show_reads() {
         .success();
     std::fs::remove_dir_all(&home).unwrap();
 }
+
+#[test]
+fn config_show_never_shows_a_password_in_a_url() {
+    let home = config_home(
+        "proxy-password",
+        "[profiles.default]\nproxy = \"http://ops:PW-proxy@proxy.internal:3128\"\n",
+    );
+    let shown = show(&mut with_config(&home));
+    assert!(
+        source_of(&shown, "proxy").contains("http://ops:***@proxy.internal:3128/"),
+        "{shown}"
+    );
+    assert!(!shown.contains("PW-proxy"), "{shown}");
+    // Used, it is refused, saying where the password goes.
+    let assert = with_config(&home)
+        .args(["customers", "search"])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("HTTPS_PROXY") && !stderr.contains("PW-proxy"),
+        "{stderr}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn credentials_from_the_environment_win_over_the_profiles_token_command() {
+    let sandbox = TestSandbox::start(5);
+    let home = config_home(
+        "command-vs-env",
+        &format!(
+            "[profiles.default]\nbase_url = \"{}\"\ntoken_command = [\"/bin/sh\", \"-c\", \"exit 9\"]\n",
+            sandbox.url()
+        ),
+    );
+    // The failing command is never run: the password grant from the environment is used.
+    let mut command = with_config(&home);
+    command
+        .env(
+            "ENKASH_CLIENT_ID",
+            enkash_customer_search_mock::SANDBOX_CLIENT_ID,
+        )
+        .env(
+            "ENKASH_CLIENT_SECRET",
+            enkash_customer_search_mock::SANDBOX_CLIENT_SECRET,
+        )
+        .env(
+            "ENKASH_USERNAME",
+            enkash_customer_search_mock::SANDBOX_USERNAME,
+        )
+        .env(
+            "ENKASH_PASSWORD",
+            enkash_customer_search_mock::SANDBOX_PASSWORD,
+        );
+    assert_eq!(searched(&mut command), 3);
+    assert_eq!(sandbox.token_requests(), 1);
+}
