@@ -14,6 +14,10 @@ Environment:
   ENKASH_CLIENT_ID, ENKASH_USERNAME same as --client-id, --username
   ENKASH_CLIENT_SECRET, ENKASH_PASSWORD
                                     the secrets of the password grant (environment only)
+  ENKASH_PROFILE                    same as --profile: a profile of config.toml
+                                    ($XDG_CONFIG_HOME/enkash/, else ~/.config/enkash/;
+                                    `enkash config show` says which settings came from it)
+  NO_COLOR                          no colour in the progress bar
   RUST_LOG                          log to stderr (e.g. RUST_LOG=debug); off when unset.
                                     Secrets are never logged.";
 
