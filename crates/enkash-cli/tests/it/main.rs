@@ -6,4 +6,5 @@ mod cli;
 mod common;
 mod prism;
 mod profiles;
+#[cfg(unix)]
 mod terminal;
