@@ -121,6 +121,27 @@ pub struct ConnectionArgs {
     pub profile: Option<String>,
 }
 
+impl ConnectionArgs {
+    /// The settings with every empty value unset, as if not given (`ENKASH_TOKEN=` in a
+    /// shell means no token), so that a lower level (the profile, the default) applies.
+    pub fn without_empty_values(mut self) -> Self {
+        for value in [
+            &mut self.base_url,
+            &mut self.token,
+            &mut self.client_id,
+            &mut self.username,
+            &mut self.token_url,
+            &mut self.proxy,
+            &mut self.profile,
+        ] {
+            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                *value = None;
+            }
+        }
+        self
+    }
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {

@@ -1,7 +1,9 @@
 //! From the connection flags and the environment to a [`Client`], or to the usage error that
 //! says what is missing. No secret appears in any message.
 
-use enkash_customer_search::env::{CLIENT_ID_VAR, CLIENT_SECRET_VAR, PASSWORD_VAR, USERNAME_VAR};
+use enkash_customer_search::env::{
+    CLIENT_ID_VAR, CLIENT_SECRET_VAR, PASSWORD_VAR, PROXY_VARS, USERNAME_VAR,
+};
 use enkash_customer_search::{
     Client, ClientBuilder, Credentials, RetryPolicy, SourcedToken, TokenFuture, TokenSource,
     TokenSourceError,
@@ -11,7 +13,7 @@ use enkash_customer_search_mock::Sandbox;
 use crate::CliError;
 use crate::cli::ConnectionArgs;
 use crate::local_input;
-use crate::profiles::Chosen;
+use crate::profiles::{Chosen, Profile};
 use crate::secret_commands;
 
 /// The token endpoint's path, which the client appends to the token base URL.
@@ -42,17 +44,13 @@ pub async fn connect(
             _sandbox: Some(sandbox),
         });
     }
-    let mut profile = chosen.map(|c| c.profile.clone()).unwrap_or_default();
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    // Credentials given by a flag or the environment win over the profile's token command.
-    let credentials_given = args.client_id.is_some()
-        || args.username.is_some()
-        || env(CLIENT_SECRET_VAR).is_some()
-        || env(PASSWORD_VAR).is_some();
-    if credentials_given {
-        profile.token_command = None;
-    }
+    let profile = chosen.map(|c| in_use(&c.profile, &env)).unwrap_or_default();
     let args = &crate::config_command::under(args, &profile)?;
+    // The settings a search cannot do without are checked before a command may prompt.
+    if args.base_url.is_none() {
+        return Err(no_base_url());
+    }
     // A secret the environment lacks, from the profile's command, when the password grant
     // is what will be used.
     let mut printed = std::collections::HashMap::new();
@@ -91,11 +89,7 @@ fn builder(
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<ClientBuilder, CliError> {
     let present = |value: Option<String>| value.filter(|v| !v.is_empty());
-    let base_url = present(args.base_url.clone()).ok_or_else(|| {
-        CliError::Usage(
-            "no base URL: pass --base-url or set ENKASH_BASE_URL (or use --sandbox)".into(),
-        )
-    })?;
+    let base_url = present(args.base_url.clone()).ok_or_else(no_base_url)?;
     let mut builder = Client::builder(base_url);
     if let Some(url) = &args.token_url {
         builder = builder.token_base_url(token_base_url(url)?);
@@ -143,12 +137,37 @@ fn builder(
         }
     }
     if let Some(url) = &args.proxy {
-        builder = builder.proxy(proxy_from_flag(url)?);
+        builder = builder.proxy(proxy_from(url, "--proxy")?);
     }
     if let Some(path) = &args.ca_cert {
         builder = builder.add_root_certificates(read_ca_cert(path)?);
     }
     Ok(tuned(builder, args))
+}
+
+fn no_base_url() -> CliError {
+    CliError::Usage(
+        "no base URL: pass --base-url, set ENKASH_BASE_URL or give base_url in a profile (or \
+         use --sandbox)"
+            .into(),
+    )
+}
+
+/// The part of `profile` a search uses, under what the environment `env` gives: its
+/// `token_command` gives way to a password or client secret there (the password grant they
+/// are for), and its `proxy` to a proxy variable (the environment over the profile).
+pub fn in_use(profile: &Profile, env: &dyn Fn(&str) -> Option<String>) -> Profile {
+    let mut profile = profile.clone();
+    if env(CLIENT_SECRET_VAR).is_some() || env(PASSWORD_VAR).is_some() {
+        profile.token_command = None;
+    }
+    let proxy_vars = PROXY_VARS
+        .iter()
+        .filter(|name| !name.eq_ignore_ascii_case("no_proxy"));
+    if proxy_vars.clone().any(|name| env(name).is_some()) {
+        profile.proxy = None;
+    }
+    profile
 }
 
 /// The most of a `--ca-cert` file read: a bundle of every public CA is about 200 KiB.
@@ -162,8 +181,8 @@ fn read_ca_cert(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
 
 /// `--proxy URL`: any user name is kept, a password refused, since a command line is seen by
 /// every user of the machine (`ps`) and kept in shell histories.
-fn proxy_from_flag(url: &str) -> Result<reqwest::Proxy, CliError> {
-    let usage = |why: &str| CliError::Usage(format!("--proxy: {why}"));
+fn proxy_from(url: &str, named_by: &str) -> Result<reqwest::Proxy, CliError> {
+    let usage = |why: &str| CliError::Usage(format!("{named_by}: {why}"));
     let parsed = reqwest::Url::parse(url).map_err(|e| usage(&format!("not a URL ({e})")))?;
     if parsed.password().is_some() {
         return Err(usage(
@@ -175,7 +194,10 @@ fn proxy_from_flag(url: &str) -> Result<reqwest::Proxy, CliError> {
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(usage("the proxy's URL must be http:// or https://"));
     }
-    reqwest::Proxy::all(parsed).map_err(|e| usage(&e.to_string()))
+    // NO_PROXY still says which hosts are reached directly, as with curl's --proxy.
+    reqwest::Proxy::all(parsed)
+        .map(|proxy| proxy.no_proxy(reqwest::NoProxy::from_env()))
+        .map_err(|e| usage(&e.to_string()))
 }
 
 /// `--token-file`: a token re-read from its file when it is a minute old or refused.
@@ -214,7 +236,9 @@ fn tuned(mut builder: ClientBuilder, args: &ConnectionArgs) -> ClientBuilder {
     }
     match args.retries {
         Some(0) => builder.retry_policy(RetryPolicy::none()),
-        Some(retries) => builder.retry_policy(RetryPolicy::new().with_max_attempts(retries + 1)),
+        Some(retries) => {
+            builder.retry_policy(RetryPolicy::new().with_max_attempts(retries.saturating_add(1)))
+        }
         None => builder,
     }
 }

@@ -9,7 +9,8 @@ use clap::ArgMatches;
 use clap::parser::ValueSource;
 use comfy_table::{Table, presets};
 use enkash_customer_search::env::{
-    BASE_URL_VAR, CLIENT_ID_VAR, CLIENT_SECRET_VAR, PASSWORD_VAR, TOKEN_VAR, USERNAME_VAR,
+    BASE_URL_VAR, CLIENT_ID_VAR, CLIENT_SECRET_VAR, PASSWORD_VAR, PROXY_VARS, TOKEN_VAR,
+    USERNAME_VAR,
 };
 use enkash_customer_search::text::TerminalSafe;
 use enkash_customer_search::{DEFAULT_REQUEST_TIMEOUT, MAX_PAGE_SIZE, MIN_PAGE_SIZE, RetryPolicy};
@@ -49,7 +50,9 @@ pub fn show(
             "profile      none (name one with --profile or {PROFILE_VAR}; [profiles.{DEFAULT_PROFILE}] is used when none is named)"
         ),
     };
-    let profile = chosen.map(|c| c.profile.clone()).unwrap_or_default();
+    let listed = chosen.map(|c| c.profile.clone()).unwrap_or_default();
+    // What a search would take from it.
+    let profile = crate::config::in_use(&listed, env);
     let from_profile = || format!("profile {}", chosen.map_or("", |c| c.name.as_str()));
     let source = |id: &str, var: Option<&str>| match matches.value_source(id) {
         Some(ValueSource::CommandLine) => Some(format!("flag --{}", id.replace('_', "-"))),
@@ -116,9 +119,16 @@ pub fn show(
     );
     row(
         "proxy",
-        flag_or_env("proxy", None, &args.proxy),
+        flag_or_env("proxy", None, &args.proxy).or_else(|| {
+            // Its value may hold a password: named, never shown.
+            PROXY_VARS
+                .iter()
+                .filter(|name| !name.eq_ignore_ascii_case("no_proxy"))
+                .find(|name| env(name).is_some_and(|v| !v.is_empty()))
+                .map(|name| (format!("as {name} says"), format!("environment {name}")))
+        }),
         url(&profile.proxy),
-        "from HTTPS_PROXY, HTTP_PROXY, NO_PROXY",
+        "none (no proxy variable is set)",
     );
     row(
         "ca_cert",
@@ -157,12 +167,31 @@ pub fn show(
         None,
         "(none)",
     );
-    for (name, command) in [
-        ("token_command", &profile.token_command),
-        ("password_command", &profile.password_command),
-        ("client_secret_command", &profile.client_secret_command),
+    for (name, command, used) in [
+        (
+            "token_command",
+            &listed.token_command,
+            &profile.token_command,
+        ),
+        (
+            "password_command",
+            &listed.password_command,
+            &profile.password_command,
+        ),
+        (
+            "client_secret_command",
+            &listed.client_secret_command,
+            &profile.client_secret_command,
+        ),
     ] {
-        row(name, None, command.as_ref().map(|c| c.join(" ")), "(none)");
+        let shown = command.as_ref().map(|c| match used {
+            Some(_) => c.join(" "),
+            None => format!(
+                "(not used: {CLIENT_SECRET_VAR} or {PASSWORD_VAR} is set) {}",
+                c.join(" ")
+            ),
+        });
+        row(name, None, shown, "(none)");
     }
     for var in [CLIENT_SECRET_VAR, PASSWORD_VAR] {
         let given = env(var)
@@ -186,12 +215,18 @@ pub fn show(
 
 /// A URL with any password in it replaced by `***`, to be shown.
 fn without_password(text: &str) -> String {
-    match reqwest::Url::parse(text) {
-        Ok(mut url) if url.password().is_some() => {
-            let _ = url.set_password(Some("***"));
-            url.to_string()
-        }
-        _ => text.to_string(),
+    // By the text, not a URL parser: `user:pw@proxy:3128` parses with `user` as its scheme.
+    let Some(at) = text.rfind('@') else {
+        return text.to_string();
+    };
+    let (before, host) = text.split_at(at);
+    let (scheme, user_info) = match before.find("://") {
+        Some(i) => before.split_at(i + 3),
+        None => ("", before),
+    };
+    match user_info.split_once(':') {
+        Some((user, _)) => format!("{scheme}{user}:***{host}"),
+        None => text.to_string(),
     }
 }
 
@@ -271,7 +306,7 @@ pub fn under(args: &ConnectionArgs, profile: &Profile) -> Result<ConnectionArgs,
     fill(&mut args.token_url, &profile.token_url);
     fill(&mut args.client_id, &profile.client_id);
     fill(&mut args.username, &profile.username);
-    if let Some(proxy) = &profile.proxy
+    if let (None, Some(proxy)) = (&args.proxy, &profile.proxy)
         && reqwest::Url::parse(proxy).is_ok_and(|url| url.password().is_some())
     {
         return Err(CliError::Usage(
@@ -305,6 +340,19 @@ mod tests {
         use clap::Parser;
         let line = [&["enkash"], line, &["config", "show"]].concat();
         crate::cli::Cli::try_parse_from(line).unwrap().connection
+    }
+
+    #[test]
+    fn a_password_in_a_url_is_never_shown() {
+        for (url, shown) in [
+            ("http://ops:PW@proxy:3128", "http://ops:***@proxy:3128"),
+            ("ops:PW@proxy:3128", "ops:***@proxy:3128"),
+            ("https://a:b:c@h/p@q", "https://a:***@q"),
+            ("http://ops@proxy:3128", "http://ops@proxy:3128"),
+            ("https://api.enkash.in", "https://api.enkash.in"),
+        ] {
+            assert_eq!(without_password(url), shown, "{url}");
+        }
     }
 
     #[test]

@@ -197,13 +197,9 @@ pub fn parse(text: &str) -> Result<BTreeMap<String, Profile>, String> {
                 let alone = toml::Table::from_iter([(key.clone(), value.clone())]);
                 if alone.try_into::<Profile>().is_err() {
                     return Err(format!(
-                        "profile `{name}`: `{key}` cannot be {} {} (`enkash config init` \
-                         writes an example of each setting)",
-                        if value.type_str().starts_with(['a', 'i']) {
-                            "an"
-                        } else {
-                            "a"
-                        },
+                        "profile `{name}`: `{key}` does not take this {} (of the wrong type \
+                         or out of range; `enkash config init` writes an example of each \
+                         setting)",
                         value.type_str()
                     ));
                 }
@@ -329,7 +325,7 @@ mod tests {
         assert!(error.contains("base_url"), "{error}");
         let error = parse("[profiles.ops]\npage_size = \"big\"\n").unwrap_err();
         assert!(
-            error.contains("profile `ops`: `page_size` cannot be a string"),
+            error.contains("profile `ops`: `page_size` does not take this string"),
             "{error}"
         );
         assert!(!error.contains("big"), "{error}");

@@ -1,9 +1,11 @@
 //! Secrets printed by a command a profile names (`token_command`, `password_command`,
 //! `client_secret_command`), as git's credential helpers and aws' `credential_process` print
 //! them. The command runs without a shell (the profile gives the program and its arguments),
-//! with stdin and stderr left to the terminal so that a password manager can ask; its stdout
-//! is read up to a bound and within a time limit, and is never logged nor put in a message.
+//! with stderr (and stdin, when it is a terminal) left to the terminal so that a password
+//! manager can ask; its stdout is read up to a bound and within a time limit, its first line
+//! is the secret, and it is never logged nor put in a message.
 
+use std::io::IsTerminal;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -27,7 +29,12 @@ pub async fn run(setting: &str, command: &[String]) -> Result<String, String> {
     let named = format!("{setting} ({})", TerminalSafe::line(program));
     let mut child = tokio::process::Command::new(program)
         .args(arguments)
-        .stdin(Stdio::inherit())
+        // A prompt may read the terminal; piped input (a `--body-json -`) is not its to take.
+        .stdin(if std::io::stdin().is_terminal() {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
         .stderr(Stdio::inherit())
         .stdout(Stdio::piped())
         .kill_on_drop(true)
@@ -57,10 +64,8 @@ pub async fn run(setting: &str, command: &[String]) -> Result<String, String> {
         .await
         .map_err(|_| format!("{named}: did not finish within {} s", TIME_LIMIT.as_secs()))??;
     let text = String::from_utf8(output).map_err(|_| format!("{named}: printed no UTF-8 text"))?;
-    let secret = text
-        .strip_suffix('\n')
-        .map(|t| t.strip_suffix('\r').unwrap_or(t))
-        .unwrap_or(&text);
+    // The first line, as `pass show` prints a password above its other lines.
+    let secret = text.lines().next().unwrap_or_default();
     if secret.trim().is_empty() {
         return Err(format!("{named}: printed nothing"));
     }
@@ -93,7 +98,7 @@ mod tests {
     #[tokio::test]
     async fn the_output_is_the_secret_and_a_failure_never_shows_it() {
         assert_eq!(
-            run("password_command", &sh("printf 'pa ss\\n'")).await,
+            run("password_command", &sh("printf 'pa ss\\nurl: example\\n'")).await,
             Ok("pa ss".to_string())
         );
         let error = run("password_command", &sh("echo SECRET-OUT; exit 3"))

@@ -22,7 +22,7 @@ const DESCRIPTION: &str = "Not on the vendor's page; seen in EnKash's responses.
 pub fn plan(document: &Value, text: &mut Text, evidence: &Evidence) -> Vec<String> {
     let mut notes = Vec::new();
     for (field, (tally, values)) in &evidence.unknown_fields {
-        if let Err(note) = add_property(text, field, tally, values) {
+        if let Err(note) = add_property(document, text, field, tally, values) {
             notes.push(note);
         }
     }
@@ -48,6 +48,7 @@ pub fn plan(document: &Value, text: &mut Text, evidence: &Evidence) -> Vec<Strin
 }
 
 fn add_property(
+    document: &Value,
     text: &mut Text,
     field: &Field,
     tally: &Tally,
@@ -69,7 +70,15 @@ fn add_property(
             )
         })?;
     let existing = text.children(properties);
-    if existing.iter().any(|(key, _)| *key == field.property) {
+    let path = [
+        "components",
+        "schemas",
+        &field.schema,
+        "properties",
+        &field.property,
+    ]
+    .map(String::from);
+    if document.pointer(&pointer(&path)).is_some() {
         // A report older than the spec's last edit: already there.
         return Ok(());
     }
@@ -89,7 +98,7 @@ fn add_property(
     lines.push(format!(
         "{pad}  description: {DESCRIPTION}  {MARK} say what it means"
     ));
-    text.insert(before, lines);
+    text.insert_sibling(before, lines);
     Ok(())
 }
 
@@ -203,10 +212,12 @@ fn add_enum_value(
     let (indent, items) = entry
         .and_then(|entry| text.sequence(entry))
         .ok_or_else(|| format!("{}: its enum is not a block list to add to", shown(field)))?;
-    if items
-        .iter()
-        .any(|(_, existing)| unquoted(existing) == value)
-    {
+    // Already listed (a report older than the spec's last edit), as the YAML reads it.
+    let listed = document
+        .pointer(&pointer(&path))
+        .and_then(Value::as_array)
+        .is_some_and(|values| values.iter().any(|v| v.as_str() == Some(value)));
+    if listed {
         return Ok(());
     }
     let sorted = items.windows(2).all(|pair| pair[0].1 <= pair[1].1);
@@ -442,15 +453,6 @@ fn yaml_quoted(text: &str) -> String {
     }
     out.push('"');
     out
-}
-
-/// A YAML scalar as written in the spec's text, its quotes taken off (escapes left).
-fn unquoted(text: &str) -> &str {
-    let text = text.split(" #").next().unwrap_or(text).trim();
-    text.strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'))
-        .or_else(|| text.strip_prefix('\'').and_then(|t| t.strip_suffix('\'')))
-        .unwrap_or(text)
 }
 
 /// "all 25 times a …" phrasing, as "25 of 25".

@@ -342,6 +342,9 @@ fn hostile_names_and_values_are_escaped_and_the_yaml_stays_valid() {
         values.as_array().unwrap().contains(&json!(hostile)),
         "{values}"
     );
+    // Read again against the edited spec, the escaped name and value are found there.
+    let again = suggest("spec.yaml", &suggestions.edited, &files).unwrap();
+    assert_eq!(again.diff, "", "{}", again.diff);
 }
 
 #[test]
@@ -387,4 +390,34 @@ fn a_recorded_path_with_a_base_urls_prefix_is_the_specs() {
     let suggestions = run(&[(name, text)]);
     assert!(suggestions.notes.is_empty(), "{:#?}", suggestions.notes);
     assert!(suggestions.diff.contains("- NEW"), "{}", suggestions.diff);
+}
+
+#[test]
+fn a_new_last_property_goes_after_what_is_added_to_the_one_before_it() {
+    // `zone` sorts after `things`' last property, whose last line is `format: date-time`
+    // once `at` is the last one: the date-time's pattern must stay `at`'s.
+    let spec = SPEC_TEXT.replace(
+        "        kind:\n          allOf:\n            - $ref: \"#/components/schemas/Kind\"\n        name:\n          type: string\n",
+        "        kind:\n          allOf:\n            - $ref: \"#/components/schemas/Kind\"\n        name:\n          type: string\n        zat:\n          type: string\n          format: date-time\n",
+    );
+    assert_ne!(spec, SPEC_TEXT);
+    let files = [cassette(&[
+        json!({ "things": [{ "zat": "2024-10-10T08:34:46", "zone": "IST" }] }),
+    ])];
+    let suggestions = suggest("spec.yaml", &spec, &files).unwrap();
+    let document: serde_json::Value = serde_norway::from_str(&suggestions.edited).unwrap();
+    let thing = document
+        .pointer("/components/schemas/Thing/properties")
+        .unwrap();
+    assert_eq!(
+        thing["zat"]["x-date-time-format"], "yyyy-MM-dd'T'HH:mm:ss",
+        "{}",
+        suggestions.diff
+    );
+    assert_eq!(thing["zone"]["type"], "string");
+    assert!(
+        thing["zone"].get("x-date-time-format").is_none(),
+        "{}",
+        suggestions.diff
+    );
 }

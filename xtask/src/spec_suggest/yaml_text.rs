@@ -20,8 +20,8 @@ pub struct Text<'a> {
     written: Vec<&'a str>,
     /// The line end of inserted lines: the file's own.
     eol: &'static str,
-    /// `(before line, order asked, the line)`.
-    insertions: Vec<(usize, usize, String)>,
+    /// `(before line, a sibling of what ends there, order asked, the line)`.
+    insertions: Vec<(usize, bool, usize, String)>,
 }
 
 impl<'a> Text<'a> {
@@ -105,9 +105,19 @@ impl<'a> Text<'a> {
     /// Inserts `lines` before line `before` (the number of lines: at the end); lines inserted
     /// at the same place keep the order they were asked in.
     pub fn insert(&mut self, before: usize, lines: impl IntoIterator<Item = String>) {
+        self.push(before, false, lines);
+    }
+
+    /// Inserts `lines`, an entry of its own, before line `before`: after any lines inserted
+    /// there into the entry that ends there, so that those stay its own.
+    pub fn insert_sibling(&mut self, before: usize, lines: impl IntoIterator<Item = String>) {
+        self.push(before, true, lines);
+    }
+
+    fn push(&mut self, before: usize, sibling: bool, lines: impl IntoIterator<Item = String>) {
         for line in lines {
             let order = self.insertions.len();
-            self.insertions.push((before, order, line));
+            self.insertions.push((before, sibling, order, line));
         }
     }
 
@@ -118,7 +128,7 @@ impl<'a> Text<'a> {
         let mut pending = insertions.into_iter().peekable();
         let mut out = String::new();
         for index in 0..=self.written.len() {
-            while let Some((_, _, line)) = pending.next_if(|(before, _, _)| *before <= index) {
+            while let Some((_, _, _, line)) = pending.next_if(|(before, ..)| *before <= index) {
                 // A last line without an end gets one before a line is added after it.
                 if !out.is_empty() && !out.ends_with('\n') {
                     out.push_str(self.eol);

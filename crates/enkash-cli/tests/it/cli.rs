@@ -100,7 +100,17 @@ fn missing_or_unusable_settings_are_usage_errors() {
         .args(["customers", "search"])
         .assert()
         .code(2)
-        .stderr("enkash: no base URL: pass --base-url or set ENKASH_BASE_URL (or use --sandbox)\n");
+        .stderr(
+            "enkash: no base URL: pass --base-url, set ENKASH_BASE_URL or give base_url in a \
+             profile (or use --sandbox)\n",
+        );
+    // An empty variable is no value.
+    enkash()
+        .env("ENKASH_BASE_URL", "")
+        .args(["customers", "search"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with("enkash: no base URL"));
     let sandbox = TestSandbox::start(20);
     sandbox
         .enkash_with_credentials(SANDBOX_PASSWORD)

@@ -281,7 +281,7 @@ fn config_show_never_shows_a_password_in_a_url() {
     );
     let shown = show(&mut with_config(&home));
     assert!(
-        source_of(&shown, "proxy").contains("http://ops:***@proxy.internal:3128/"),
+        source_of(&shown, "proxy").contains("http://ops:***@proxy.internal:3128"),
         "{shown}"
     );
     assert!(!shown.contains("PW-proxy"), "{shown}");
@@ -329,4 +329,42 @@ fn credentials_from_the_environment_win_over_the_profiles_token_command() {
         );
     assert_eq!(searched(&mut command), 3);
     assert_eq!(sandbox.token_requests(), 1);
+}
+
+#[test]
+fn the_environment_beats_a_profiles_proxy_and_token_command_and_empty_values_count_as_unset() {
+    let home = config_home(
+        "env-over-profile",
+        "[profiles.default]\nbase_url = \"https://profile.example\"\nproxy = \"http://profile-proxy:3128\"\ntoken_command = [\"pass\", \"show\", \"enkash\"]\n",
+    );
+    // An empty ENKASH_BASE_URL leaves the profile's.
+    let shown = show(with_config(&home).env("ENKASH_BASE_URL", ""));
+    assert!(
+        source_of(&shown, "base_url").ends_with("profile default"),
+        "{shown}"
+    );
+    assert!(
+        source_of(&shown, "proxy").ends_with("profile default"),
+        "{shown}"
+    );
+    assert!(
+        source_of(&shown, "token_command").contains("pass show enkash"),
+        "{shown}"
+    );
+    // A proxy variable wins over the profile's proxy, and is never shown.
+    let shown = show(with_config(&home).env("HTTPS_PROXY", "http://u:PW-env@env-proxy:3128"));
+    assert!(
+        source_of(&shown, "proxy").ends_with("environment HTTPS_PROXY"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("PW-env") && !shown.contains("profile-proxy"),
+        "{shown}"
+    );
+    // A password in the environment is for the password grant, not the token command.
+    let shown = show(with_config(&home).env("ENKASH_PASSWORD", "PW-grant"));
+    assert!(
+        source_of(&shown, "token_command").contains("(not used"),
+        "{shown}"
+    );
 }
