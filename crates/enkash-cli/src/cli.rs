@@ -77,7 +77,8 @@ pub struct ConnectionArgs {
     #[arg(long, global = true, value_name = "URL")]
     pub token_url: Option<String>,
 
-    /// Seconds to wait for each response (per attempt) [default: 60]
+    /// Seconds to wait for each response (per attempt) [default: the profile's timeout, else
+    /// 60]
     #[arg(
         long,
         global = true,
@@ -97,7 +98,7 @@ pub struct ConnectionArgs {
     pub retries: Option<u32>,
 
     /// Send requests through this HTTP proxy (without a password: give one in HTTPS_PROXY);
-    /// by default HTTPS_PROXY, HTTP_PROXY and NO_PROXY decide
+    /// by default HTTPS_PROXY, HTTP_PROXY and NO_PROXY decide, else the profile's proxy
     #[arg(long, global = true, value_name = "URL")]
     pub proxy: Option<String>,
 

@@ -85,8 +85,8 @@ pub fn retries_help() -> String {
         .collect();
     format!(
         "Retries of a search after a transient failure (a failed or broken connection, a \
-         timeout, HTTP {}); 0 = none [default: 2]. A login is retried only when it could not \
-         connect",
+         timeout, HTTP {}); 0 = none [default: the profile's retries, else 2]. A login is \
+         retried only when it could not connect",
         statuses.join(", ")
     )
 }
