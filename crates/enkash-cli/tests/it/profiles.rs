@@ -9,13 +9,30 @@ use predicates::prelude::*;
 
 use crate::common::{TestSandbox, enkash};
 
+/// A config folder of its own, removed when the test ends.
+struct ConfigHome(PathBuf);
+
+impl std::ops::Deref for ConfigHome {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for ConfigHome {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// A config folder of its own, with `config.toml` holding `text`.
-fn config_home(name: &str, text: &str) -> PathBuf {
+fn config_home(name: &str, text: &str) -> ConfigHome {
     let home = std::env::temp_dir().join(format!("enkash-profiles-{}-{name}", std::process::id()));
     let dir = home.join("enkash");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("config.toml"), text).unwrap();
-    home
+    ConfigHome(home)
 }
 
 fn with_config(home: &Path) -> assert_cmd::Command {
