@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use crate::Result;
-use xtask::schema_refs::{DATE_TIME_FORMAT_EXTENSION, nullable, resolved};
+use xtask::schema_refs::{DATE_TIME_FORMAT_EXTENSION, nullable, reference, resolved};
 
 /// The types of the table.
 const TYPES: &str = r#"
@@ -97,9 +97,6 @@ fn wire(document: &Value, schema: &Value, depth: usize) -> Result<String> {
     if depth > 8 {
         return Err("a property's schema nests arrays more than 8 deep".into());
     }
-    let reference = schema
-        .get("$ref")
-        .or_else(|| schema.pointer("/allOf/0/$ref"));
     let target = resolved(document, schema);
     if let Some(values) = target.get("enum").and_then(Value::as_array) {
         let values: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
@@ -122,7 +119,7 @@ fn wire(document: &Value, schema: &Value, depth: usize) -> Result<String> {
             nullable(document, items)
         ));
     }
-    match reference.and_then(Value::as_str) {
+    match reference(schema) {
         Some(reference) if target.get("properties").is_some() => {
             let name = reference.rsplit('/').next().unwrap_or(reference);
             Ok(format!("Wire::Object({name:?})"))

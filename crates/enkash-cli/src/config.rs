@@ -1,5 +1,6 @@
-//! From the connection flags and the environment to a [`Client`], or to the usage error that
-//! says what is missing. No secret appears in any message.
+//! From the connection flags, the environment and the chosen profile (under both) to a
+//! [`Client`], or to the usage error that says what is missing. No secret appears in any
+//! message.
 
 use enkash_customer_search::env::{
     CLIENT_ID_VAR, CLIENT_SECRET_VAR, PASSWORD_VAR, PROXY_VARS, USERNAME_VAR,
@@ -46,7 +47,7 @@ pub async fn connect(
     }
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let profile = chosen.map(|c| in_use(&c.profile, &env)).unwrap_or_default();
-    let args = &crate::config_command::under(args, &profile)?;
+    let args = &under(args, &profile)?;
     // The settings a search cannot do without are checked before a command may prompt.
     if args.base_url.is_none() {
         return Err(no_base_url());
@@ -168,6 +169,45 @@ pub fn in_use(profile: &Profile, env: &dyn Fn(&str) -> Option<String>) -> Profil
         profile.proxy = None;
     }
     profile
+}
+
+/// The profile's settings applied under the flags and the environment: each one the command
+/// line and the environment left unset.
+fn under(args: &ConnectionArgs, profile: &Profile) -> Result<ConnectionArgs, CliError> {
+    let mut args = args.clone();
+    let fill = |value: &mut Option<String>, from: &Option<String>| {
+        if value.is_none() {
+            value.clone_from(from);
+        }
+    };
+    fill(&mut args.base_url, &profile.base_url);
+    fill(&mut args.token_url, &profile.token_url);
+    fill(&mut args.client_id, &profile.client_id);
+    fill(&mut args.username, &profile.username);
+    if let (None, Some(proxy)) = (&args.proxy, &profile.proxy)
+        && reqwest::Url::parse(proxy).is_ok_and(|url| url.password().is_some())
+    {
+        return Err(CliError::Usage(
+            "the profile's proxy has a password, and a profile never holds a secret; give the \
+             proxy's URL with its credentials in HTTPS_PROXY (or HTTP_PROXY) instead"
+                .into(),
+        ));
+    }
+    fill(&mut args.proxy, &profile.proxy);
+    if args.ca_cert.is_none() {
+        args.ca_cert.clone_from(&profile.ca_cert);
+    }
+    if args.timeout.is_none()
+        && let Some(seconds) = profile.timeout
+    {
+        args.timeout = Some(
+            crate::cli::timeout_of(seconds)
+                .map_err(|why| CliError::Usage(format!("the profile's timeout {why}")))?,
+        );
+    }
+    args.retries = args.retries.or(profile.retries);
+    args.no_compression |= profile.no_compression == Some(true);
+    Ok(args)
 }
 
 /// The most of a `--ca-cert` file read: a bundle of every public CA is about 200 KiB.
@@ -305,5 +345,51 @@ mod tests {
             panic!("a base URL is required");
         };
         assert!(message.contains("--base-url"), "{message}");
+    }
+
+    #[test]
+    fn the_profile_fills_what_the_flags_leave_unset() {
+        let profile = Profile {
+            base_url: Some("https://profile.example".into()),
+            username: Some("ops@example.in".into()),
+            timeout: Some(2.5),
+            retries: Some(4),
+            no_compression: Some(true),
+            ..Profile::default()
+        };
+        let merged = under(
+            &connection(&["--base-url", "https://flag.example"]),
+            &profile,
+        )
+        .unwrap();
+        assert_eq!(merged.base_url.as_deref(), Some("https://flag.example"));
+        assert_eq!(merged.username.as_deref(), Some("ops@example.in"));
+        assert_eq!(merged.timeout, Some(std::time::Duration::from_millis(2500)));
+        assert_eq!(merged.retries, Some(4));
+        assert!(merged.no_compression);
+        let merged = under(&connection(&["--retries", "0", "--timeout", "9"]), &profile).unwrap();
+        assert_eq!(
+            (merged.retries, merged.timeout.map(|t| t.as_secs())),
+            (Some(0), Some(9))
+        );
+
+        let bad = Profile {
+            timeout: Some(-1.0),
+            ..Profile::default()
+        };
+        assert!(
+            matches!(under(&connection(&[]), &bad), Err(CliError::Usage(m)) if m.contains("timeout"))
+        );
+        let secret = Profile {
+            proxy: Some("http://user:PW-proxy@proxy.internal:3128".into()),
+            ..Profile::default()
+        };
+        let Err(CliError::Usage(message)) = under(&connection(&[]), &secret) else {
+            panic!("a proxy password in a profile is refused");
+        };
+        assert!(
+            message.contains("HTTPS_PROXY") && !message.contains("PW-proxy"),
+            "{message}"
+        );
     }
 }

@@ -17,7 +17,7 @@ use enkash_customer_search::{DEFAULT_REQUEST_TIMEOUT, MAX_PAGE_SIZE, MIN_PAGE_SI
 
 use crate::CliError;
 use crate::cli::ConnectionArgs;
-use crate::profiles::{Chosen, DEFAULT_PROFILE, PROFILE_VAR, Profile};
+use crate::profiles::{Chosen, DEFAULT_PROFILE, PROFILE_VAR};
 
 /// Every setting as `enkash config show` prints it: the config file, the profile, then one
 /// row per setting.
@@ -293,54 +293,10 @@ fn template() -> String {
     text
 }
 
-/// The profile's settings applied under the flags and the environment: each one the command
-/// line and the environment left unset.
-pub fn under(args: &ConnectionArgs, profile: &Profile) -> Result<ConnectionArgs, CliError> {
-    let mut args = args.clone();
-    let fill = |value: &mut Option<String>, from: &Option<String>| {
-        if value.is_none() {
-            value.clone_from(from);
-        }
-    };
-    fill(&mut args.base_url, &profile.base_url);
-    fill(&mut args.token_url, &profile.token_url);
-    fill(&mut args.client_id, &profile.client_id);
-    fill(&mut args.username, &profile.username);
-    if let (None, Some(proxy)) = (&args.proxy, &profile.proxy)
-        && reqwest::Url::parse(proxy).is_ok_and(|url| url.password().is_some())
-    {
-        return Err(CliError::Usage(
-            "the profile's proxy has a password, and a profile never holds a secret; give the \
-             proxy's URL with its credentials in HTTPS_PROXY (or HTTP_PROXY) instead"
-                .into(),
-        ));
-    }
-    fill(&mut args.proxy, &profile.proxy);
-    if args.ca_cert.is_none() {
-        args.ca_cert.clone_from(&profile.ca_cert);
-    }
-    if args.timeout.is_none()
-        && let Some(seconds) = profile.timeout
-    {
-        args.timeout = Some(
-            crate::cli::timeout_of(seconds)
-                .map_err(|why| CliError::Usage(format!("the profile's timeout {why}")))?,
-        );
-    }
-    args.retries = args.retries.or(profile.retries);
-    args.no_compression |= profile.no_compression == Some(true);
-    Ok(args)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn args(line: &[&str]) -> ConnectionArgs {
-        use clap::Parser;
-        let line = [&["enkash"], line, &["config", "show"]].concat();
-        crate::cli::Cli::try_parse_from(line).unwrap().connection
-    }
+    use crate::profiles::Profile;
 
     #[test]
     fn a_password_in_a_url_is_never_shown() {
@@ -353,48 +309,6 @@ mod tests {
         ] {
             assert_eq!(without_password(url), shown, "{url}");
         }
-    }
-
-    #[test]
-    fn the_profile_fills_what_the_flags_leave_unset() {
-        let profile = Profile {
-            base_url: Some("https://profile.example".into()),
-            username: Some("ops@example.in".into()),
-            timeout: Some(2.5),
-            retries: Some(4),
-            no_compression: Some(true),
-            ..Profile::default()
-        };
-        let merged = under(&args(&["--base-url", "https://flag.example"]), &profile).unwrap();
-        assert_eq!(merged.base_url.as_deref(), Some("https://flag.example"));
-        assert_eq!(merged.username.as_deref(), Some("ops@example.in"));
-        assert_eq!(merged.timeout, Some(std::time::Duration::from_millis(2500)));
-        assert_eq!(merged.retries, Some(4));
-        assert!(merged.no_compression);
-        let merged = under(&args(&["--retries", "0", "--timeout", "9"]), &profile).unwrap();
-        assert_eq!(
-            (merged.retries, merged.timeout.map(|t| t.as_secs())),
-            (Some(0), Some(9))
-        );
-
-        let bad = Profile {
-            timeout: Some(-1.0),
-            ..Profile::default()
-        };
-        assert!(
-            matches!(under(&args(&[]), &bad), Err(CliError::Usage(m)) if m.contains("timeout"))
-        );
-        let secret = Profile {
-            proxy: Some("http://user:PW-proxy@proxy.internal:3128".into()),
-            ..Profile::default()
-        };
-        let Err(CliError::Usage(message)) = under(&args(&[]), &secret) else {
-            panic!("a proxy password in a profile is refused");
-        };
-        assert!(
-            message.contains("HTTPS_PROXY") && !message.contains("PW-proxy"),
-            "{message}"
-        );
     }
 
     #[test]

@@ -87,6 +87,10 @@ impl Progress {
         }
         bar.inc(1);
         let fetched = bar.position();
+        // The page changes with its first customer only.
+        if (fetched - 1) % self.page_size != 0 {
+            return;
+        }
         let pages = fetched.div_ceil(self.page_size);
         match bar.length() {
             Some(total) => bar.set_message(format!(

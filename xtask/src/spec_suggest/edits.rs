@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 use super::date_forms::Form;
-use super::evidence::{Evidence, Field, Tally, Values};
+use super::evidence::{Evidence, Field, Tally, Values, plural};
 use super::yaml_text::{Entry, Text};
 use crate::schema_refs::{DATE_TIME_FORMAT_EXTENSION, reference};
 
@@ -70,15 +70,7 @@ fn add_property(
             )
         })?;
     let existing = text.children(properties);
-    let path = [
-        "components",
-        "schemas",
-        &field.schema,
-        "properties",
-        &field.property,
-    ]
-    .map(String::from);
-    if document.pointer(&pointer(&path)).is_some() {
+    if schema_path(document, field).is_some() {
         // A report older than the spec's last edit: already there.
         return Ok(());
     }
@@ -455,16 +447,12 @@ fn yaml_quoted(text: &str) -> String {
     out
 }
 
-/// "all 25 times a …" phrasing, as "25 of 25".
+/// "all 25 times it came", or "the one time it came".
 fn plural_all(n: u64) -> String {
     match n {
         1 => "the one time it came".to_string(),
         n => format!("all {n} times it came"),
     }
-}
-
-fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// A field for a note: its name bounded and with no control characters.

@@ -37,8 +37,6 @@ impl Tally {
 
     /// `seen 25 times in 3 exchanges`, `seen 4 times in drift reports`, or both.
     pub fn describe(&self, seen: &str) -> String {
-        let plural =
-            |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         let recorded = format!(
             "{} in {}",
             plural(self.times, "time", "times"),
@@ -250,15 +248,14 @@ impl Evidence {
             .ok_or("it has no status")?;
         let (method, path) = (text("method").to_ascii_lowercase(), text("path"));
         // The spec's path the recorded one ends in: a base URL may have a prefix.
-        let spec_path = document
-            .get("paths")
-            .and_then(Value::as_object)
-            .and_then(|paths| paths.keys().find(|p| path.ends_with(p.as_str())))
-            .map_or(path, String::as_str);
         let responses = document
             .get("paths")
-            .and_then(|paths| paths.get(spec_path))
-            .and_then(|operations| operations.get(&method))
+            .and_then(Value::as_object)
+            .and_then(|paths| {
+                let ending = paths.iter().filter(|(p, _)| path.ends_with(p.as_str()));
+                ending.max_by_key(|(p, _)| p.len())
+            })
+            .and_then(|(_, operations)| operations.get(&method))
             .and_then(|operation| operation.get("responses"))
             .ok_or("the spec has no such operation")?;
         let schema = response_schema(document, responses, status)
@@ -428,8 +425,13 @@ pub fn expected_form(schema: &Value) -> Option<Form> {
     (schema.get("format") == Some(&Value::from("date-time"))).then_some(Form::Rfc3339)
 }
 
+/// `n one` or `n many`.
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 fn quoted(text: Option<&str>) -> String {
     text.map_or("none".to_string(), |t| {
-        serde_json::to_string(&t.chars().take(64).collect::<String>()).unwrap_or_default()
+        format!("\"{}\"", super::printable(t))
     })
 }
