@@ -307,12 +307,14 @@ impl ClientBuilder {
         self
     }
 
-    /// Whether searches ask for a compressed response (`Accept-Encoding: gzip`, and `zstd`
-    /// with that feature) and decompress it as it streams; on by default with the `gzip`
-    /// feature, which is a default one (without it, nothing is asked for). The
-    /// [`max_response_bytes`](Self::max_response_bytes) limit counts decompressed bytes, so a
-    /// small body that would inflate to gigabytes is refused at the limit. Not applied to a
-    /// client given with [`reqwest_client`](Self::reqwest_client), which decides for itself.
+    /// Whether requests ask for a compressed response (`Accept-Encoding: gzip`, and `zstd`
+    /// with that feature) and decompress one as it streams; on by default with the `gzip`
+    /// feature, which is a default one (without either feature, nothing is asked for). The
+    /// client decompresses, not reqwest, so this holds for a client given with
+    /// [`reqwest_client`](Self::reqwest_client) too, and other reqwest clients in the build
+    /// are left as they are. The [`max_response_bytes`](Self::max_response_bytes) limit counts
+    /// decompressed bytes, so a small body that would inflate to gigabytes is refused at the
+    /// limit.
     pub fn compression(mut self, enabled: bool) -> Self {
         self.compression = enabled;
         self
@@ -366,7 +368,6 @@ impl ClientBuilder {
             Some(http) => http,
             None => crate::http_client::build(HttpSettings {
                 connect_timeout: self.connect_timeout,
-                compression: self.compression,
                 proxies: self.proxies,
                 extra_roots: self.extra_roots.map_err(BuildError::Tls)?,
             })?,
@@ -382,6 +383,7 @@ impl ClientBuilder {
                 retry: self.retry,
                 request_timeout: self.request_timeout,
                 max_response_bytes: self.max_response_bytes,
+                compression: self.compression,
                 user_agent,
                 secrets,
             }),

@@ -1,5 +1,5 @@
 //! The `reqwest::Client` this crate builds when the caller gives none: TLS from `tls.rs` with
-//! any extra roots, the proxies, compression, the connect timeout; and, at debug level, which
+//! any extra roots, the proxies, the connect timeout; and, at debug level, which
 //! way its requests will go. Apart from `client.rs`, which decides the settings, so that how
 //! the HTTP stack is put together reads in one place.
 
@@ -12,7 +12,6 @@ use crate::error::BuildError;
 /// What the HTTP client is built from.
 pub(crate) struct HttpSettings {
     pub connect_timeout: Duration,
-    pub compression: bool,
     pub proxies: Vec<reqwest::Proxy>,
     pub extra_roots: Vec<CertificateDer<'static>>,
 }
@@ -21,8 +20,7 @@ pub(crate) struct HttpSettings {
 pub(crate) fn build(settings: HttpSettings) -> Result<reqwest::Client, BuildError> {
     log_route(&settings.proxies, settings.extra_roots.len());
     let tls = crate::tls::reqwest_client_builder_trusting(settings.extra_roots)?;
-    let mut builder =
-        compressing(tls, settings.compression).connect_timeout(settings.connect_timeout);
+    let mut builder = tls.connect_timeout(settings.connect_timeout);
     for proxy in settings.proxies {
         builder = builder.proxy(proxy);
     }
@@ -65,16 +63,6 @@ fn log_route(proxies: &[reqwest::Proxy], extra_roots: usize) {
         extra_roots,
         "client built"
     );
-}
-
-/// `builder`, decompressing the encodings this build has, if `enabled`.
-#[cfg_attr(not(any(feature = "gzip", feature = "zstd")), allow(unused_variables))]
-fn compressing(builder: reqwest::ClientBuilder, enabled: bool) -> reqwest::ClientBuilder {
-    #[cfg(feature = "gzip")]
-    let builder = builder.gzip(enabled);
-    #[cfg(feature = "zstd")]
-    let builder = builder.zstd(enabled);
-    builder
 }
 
 /// Where a proxy variable's value points, and nothing else: `scheme://host:port`, as

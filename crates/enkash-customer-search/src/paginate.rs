@@ -26,11 +26,13 @@ use futures_core::{FusedStream, Stream};
 use futures_util::future::{Either, select};
 use futures_util::stream::{self, BoxStream, StreamExt};
 use tokio::sync::Notify;
-use tokio_util::task::AbortOnDropHandle;
 use tracing::Instrument;
 use tracing::instrument::WithSubscriber;
 
 use crate::error::PagingError;
+
+mod abort_on_drop;
+use abort_on_drop::AbortOnDrop;
 
 /// The most page fetches that may run at once
 /// ([`CustomerStream::pages_in_flight`](crate::CustomerStream::pages_in_flight)).
@@ -58,13 +60,12 @@ pub(crate) struct PageRequest {
 pub(crate) type Answered = Arc<Notify>;
 
 type Fetched<T, E> = Result<Page<T>, E>;
-type Spawn<T, E> =
-    Box<dyn Fn(PageRequest, Answered) -> AbortOnDropHandle<Fetched<T, E>> + Send + Sync>;
+type Spawn<T, E> = Box<dyn Fn(PageRequest, Answered) -> AbortOnDrop<Fetched<T, E>> + Send + Sync>;
 
 /// A page fetch running as its own task.
 struct Fetch<T, E> {
     offset: i64,
-    task: AbortOnDropHandle<Fetched<T, E>>,
+    task: AbortOnDrop<Fetched<T, E>>,
     /// `None` once its "answered" has been acted on.
     answered: Option<Answered>,
 }
@@ -308,7 +309,7 @@ where
                 let page = fetch(request, answered)
                     .instrument(tracing::Span::current())
                     .with_current_subscriber();
-                AbortOnDropHandle::new(tokio::spawn(page))
+                AbortOnDrop::new(tokio::spawn(page))
             }),
             key,
             page_size,

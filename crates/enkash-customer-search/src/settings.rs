@@ -20,6 +20,8 @@ pub(crate) struct Shared {
     pub retry: RetryPolicy,
     pub request_timeout: Option<Duration>,
     pub max_response_bytes: u64,
+    /// Whether responses are asked for compressed, and decompressed.
+    pub compression: bool,
     pub user_agent: HeaderValue,
     /// Every secret above, and the tokens fetched, to hide in what servers send back.
     pub secrets: Secrets,
@@ -38,6 +40,7 @@ impl Shared {
             timeout,
             self.max_response_bytes,
         )
+        .decompressing(self.compression)
     }
 
     /// The generated client for one attempt at `base_url`, with its own [`CallContext`].

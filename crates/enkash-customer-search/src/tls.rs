@@ -22,9 +22,6 @@ use crate::error::BuildError;
 /// endpoint to another host and post the password there, so keep `Policy::none()` if you
 /// change anything.
 ///
-/// With this crate's `gzip` feature (a default), the builder decompresses gzip, as reqwest's
-/// do in a build with that feature; `.no_gzip()` turns it off.
-///
 /// Use it when you build your own `reqwest::Client` for
 /// [`ClientBuilder::reqwest_client`](crate::ClientBuilder::reqwest_client): a builder that does
 /// not start here has no TLS provider and fails to build.

@@ -1,7 +1,7 @@
 //! Compression: a search asks for gzip (and zstd, with that feature) and decodes a compressed
 //! page (the sandbox compresses when asked), and asks for nothing when compression is off.
 
-use enkash_customer_search::{Client, SearchQuery};
+use enkash_customer_search::{CallOptions, Client, SearchQuery};
 use enkash_customer_search_mock::Sandbox;
 use workspace_tests::{RecordingServer, Reply, SEARCH_PATH, ok_page};
 
@@ -32,10 +32,9 @@ async fn a_search_asks_for_compression_unless_told_not_to() {
 /// What the sandbox sends to a request asking for `accept`: its `Content-Encoding` and how
 /// many bytes cross the wire, for a page of 1,000.
 async fn on_the_wire(sandbox: &Sandbox, accept: &str) -> (Option<String>, usize) {
+    // reqwest itself decompresses nothing: its `gzip` and `zstd` features are off.
     let raw = enkash_customer_search::reqwest_client_builder()
         .unwrap()
-        .no_gzip()
-        .no_zstd()
         .build()
         .unwrap();
     let answer = raw
@@ -67,16 +66,11 @@ async fn compressing_sandbox() -> Sandbox {
 async fn a_gzipd_page_from_the_sandbox_is_decoded() {
     let sandbox = compressing_sandbox().await;
     // A client that asks for gzip alone.
-    let http = enkash_customer_search::reqwest_client_builder()
-        .unwrap()
-        .no_zstd()
-        .build()
-        .unwrap();
     let client = Client::builder(sandbox.base_url())
-        .reqwest_client(http)
         .bearer_token(sandbox.token())
         .build()
-        .unwrap();
+        .unwrap()
+        .with_options(CallOptions::new().header("accept-encoding", "gzip"));
     let page = client
         .search(SearchQuery::new().limit(1_000))
         .await
@@ -183,4 +177,65 @@ async fn a_gateway_that_gzips_unasked_is_decoded_or_named() {
     let shown = error.to_string();
     assert!(shown.contains("the body is `gzip`-encoded"), "{shown}");
     assert!(shown.contains("ClientBuilder::compression"), "{shown}");
+}
+
+fn gzipped(body: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(body).unwrap();
+    encoder.finish().unwrap()
+}
+
+#[tokio::test]
+async fn a_reqwest_client_of_the_caller_s_gets_compression_too() {
+    // The client decompresses, not reqwest: a reqwest client without its `gzip` feature (as
+    // this build's is) still gets a gzip'd page, decoded.
+    let page = serde_json::to_vec(&workspace_tests::spec_example("CustomerSearchPage")).unwrap();
+    let body = gzipped(&page);
+    let server = RecordingServer::with_handler(move |_| {
+        Reply::raw(200, "application/json", body.clone()).header("content-encoding", "gzip")
+    })
+    .await;
+    let http = enkash_customer_search::reqwest_client_builder()
+        .unwrap()
+        .build()
+        .unwrap();
+    let found = Client::builder(server.base_url())
+        .reqwest_client(http)
+        .build()
+        .unwrap()
+        .search(SearchQuery::new())
+        .await
+        .unwrap();
+    assert!(!found.customers.is_empty());
+    let asked = server.requests_to(SEARCH_PATH)[0].header("accept-encoding");
+    assert_eq!(asked.as_deref(), Some("zstd,gzip"));
+}
+
+#[tokio::test]
+async fn a_corrupt_gzip_body_is_named_and_not_retried() {
+    let page = serde_json::to_vec(&workspace_tests::spec_example("CustomerSearchPage")).unwrap();
+    let mut body = gzipped(&page);
+    // The CRC in the trailer: everything inflates, the check fails.
+    let crc = body.len() - 8;
+    body[crc] ^= 0xff;
+    let server = RecordingServer::with_handler(move |_| {
+        Reply::raw(200, "application/json", body.clone()).header("content-encoding", "gzip")
+    })
+    .await;
+    let error = Client::new(server.base_url())
+        .unwrap()
+        .search(SearchQuery::new())
+        .await
+        .unwrap_err();
+    let enkash_customer_search::Error::Undecodable(undecodable) = &error else {
+        panic!("{error:?}");
+    };
+    let problem = undecodable.problem().unwrap_or_default();
+    assert!(
+        problem.starts_with("the gzip-encoded response body (HTTP 200) does not decompress: "),
+        "{problem}"
+    );
+    assert!(error.to_string().contains(problem), "{error}");
+    assert_eq!(server.requests_to(SEARCH_PATH).len(), 1, "not retried");
 }

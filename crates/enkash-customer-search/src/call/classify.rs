@@ -10,7 +10,7 @@ use progenitor_client::{Error as GeneratedError, ResponseValue};
 use reqwest::StatusCode;
 
 use crate::error::{Error, TransportError, TransportErrorKind, UndecodableResponse};
-use crate::hooks::{BodyTooLarge, MAX_REDIRECTS, Observed};
+use crate::hooks::{BodyTooLarge, BodyUndecompressible, MAX_REDIRECTS, Observed};
 use crate::retry::parse_retry_after;
 
 /// The most of an undocumented response's body read to look for an error in it.
@@ -174,6 +174,13 @@ pub(crate) fn transport(error: reqwest::Error, status: Option<StatusCode>) -> Er
             too_large.status,
             None,
             too_large.to_string(),
+        )));
+    }
+    if let Some(undecompressible) = find_source::<BodyUndecompressible>(&error) {
+        return Error::Undecodable(Box::new(UndecodableResponse::refused(
+            undecompressible.status,
+            None,
+            undecompressible.to_string(),
         )));
     }
     // A connect timeout is a timeout to the caller, and a connect failure to the retry rules.

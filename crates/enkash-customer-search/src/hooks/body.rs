@@ -1,13 +1,16 @@
-//! A response body read under the client's size limit, and without the byte-order mark some
-//! gateways put before JSON: the two things the hooks do to every body as it streams.
+//! A response body read under the client's size limit, decompressed, and without the
+//! byte-order mark some gateways put before JSON: what the hooks do to every body as it
+//! streams.
 
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use futures_util::StreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use reqwest::StatusCode;
+use reqwest::header::{CONTENT_ENCODING, CONTENT_LENGTH};
 
-use super::BodyEnd;
+use super::content_coding::{ContentCoding, decoded};
+use super::{BodyEnd, BoxError};
 
 /// A body larger than the client's limit: the error a body read fails with, found again in
 /// reqwest's error chain by the code that translates it.
@@ -44,10 +47,13 @@ impl std::error::Error for BodyTooLarge {}
 
 /// `response` with a body that fails with [`BodyTooLarge`] as soon as more than `limit` bytes
 /// have come (or at once, when `Content-Length` announces more), so that nothing reading it
-/// holds more than that. reqwest's own timeout still covers the body. `end`, if given, is
-/// marked once the body has been read through.
+/// holds more than that. A body in `coding` is decompressed, and the limit counts what comes
+/// out (its head then names no encoding or length, as reqwest's own decompression leaves it).
+/// reqwest's own timeout still covers the body. `end`, if given, is marked once the body has
+/// been read through.
 pub(super) fn limited(
     response: reqwest::Response,
+    coding: Option<ContentCoding>,
     limit: u64,
     copy: Option<Arc<Mutex<Vec<u8>>>>,
     end: Option<BodyEnd>,
@@ -64,14 +70,23 @@ pub(super) fn limited(
     *head.status_mut() = status;
     *head.version_mut() = response.version();
     *head.headers_mut() = response.headers().clone();
-    let body = match response.content_length().filter(|&length| length > limit) {
+    let announced = response.content_length();
+    let body = match coding {
+        Some(coding) => {
+            head.headers_mut().remove(CONTENT_ENCODING);
+            head.headers_mut().remove(CONTENT_LENGTH);
+            decoded(coding, response.bytes_stream(), limit, announced, status).boxed()
+        }
+        None => response.bytes_stream().map_err(BoxError::from).boxed(),
+    };
+    let body = match announced.filter(|&length| coding.is_none() && length > limit) {
         Some(announced) => {
             futures_util::stream::once(std::future::ready(Err(too_large(Some(announced))))).boxed()
         }
         None => {
             let mut seen = 0u64;
             let mut refused = false;
-            without_bom(response.bytes_stream())
+            without_bom(body)
                 .map(move |chunk| -> Result<_, BoxError> {
                     let chunk = chunk?;
                     seen = seen.saturating_add(chunk.len() as u64);
@@ -98,16 +113,15 @@ pub(super) fn limited(
     reqwest::Response::from(head.map(|()| reqwest::Body::wrap_stream(body)))
 }
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
 const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// `stream` without a UTF-8 byte-order mark at its start (as some Windows gateways put before
 /// JSON, which serde_json refuses), however its first bytes are cut into chunks. Any other
 /// first bytes pass as they came.
-fn without_bom<S>(stream: S) -> impl futures_util::Stream<Item = reqwest::Result<Bytes>>
+fn without_bom<S, E>(stream: S) -> impl futures_util::Stream<Item = Result<Bytes, E>>
 where
-    S: futures_util::Stream<Item = reqwest::Result<Bytes>> + Send + 'static,
+    S: futures_util::Stream<Item = Result<Bytes, E>> + Send + 'static,
+    E: Send + 'static,
 {
     // The start of the body while it is shorter than a mark; `None` once it is decided.
     let looking: Option<Vec<u8>> = Some(Vec::new());

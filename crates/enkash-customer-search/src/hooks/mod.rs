@@ -12,6 +12,7 @@
 //!   are noted, because progenitor drops them when a body does not decode;
 //! - the caller's own headers, query parameters and body fields (per-call options, escape
 //!   hatches) go on after the generated ones;
+//! - a search asks for a compressed response and decompresses it as it streams;
 //! - the body is read through a limit, so that a response of any size costs bounded memory,
 //!   and copied while it is read when a drift report wants it;
 //! - a search made by the pager tells it when its response's head has arrived, so that the
@@ -28,20 +29,26 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 mod body;
+mod content_coding;
 mod decode_off_worker;
 
 pub(crate) use body::BodyTooLarge;
 use body::limited;
+pub(crate) use content_coding::BodyUndecompressible;
+use content_coding::ContentCoding;
 pub(crate) use decode_off_worker::{BodyEnd, DecodeOffWorker};
 
 use reqwest::header::{
-    AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION, RETRY_AFTER, USER_AGENT,
+    ACCEPT_ENCODING, AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap,
+    HeaderValue, LOCATION, RETRY_AFTER, USER_AGENT,
 };
 use reqwest::{StatusCode, Url};
 
 /// What a caller is told when the response's head has arrived with a success status: the
 /// pager's signal that the next page's request may go.
 pub(crate) type Answered = Arc<dyn Fn() + Send + Sync>;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The most redirects one attempt follows (reqwest's own default is 10).
 pub(crate) const MAX_REDIRECTS: usize = 10;
@@ -53,8 +60,11 @@ pub(crate) struct CallContext {
     pub timeout: Option<Duration>,
     /// Whether a redirect within the request's origin is followed (never one to elsewhere).
     pub follow_redirects: bool,
-    /// The most bytes of a response body read before it is refused.
+    /// The most bytes of a response body read before it is refused (decompressed bytes, when
+    /// it is compressed).
     pub body_limit: u64,
+    /// Whether a compressed response is asked for and decompressed.
+    decompressing: bool,
     /// The caller's own headers, put on after the client's (which they cannot name).
     extra_headers: HeaderMap,
     /// Query parameters the spec lacks, appended to the generated ones.
@@ -121,6 +131,7 @@ impl Clone for CallContext {
             timeout: self.timeout,
             follow_redirects: self.follow_redirects,
             body_limit: self.body_limit,
+            decompressing: self.decompressing,
             extra_headers: self.extra_headers.clone(),
             extra_query: self.extra_query.clone(),
             extra_body: self.extra_body.clone(),
@@ -146,6 +157,7 @@ impl CallContext {
             timeout,
             follow_redirects: false,
             body_limit,
+            decompressing: false,
             extra_headers: HeaderMap::new(),
             extra_query: Vec::new(),
             extra_body: serde_json::Map::new(),
@@ -160,6 +172,13 @@ impl CallContext {
     /// Follows redirects that stay within the request's origin.
     pub fn following_redirects(mut self) -> Self {
         self.follow_redirects = true;
+        self
+    }
+
+    /// Asks for a compressed response in every coding this build decodes, and decompresses
+    /// one in any of them (asked for or not), if `decompressing`.
+    pub fn decompressing(mut self, decompressing: bool) -> Self {
+        self.decompressing = decompressing;
         self
     }
 
@@ -248,6 +267,11 @@ impl CallContext {
         if let Some(user_agent) = &self.user_agent {
             headers.insert(USER_AGENT, user_agent.clone());
         }
+        if self.decompressing
+            && let Some(accepted) = ContentCoding::accepted()
+        {
+            headers.insert(ACCEPT_ENCODING, accepted);
+        }
         for (name, value) in &self.extra_headers {
             headers.insert(name, value.clone());
         }
@@ -321,7 +345,16 @@ impl CallContext {
             }
         };
         let status = response.status();
-        let headers = response.headers();
+        let coding = self
+            .decompressing
+            .then(|| ContentCoding::of(response.headers()))
+            .flatten();
+        let mut headers = response.headers().clone();
+        if coding.is_some() {
+            // What the body will be once decompressed, as the operation sees it.
+            headers.remove(CONTENT_ENCODING);
+            headers.remove(CONTENT_LENGTH);
+        }
         let text = |name| {
             headers
                 .get(name)
@@ -336,7 +369,7 @@ impl CallContext {
             redirect_to: status.is_redirection().then(|| redirect_target(&response)),
             redirects_followed: hops,
             over_tls: response.url().scheme() == "https",
-            headers: headers.clone(),
+            headers,
         });
         if status.is_success()
             && let Some(answered) = &self.answered
@@ -349,14 +382,19 @@ impl CallContext {
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
                 .clear();
         }
-        Ok(self.limited(response))
+        Ok(self.limited(response, coding))
     }
 
-    /// `response` with its body read under this attempt's limit, copied and marked at its end
-    /// as this attempt asks.
-    fn limited(&self, response: reqwest::Response) -> reqwest::Response {
+    /// `response` with its body decompressed from `coding`, read under this attempt's limit,
+    /// copied and marked at its end as this attempt asks.
+    fn limited(
+        &self,
+        response: reqwest::Response,
+        coding: Option<ContentCoding>,
+    ) -> reqwest::Response {
         limited(
             response,
+            coding,
             self.body_limit,
             self.body_copy.clone(),
             self.body_end.clone(),
