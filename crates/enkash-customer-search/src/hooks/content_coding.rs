@@ -154,7 +154,7 @@ where
 /// A streaming decoder of one coding, writing into a [`Buffer`].
 enum Decoder {
     #[cfg(feature = "gzip")]
-    Gzip(flate2::write::MultiGzDecoder<Buffer>),
+    Gzip(Box<flate2::write::MultiGzDecoder<Buffer>>),
     #[cfg(feature = "zstd")]
     Zstd(zstd::stream::write::Decoder<'static, Buffer>),
 }
@@ -164,7 +164,9 @@ impl Decoder {
     fn new(coding: ContentCoding, buffer: Buffer) -> std::io::Result<Decoder> {
         Ok(match coding {
             #[cfg(feature = "gzip")]
-            ContentCoding::Gzip => Decoder::Gzip(flate2::write::MultiGzDecoder::new(buffer)),
+            ContentCoding::Gzip => {
+                Decoder::Gzip(Box::new(flate2::write::MultiGzDecoder::new(buffer)))
+            }
             #[cfg(feature = "zstd")]
             ContentCoding::Zstd => {
                 let mut decoder = zstd::stream::write::Decoder::new(buffer)?;
