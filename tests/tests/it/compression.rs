@@ -239,3 +239,27 @@ async fn a_corrupt_gzip_body_is_named_and_not_retried() {
     assert!(error.to_string().contains(problem), "{error}");
     assert_eq!(server.requests_to(SEARCH_PATH).len(), 1, "not retried");
 }
+
+#[tokio::test]
+async fn an_empty_body_marked_gzip_is_no_body_and_its_status_decides() {
+    // A gateway's 503 with `Content-Encoding: gzip` and nothing in it: a 503, retried.
+    let server = RecordingServer::with_handler(|_| {
+        Reply::raw(503, "application/json", Vec::new()).header("content-encoding", "gzip")
+    })
+    .await;
+    let error = Client::builder(server.base_url())
+        .retry_policy(
+            enkash_customer_search::RetryPolicy::new()
+                .with_max_attempts(2)
+                .with_initial_backoff(std::time::Duration::from_millis(1)),
+        )
+        .build()
+        .unwrap()
+        .search(SearchQuery::new())
+        .await
+        .unwrap_err();
+    let shown = error.to_string();
+    assert!(!shown.contains("decompress"), "{shown}");
+    assert!(shown.contains("503"), "{shown}");
+    assert_eq!(server.requests_to(SEARCH_PATH).len(), 2, "retried: {shown}");
+}

@@ -137,11 +137,17 @@ where
                 })
             }
         };
+        let mut empty = true;
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(Into::into)?;
+            empty &= chunk.is_empty();
             if let Err(cause) = decoder.write_all(&chunk) {
                 return Err(refused(&decoder, cause));
             }
+        }
+        // No bytes at all (a 204, an error without a body) is no body, whatever the header.
+        if empty {
+            return Ok(Bytes::new());
         }
         match decoder.finish() {
             Ok(buffer) => Ok(Bytes::from(buffer.bytes)),
@@ -331,6 +337,14 @@ mod tests {
             let decoded = decode(chunks, 1 << 20).await.unwrap();
             assert_eq!(decoded, plain, "chunks of {size}");
         }
+    }
+
+    #[tokio::test]
+    async fn an_empty_body_is_empty_whatever_its_coding() {
+        assert_eq!(decode(vec![], 100).await.unwrap(), Bytes::new());
+        assert_eq!(decode(vec![vec![]], 100).await.unwrap(), Bytes::new());
+        // One byte is a body, and not gzip.
+        undecompressible(decode(vec![vec![0x1f]], 100).await);
     }
 
     #[tokio::test]
