@@ -122,10 +122,7 @@ async fn a_zstd_body_is_decoded_whoever_chose_it() {
         .unwrap()
         .len();
     let body = zstd::encode_all(&serde_json::to_vec(&page).unwrap()[..], 3).unwrap();
-    let server = RecordingServer::with_handler(move |_| {
-        Reply::raw(200, "application/json", body.clone()).header("content-encoding", "zstd")
-    })
-    .await;
+    let server = encoded_server(200, body, "zstd").await;
     let page = Client::new(server.base_url())
         .unwrap()
         .search(SearchQuery::new())
@@ -179,6 +176,19 @@ async fn a_gateway_that_gzips_unasked_is_decoded_or_named() {
     assert!(shown.contains("ClientBuilder::compression"), "{shown}");
 }
 
+/// A server answering every request with `status`, `body` and `Content-Encoding: coding`.
+async fn encoded_server(status: u16, body: Vec<u8>, coding: &'static str) -> RecordingServer {
+    RecordingServer::with_handler(move |_| {
+        Reply::raw(status, "application/json", body.clone()).header("content-encoding", coding)
+    })
+    .await
+}
+
+/// The spec's example page, as JSON.
+fn example_page() -> Vec<u8> {
+    serde_json::to_vec(&workspace_tests::spec_example("CustomerSearchPage")).unwrap()
+}
+
 fn gzipped(body: &[u8]) -> Vec<u8> {
     use std::io::Write;
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -190,12 +200,9 @@ fn gzipped(body: &[u8]) -> Vec<u8> {
 async fn a_reqwest_client_of_the_caller_s_gets_compression_too() {
     // The client decompresses, not reqwest: a reqwest client without its `gzip` feature (as
     // this build's is) still gets a gzip'd page, decoded.
-    let page = serde_json::to_vec(&workspace_tests::spec_example("CustomerSearchPage")).unwrap();
+    let page = example_page();
     let body = gzipped(&page);
-    let server = RecordingServer::with_handler(move |_| {
-        Reply::raw(200, "application/json", body.clone()).header("content-encoding", "gzip")
-    })
-    .await;
+    let server = encoded_server(200, body, "gzip").await;
     let http = enkash_customer_search::reqwest_client_builder()
         .unwrap()
         .build()
@@ -214,15 +221,12 @@ async fn a_reqwest_client_of_the_caller_s_gets_compression_too() {
 
 #[tokio::test]
 async fn a_corrupt_gzip_body_is_named_and_not_retried() {
-    let page = serde_json::to_vec(&workspace_tests::spec_example("CustomerSearchPage")).unwrap();
+    let page = example_page();
     let mut body = gzipped(&page);
     // The CRC in the trailer: everything inflates, the check fails.
     let crc = body.len() - 8;
     body[crc] ^= 0xff;
-    let server = RecordingServer::with_handler(move |_| {
-        Reply::raw(200, "application/json", body.clone()).header("content-encoding", "gzip")
-    })
-    .await;
+    let server = encoded_server(200, body, "gzip").await;
     let error = Client::new(server.base_url())
         .unwrap()
         .search(SearchQuery::new())
@@ -243,10 +247,7 @@ async fn a_corrupt_gzip_body_is_named_and_not_retried() {
 #[tokio::test]
 async fn an_empty_body_marked_gzip_is_no_body_and_its_status_decides() {
     // A gateway's 503 with `Content-Encoding: gzip` and nothing in it: a 503, retried.
-    let server = RecordingServer::with_handler(|_| {
-        Reply::raw(503, "application/json", Vec::new()).header("content-encoding", "gzip")
-    })
-    .await;
+    let server = encoded_server(503, Vec::new(), "gzip").await;
     let error = Client::builder(server.base_url())
         .retry_policy(
             enkash_customer_search::RetryPolicy::new()
