@@ -253,11 +253,12 @@ impl ClientBuilder {
         self
     }
 
-    /// The largest response body the client reads ([`DEFAULT_MAX_RESPONSE_BYTES`]). A longer
-    /// one is refused while it streams, before it is all read (at once, when its
-    /// `Content-Length` says so), with an [`Error::Undecodable`](crate::Error::Undecodable)
-    /// that names the limit and the status, and is not retried. Memory stays within a small
-    /// multiple of it whatever a server sends.
+    /// The largest response body the client reads ([`DEFAULT_MAX_RESPONSE_BYTES`]), counted
+    /// in decompressed bytes when it is compressed (and in compressed bytes too). A longer one
+    /// is refused while it streams, before it is all read (at once, when an uncompressed
+    /// body's `Content-Length` says so), with an
+    /// [`Error::Undecodable`](crate::Error::Undecodable) that names the limit and the status,
+    /// and is not retried. Memory stays within a small multiple of it whatever a server sends.
     pub fn max_response_bytes(mut self, bytes: u64) -> Self {
         self.max_response_bytes = bytes;
         self

@@ -17,6 +17,10 @@ use crate::error::BuildError;
 /// roots, and which follows no redirect, ready for more settings (timeouts, proxies, …) before
 /// `build()`.
 ///
+/// It leaves decompression to the [`Client`](crate::Client), whatever reqwest features
+/// another crate turns on, so that [`ClientBuilder::compression`](crate::ClientBuilder::compression)
+/// and the body limit hold as documented.
+///
 /// Redirects are the [`Client`](crate::Client)'s to decide: a search follows one only within
 /// its origin, the token call none. reqwest's own policy would follow a 307 from the token
 /// endpoint to another host and post the password there, so keep `Policy::none()` if you
@@ -45,9 +49,15 @@ pub(crate) fn reqwest_client_builder_trusting(
     // reqwest is built without HTTP/2 (one request at a time per connection is all this API
     // needs, and h2 costs build time), so offer HTTP/1.1 alone.
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    // The client decompresses a body itself; reqwest would too, and first, if another crate
+    // in the build turned its decompression on.
     Ok(reqwest::ClientBuilder::new()
         .tls_backend_preconfigured(config)
-        .redirect(reqwest::redirect::Policy::none()))
+        .redirect(reqwest::redirect::Policy::none())
+        .no_gzip()
+        .no_brotli()
+        .no_deflate()
+        .no_zstd())
 }
 
 /// The platform's verifier (its roots; on Linux those of `SSL_CERT_FILE` and `SSL_CERT_DIR`

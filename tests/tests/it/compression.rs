@@ -3,7 +3,10 @@
 
 use enkash_customer_search::{CallOptions, Client, SearchQuery};
 use enkash_customer_search_mock::Sandbox;
-use workspace_tests::{RecordingServer, Reply, SEARCH_PATH, ok_page};
+use workspace_tests::{
+    RawServer, RecordingServer, Reply, SEARCH_PATH, TOKEN_PATH, fast_retries, ok_page,
+    some_credentials,
+};
 
 #[tokio::test]
 async fn a_search_asks_for_compression_unless_told_not_to() {
@@ -263,4 +266,105 @@ async fn an_empty_body_marked_gzip_is_no_body_and_its_status_decides() {
     assert!(!shown.contains("decompress"), "{shown}");
     assert!(shown.contains("503"), "{shown}");
     assert_eq!(server.requests_to(SEARCH_PATH).len(), 2, "retried: {shown}");
+}
+
+#[tokio::test]
+async fn a_gateway_s_503_with_a_corrupt_gzip_body_is_a_503_and_retried() {
+    let mut body = gzipped(b"<html><body>503 Service Unavailable</body></html>");
+    let crc = body.len() - 8;
+    body[crc] ^= 0xff;
+    let server = encoded_server(503, body, "gzip").await;
+    let error = workspace_tests::client_with_retries(&server, fast_retries())
+        .search(SearchQuery::new())
+        .await
+        .unwrap_err();
+    let shown = error.to_string();
+    assert!(!shown.contains("decompress"), "{shown}");
+    assert!(shown.contains("503"), "{shown}");
+    assert!(error.is_retryable(), "{shown}");
+    assert_eq!(server.requests_to(SEARCH_PATH).len(), 3, "retried: {shown}");
+}
+
+#[tokio::test]
+async fn a_gzip_body_cut_off_by_the_network_is_a_broken_read_and_retried() {
+    let body = gzipped(&example_page());
+    let mut answer = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\n\
+         content-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    answer.extend_from_slice(&body[..body.len() / 2]);
+    let server = RawServer::start(vec![answer]).await;
+    let error = Client::builder(server.base_url())
+        .retry_policy(fast_retries())
+        .build()
+        .unwrap()
+        .search(SearchQuery::new())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, enkash_customer_search::Error::Transport(_)),
+        "{error:?}"
+    );
+    assert!(!error.to_string().contains("decompress"), "{error}");
+    assert_eq!(server.connections(), 3, "retried: {error}");
+}
+
+#[tokio::test]
+async fn a_gzip_d_token_answer_is_decoded() {
+    let token = gzipped(
+        &serde_json::to_vec(&serde_json::json!({
+            "access_token": "TK-gz",
+            "token_type": "bearer",
+            "expires_in": 3600,
+        }))
+        .unwrap(),
+    );
+    let server = RecordingServer::with_handler(move |request| match request.uri.path() {
+        TOKEN_PATH => {
+            Reply::raw(200, "application/json", token.clone()).header("content-encoding", "gzip")
+        }
+        _ => ok_page(),
+    })
+    .await;
+    Client::builder(server.base_url())
+        .credentials(some_credentials())
+        .build()
+        .unwrap()
+        .search(SearchQuery::new())
+        .await
+        .unwrap();
+    let tokens = server.requests_to(TOKEN_PATH);
+    assert_eq!(
+        tokens[0].header("accept-encoding").as_deref(),
+        Some("zstd,gzip")
+    );
+    let searches = server.requests_to(SEARCH_PATH);
+    assert_eq!(
+        searches[0].header("authorization").as_deref(),
+        Some("Bearer TK-gz")
+    );
+}
+
+#[tokio::test]
+async fn a_coding_list_with_identity_is_decoded_and_a_double_one_named() {
+    let body = gzipped(&example_page());
+    let server = RecordingServer::with_handler(move |request| {
+        let coding = match request.query_param("limit").as_deref() {
+            Some("1") => "gzip, identity",
+            _ => "gzip, gzip",
+        };
+        Reply::raw(200, "application/json", body.clone()).header("content-encoding", coding)
+    })
+    .await;
+    let client = Client::new(server.base_url()).unwrap();
+    let page = client.search(SearchQuery::new().limit(1)).await.unwrap();
+    assert!(!page.customers.is_empty());
+    let error = client
+        .search(SearchQuery::new().limit(2))
+        .await
+        .unwrap_err();
+    let shown = error.to_string();
+    assert!(shown.contains("`gzip, gzip`-encoded"), "{shown}");
 }

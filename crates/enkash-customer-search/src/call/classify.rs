@@ -50,9 +50,9 @@ impl Body {
     ) -> Error {
         let decode_error = match &self.content_encoding {
             Some(encoding) => Some(format!(
-                "{}the body is `{encoding}`-encoded (Content-Encoding) and this client does not \
-                 decompress it (ClientBuilder::compression, or the crate's `gzip` and `zstd` \
-                 features)",
+                "{}the body is `{encoding}`-encoded (Content-Encoding), which this client left \
+                 as it was: it decompresses one coding, gzip (or zstd, with the crate's `zstd` \
+                 feature), unless ClientBuilder::compression is off",
                 decode_error.map(|e| e + "; ").unwrap_or_default()
             )),
             None => decode_error,
@@ -230,13 +230,14 @@ async fn read_bounded(mut response: reqwest::Response) -> Result<Body, Error> {
     })
 }
 
-/// The `Content-Encoding` of `headers` other than `identity`, bounded.
+/// The `Content-Encoding` of `headers` (every line of it) other than `identity`, bounded.
 fn encoding(headers: &reqwest::header::HeaderMap) -> Option<String> {
-    let value = headers
-        .get(reqwest::header::CONTENT_ENCODING)?
-        .to_str()
-        .ok()?
-        .trim();
+    let lines: Vec<String> = headers
+        .get_all(reqwest::header::CONTENT_ENCODING)
+        .iter()
+        .map(|line| String::from_utf8_lossy(line.as_bytes()).trim().to_string())
+        .collect();
+    let value = lines.join(", ");
     (!value.is_empty() && !value.eq_ignore_ascii_case("identity"))
-        .then(|| crate::text::bounded(value, 32))
+        .then(|| crate::text::bounded(&value, 32))
 }

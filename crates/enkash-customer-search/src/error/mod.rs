@@ -51,7 +51,8 @@ pub enum Error {
     /// The connection failed or broke, after every retry.
     Transport(Box<TransportError>),
     /// A response arrived that is not EnKash's envelope (for example a gateway's HTML page),
-    /// or one the client refuses (a body over its size limit, a redirect it does not follow).
+    /// or one the client refuses (a body over its size limit, a compressed body that does not
+    /// decompress, a redirect it does not follow).
     Undecodable(Box<UndecodableResponse>),
     /// A walk over every page broke the paging contract: the result set changed under it.
     Paging(Box<PagingError>),
@@ -62,8 +63,8 @@ impl Error {
     /// broken reads (not a failed TLS handshake, which fails the same way until the trust is
     /// fixed), timeouts, HTTP 408, 429, 500, 502, 503 and 504, a token endpoint that
     /// failed (5xx), and a result set that changed while paging. Never for a rejected
-    /// credential (EnKash locks the account after 3 failed logins), any other 4xx, or a body
-    /// over the size limit.
+    /// credential (EnKash locks the account after 3 failed logins), any other 4xx, a body
+    /// over the size limit, or a success's compressed body that does not decompress.
     ///
     /// This is what the client itself retries for a search. The token call is retried only
     /// after a failed connect, since a request that reached the server may have counted as a

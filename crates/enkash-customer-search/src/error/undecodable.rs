@@ -30,7 +30,8 @@ pub struct UndecodableResponse {
     pub request_id: Option<String>,
     /// What serde_json said, without the data it quotes.
     decode_error: Option<String>,
-    /// Why the client refused the response, when it did (a redirect, the size limit).
+    /// Why the client refused the response, when it did (a redirect, the size limit, a body
+    /// that does not decompress).
     problem: Option<String>,
 }
 
@@ -75,7 +76,9 @@ impl UndecodableResponse {
     }
 
     /// Why the client refused the response, when it did: a redirect it does not follow, a
-    /// body over the size limit.
+    /// body over the size limit, a success's compressed body that does not decompress (corrupt
+    /// or cut short; another status's body ends where it stops decompressing, and the status
+    /// decides).
     pub fn problem(&self) -> Option<&str> {
         self.problem.as_deref()
     }

@@ -41,15 +41,23 @@ impl ContentCoding {
         Some(HeaderValue::from_static(value))
     }
 
-    /// The coding `headers` name in `Content-Encoding`, if it is a single one this build
-    /// decodes. Several codings, or one it does not know, are left in place for the error that
-    /// names them.
+    /// The coding `headers` name in `Content-Encoding` (over every line of it, `identity`
+    /// aside), if it is a single one this build decodes. Several codings, or one it does not
+    /// know, are left in place for the error that names them.
     pub(crate) fn of(headers: &HeaderMap) -> Option<ContentCoding> {
-        let mut values = headers.get_all(CONTENT_ENCODING).iter();
-        let value = values.next()?.to_str().ok()?.trim();
-        if values.next().is_some() {
-            return None;
+        let mut codings = Vec::new();
+        for line in headers.get_all(CONTENT_ENCODING) {
+            codings.extend(
+                line.to_str()
+                    .ok()?
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("identity")),
+            );
         }
+        let [value] = codings[..] else {
+            return None;
+        };
         #[cfg(feature = "gzip")]
         if value.eq_ignore_ascii_case("gzip") || value.eq_ignore_ascii_case("x-gzip") {
             return Some(ContentCoding::Gzip);
@@ -97,9 +105,14 @@ impl std::fmt::Display for BodyUndecompressible {
 impl std::error::Error for BodyUndecompressible {}
 
 #[cfg(any(feature = "gzip", feature = "zstd"))]
-/// `body`, encoded in `coding`, as one chunk of decoded bytes; or [`BodyTooLarge`] as soon as
-/// more than `limit` bytes have come out of it, or [`BodyUndecompressible`]. `compressed_len`,
-/// the body's `Content-Length` if it had one, sizes the first buffer.
+/// `body`, encoded in `coding`, decoded as it streams; [`BodyTooLarge`] as soon as more than
+/// `limit` bytes have come out of it (or gone into it).
+///
+/// A success's body comes as one chunk, in a buffer sized from `compressed_len` (the body's
+/// `Content-Length`, if it had one), which the decode then reads without a copy; one that does
+/// not decompress is [`BodyUndecompressible`]. Any other status's body is only read for what it
+/// says, and maybe only its start: it comes as it is decoded, and where it stops decoding it
+/// ends, so that the status decides what the response means.
 pub(super) fn decoded<S, E>(
     coding: ContentCoding,
     body: S,
@@ -109,51 +122,172 @@ pub(super) fn decoded<S, E>(
 ) -> impl Stream<Item = Result<Bytes, BoxError>> + Send + 'static
 where
     S: Stream<Item = Result<Bytes, E>> + Send + 'static,
-    E: Into<BoxError>,
+    E: Into<BoxError> + Send,
 {
-    futures_util::stream::once(async move {
-        let mut body = std::pin::pin!(body);
-        let mut decoder = Decoder::new(coding, Buffer::new(limit, compressed_len)).map_err(
-            |cause| -> BoxError {
-                Box::new(BodyUndecompressible {
-                    status,
-                    coding: coding.name(),
-                    cause,
-                })
-            },
-        )?;
-        let refused = |decoder: &Decoder, cause: std::io::Error| -> BoxError {
-            if decoder.buffer().over_the_limit {
-                Box::new(BodyTooLarge {
-                    limit,
-                    status,
-                    announced: None,
-                })
-            } else {
-                Box::new(BodyUndecompressible {
-                    status,
-                    coding: coding.name(),
-                    cause,
-                })
-            }
+    let whole = status.is_success();
+    let first_buffer = if whole { compressed_len } else { None };
+    let decoding = Decoder::new(coding, Buffer::new(limit, first_buffer)).map(|decoder| Decoding {
+        body: Box::pin(body),
+        decoder,
+        coding,
+        status,
+        limit,
+        whole,
+        compressed: 0,
+        empty: true,
+        yielded_at: 0,
+        ended: false,
+    });
+    futures_util::stream::unfold(Some(decoding), move |decoding| async move {
+        let mut decoding = match decoding? {
+            Ok(decoding) => decoding,
+            Err(cause) => return Some((Err(undecompressible(coding, status, cause)), None)),
         };
-        let mut empty = true;
-        while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(Into::into)?;
-            empty &= chunk.is_empty();
-            if let Err(cause) = decoder.write_all(&chunk) {
-                return Err(refused(&decoder, cause));
-            }
-        }
-        // No bytes at all (a 204, an error without a body) is no body, whatever the header.
-        if empty {
-            return Ok(Bytes::new());
-        }
-        match decoder.finish() {
-            Ok(buffer) => Ok(Bytes::from(buffer.bytes)),
-            Err(cause) => Err(refused(&decoder, cause)),
+        match decoding.next().await {
+            Some(Ok(chunk)) => Some((Ok(chunk), Some(Ok(decoding)))),
+            Some(Err(e)) => Some((Err(e), None)),
+            None => None,
         }
     })
+}
+
+#[cfg(any(feature = "gzip", feature = "zstd"))]
+fn undecompressible(coding: ContentCoding, status: StatusCode, cause: std::io::Error) -> BoxError {
+    Box::new(BodyUndecompressible {
+        status,
+        coding: coding.name(),
+        cause,
+    })
+}
+
+#[cfg(any(feature = "gzip", feature = "zstd"))]
+/// How much compressed input is fed to the decoder at once: a bound on the work of one write.
+const FED_AT_ONCE: usize = 4 * 1024;
+
+#[cfg(any(feature = "gzip", feature = "zstd"))]
+/// How much decoded output is made between two yields to the runtime.
+const OUTPUT_BETWEEN_YIELDS: usize = 4 * 1024 * 1024;
+
+#[cfg(any(feature = "gzip", feature = "zstd"))]
+/// A body being decoded.
+struct Decoding<S> {
+    body: std::pin::Pin<Box<S>>,
+    decoder: Decoder,
+    coding: ContentCoding,
+    status: StatusCode,
+    limit: u64,
+    /// Whether the body comes as one chunk once decoded, rather than as it is decoded.
+    whole: bool,
+    /// The compressed bytes read.
+    compressed: u64,
+    /// Whether nothing has been read but empty chunks.
+    empty: bool,
+    /// The decoded length at the last yield to the runtime.
+    yielded_at: usize,
+    /// Whether the body has come to its end, or failed: nothing more is read.
+    ended: bool,
+}
+
+#[cfg(any(feature = "gzip", feature = "zstd"))]
+impl<S, E> Decoding<S>
+where
+    S: Stream<Item = Result<Bytes, E>>,
+    E: Into<BoxError>,
+{
+    /// The next chunk of the decoded body, `None` at its end.
+    async fn next(&mut self) -> Option<Result<Bytes, BoxError>> {
+        if self.ended {
+            return None;
+        }
+        let next = self.read().await;
+        self.ended |= !matches!(next, Some(Ok(_))) || self.whole;
+        next
+    }
+
+    async fn read(&mut self) -> Option<Result<Bytes, BoxError>> {
+        loop {
+            let Some(chunk) = self.body.next().await else {
+                return self.finish();
+            };
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
+                Err(e) => return Some(Err(e.into())),
+            };
+            self.compressed = self.compressed.saturating_add(chunk.len() as u64);
+            self.empty &= chunk.is_empty();
+            // Input that decodes to nothing (empty gzip members, skippable zstd frames) counts
+            // too, or it could go on for ever.
+            if self.compressed > self.limit {
+                return Some(Err(self.too_large()));
+            }
+            if let Err(cause) = self.feed(&chunk).await {
+                return self.failed(cause);
+            }
+            if !self.whole {
+                if let Err(cause) = self.decoder.flush() {
+                    return self.failed(cause);
+                }
+                let decoded = std::mem::take(&mut self.decoder.buffer_mut().bytes);
+                if !decoded.is_empty() {
+                    return Some(Ok(Bytes::from(decoded)));
+                }
+            }
+        }
+    }
+
+    /// Writes `compressed` to the decoder a little at a time, letting the runtime run other
+    /// tasks now and then: a small chunk may decode to a great deal.
+    async fn feed(&mut self, compressed: &[u8]) -> std::io::Result<()> {
+        for piece in compressed.chunks(FED_AT_ONCE) {
+            self.decoder.write_all(piece)?;
+            let written = self.decoder.buffer().written;
+            if written - self.yielded_at >= OUTPUT_BETWEEN_YIELDS {
+                self.yielded_at = written;
+                tokio::task::yield_now().await;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Option<Result<Bytes, BoxError>> {
+        self.ended = true;
+        // No bytes at all (a 204, an error without a body) is no body, whatever the header.
+        if self.empty {
+            return None;
+        }
+        match self.decoder.finish() {
+            Ok(decoded) if decoded.is_empty() => None,
+            Ok(decoded) => Some(Ok(Bytes::from(decoded))),
+            Err(cause) => self.failed(cause),
+        }
+    }
+
+    /// What a body that failed to decode with `cause` comes to.
+    fn failed(&mut self, cause: std::io::Error) -> Option<Result<Bytes, BoxError>> {
+        self.ended = true;
+        if self.decoder.buffer().over_the_limit {
+            return Some(Err(self.too_large()));
+        }
+        if self.whole {
+            return Some(Err(undecompressible(self.coding, self.status, cause)));
+        }
+        tracing::debug!(
+            status = self.status.as_u16(),
+            coding = self.coding.name(),
+            cause = %cause,
+            "the body does not decompress past this point: it ends there"
+        );
+        let decoded = std::mem::take(&mut self.decoder.buffer_mut().bytes);
+        (!decoded.is_empty()).then(|| Ok(Bytes::from(decoded)))
+    }
+
+    fn too_large(&self) -> BoxError {
+        Box::new(BodyTooLarge {
+            limit: self.limit,
+            status: self.status,
+            announced: None,
+        })
+    }
 }
 
 #[cfg(any(feature = "gzip", feature = "zstd"))]
@@ -193,6 +327,16 @@ impl Decoder {
         }
     }
 
+    /// Hands on to the buffer what the decoder holds.
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            #[cfg(feature = "gzip")]
+            Decoder::Gzip(decoder) => decoder.flush(),
+            #[cfg(feature = "zstd")]
+            Decoder::Zstd(decoder) => decoder.flush(),
+        }
+    }
+
     fn buffer(&self) -> &Buffer {
         match self {
             #[cfg(feature = "gzip")]
@@ -211,15 +355,16 @@ impl Decoder {
         }
     }
 
-    /// The buffer, once the input has ended where a stream may end (its checksum checked).
-    fn finish(&mut self) -> std::io::Result<Buffer> {
+    /// What is left in the buffer, once the input has ended where a stream may end (its
+    /// checksum checked).
+    fn finish(&mut self) -> std::io::Result<Vec<u8>> {
         match self {
             #[cfg(feature = "gzip")]
             Decoder::Gzip(decoder) => decoder.try_finish()?,
             #[cfg(feature = "zstd")]
             Decoder::Zstd(decoder) => decoder.do_finish()?,
         }
-        Ok(std::mem::take(self.buffer_mut()))
+        Ok(std::mem::take(&mut self.buffer_mut().bytes))
     }
 }
 
@@ -227,13 +372,15 @@ impl Decoder {
 #[cfg(feature = "zstd")]
 const ZSTD_WINDOW_LOG_MAX: u32 = 23;
 
-/// The decompressed bytes, refused past the limit: the buffer grows by doubling, but never
-/// beyond the limit, so what a body costs is bounded whatever it inflates to.
 #[cfg(any(feature = "gzip", feature = "zstd"))]
+/// The decompressed bytes, refused past the limit: the buffer grows by doubling, but never
+/// beyond what the limit leaves, so what a body costs is bounded whatever it inflates to.
 #[derive(Default)]
 struct Buffer {
     bytes: Vec<u8>,
     limit: usize,
+    /// Every byte written, those taken out of `bytes` since included.
+    written: usize,
     over_the_limit: bool,
 }
 
@@ -246,13 +393,23 @@ const EXPECTED_RATIO: u64 = 8;
 const FIRST_BUFFER: u64 = 64 * 1024;
 
 #[cfg(any(feature = "gzip", feature = "zstd"))]
+/// The most reserved ahead of what has come, whatever a `Content-Length` says.
+const MOST_RESERVED_AHEAD: u64 = 16 * 1024 * 1024;
+
+#[cfg(any(feature = "gzip", feature = "zstd"))]
 impl Buffer {
     fn new(limit: u64, compressed_len: Option<u64>) -> Buffer {
-        let expected = compressed_len.map_or(FIRST_BUFFER, |n| n.saturating_mul(EXPECTED_RATIO));
-        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let first = compressed_len
+            .map_or(FIRST_BUFFER, |n| n.saturating_mul(EXPECTED_RATIO))
+            .min(MOST_RESERVED_AHEAD)
+            .min(limit);
+        let mut bytes = Vec::new();
+        // Only a hint: a failure here is met again, and reported, when the bytes come.
+        let _ = bytes.try_reserve_exact(usize::try_from(first).unwrap_or(0));
         Buffer {
-            bytes: Vec::with_capacity(usize::try_from(expected).unwrap_or(limit).min(limit)),
-            limit,
+            bytes,
+            limit: usize::try_from(limit).unwrap_or(usize::MAX),
+            written: 0,
             over_the_limit: false,
         }
     }
@@ -261,20 +418,22 @@ impl Buffer {
 #[cfg(any(feature = "gzip", feature = "zstd"))]
 impl Write for Buffer {
     fn write(&mut self, decoded: &[u8]) -> std::io::Result<usize> {
-        let len = self.bytes.len();
-        if decoded.len() > self.limit - len {
+        let left = self.limit - self.written;
+        if decoded.len() > left {
             self.over_the_limit = true;
             return Err(std::io::Error::other("over the body limit"));
         }
+        let len = self.bytes.len();
         if self.bytes.capacity() - len < decoded.len() {
             let wanted = (self.bytes.capacity().saturating_mul(2))
                 .max(len + decoded.len())
-                .min(self.limit);
+                .min(len + left);
             self.bytes
                 .try_reserve_exact(wanted - len)
                 .map_err(std::io::Error::other)?;
         }
         self.bytes.extend_from_slice(decoded);
+        self.written += decoded.len();
         Ok(decoded.len())
     }
 
@@ -305,23 +464,27 @@ mod tests {
         encoder.finish().unwrap()
     }
 
-    /// `body` cut into `chunks`, decoded under `limit`.
+    /// `body` cut into `chunks`, decoded under `limit` as a success's body.
     async fn decode(chunks: Vec<Vec<u8>>, limit: u64) -> Result<Bytes, BoxError> {
+        let mut items = decode_all(chunks, limit, StatusCode::OK).await;
+        assert_eq!(items.len(), 1, "one item only");
+        items.remove(0)
+    }
+
+    /// Every item of `chunks` decoded under `limit` as the body of a `status`.
+    async fn decode_all(
+        chunks: Vec<Vec<u8>>,
+        limit: u64,
+        status: StatusCode,
+    ) -> Vec<Result<Bytes, BoxError>> {
         let body = futures_util::stream::iter(
             chunks
                 .into_iter()
                 .map(|chunk| Ok::<_, BoxError>(Bytes::from(chunk))),
         );
-        let mut decoded = std::pin::pin!(decoded(
-            ContentCoding::Gzip,
-            body,
-            limit,
-            None,
-            StatusCode::OK
-        ));
-        let only = decoded.next().await.expect("one item");
-        assert!(decoded.next().await.is_none(), "one item only");
-        only
+        decoded(ContentCoding::Gzip, body, limit, None, status)
+            .collect()
+            .await
     }
 
     fn text(json: &str) -> Vec<u8> {
@@ -341,10 +504,49 @@ mod tests {
 
     #[tokio::test]
     async fn an_empty_body_is_empty_whatever_its_coding() {
-        assert_eq!(decode(vec![], 100).await.unwrap(), Bytes::new());
-        assert_eq!(decode(vec![vec![]], 100).await.unwrap(), Bytes::new());
+        for chunks in [vec![], vec![vec![]]] {
+            assert!(decode_all(chunks, 100, StatusCode::OK).await.is_empty());
+        }
         // One byte is a body, and not gzip.
         undecompressible(decode(vec![vec![0x1f]], 100).await);
+    }
+
+    #[tokio::test]
+    async fn another_status_s_body_comes_as_it_decodes_and_ends_where_it_stops() {
+        let plain: Vec<u8> = (0..20_000)
+            .flat_map(|i| format!("{i},").into_bytes())
+            .collect();
+        let mut compressed = gzipped(&plain);
+        let chunks: Vec<Vec<u8>> = compressed.chunks(8 * 1024).map(<[u8]>::to_vec).collect();
+        assert!(chunks.len() > 2);
+        let items = decode_all(chunks, 1 << 20, StatusCode::SERVICE_UNAVAILABLE).await;
+        assert!(items.len() >= 2, "more than one chunk: {}", items.len());
+        let whole: Vec<u8> = items.into_iter().flat_map(|item| item.unwrap()).collect();
+        assert_eq!(whole, plain);
+
+        // Corrupt: what decoded comes, then the end, no error; the status decides.
+        *compressed.last_mut().unwrap() ^= 0xff;
+        let items = decode_all(vec![compressed], 1 << 20, StatusCode::SERVICE_UNAVAILABLE).await;
+        assert!(items.iter().all(Result::is_ok));
+        let shown: Vec<u8> = items.into_iter().flat_map(|item| item.unwrap()).collect();
+        assert_eq!(shown, plain);
+        let items = decode_all(vec![b"<html>".to_vec()], 1 << 20, StatusCode::BAD_GATEWAY).await;
+        assert!(items.is_empty(), "nothing decodes, nothing comes");
+    }
+
+    #[tokio::test]
+    async fn input_that_decodes_to_nothing_cannot_go_on_for_ever() {
+        let empty_member = Bytes::from(gzipped(b""));
+        let endless = futures_util::stream::repeat(empty_member).map(Ok::<_, BoxError>);
+        let limit = 10_000;
+        let items: Vec<_> = decoded(ContentCoding::Gzip, endless, limit, None, StatusCode::OK)
+            .collect()
+            .await;
+        let [Err(error)] = &items[..] else {
+            panic!("one refusal, not {} items", items.len());
+        };
+        let too_large = error.downcast_ref::<BodyTooLarge>().expect("too large");
+        assert_eq!(too_large.limit, limit);
     }
 
     #[tokio::test]
@@ -412,6 +614,11 @@ mod tests {
         // Unknown length: a small first buffer, grown by doubling.
         let buffer = Buffer::new(u64::MAX, None);
         assert_eq!(buffer.bytes.capacity() as u64, FIRST_BUFFER);
+        // Whatever the Content-Length claims, no more is reserved ahead, and nothing panics.
+        for claimed in [u64::MAX, 1 << 60, 1_000_000_000_000] {
+            let buffer = Buffer::new(u64::MAX, Some(claimed));
+            assert!(buffer.bytes.capacity() as u64 <= MOST_RESERVED_AHEAD);
+        }
     }
 
     #[test]
@@ -423,8 +630,15 @@ mod tests {
             }
             ContentCoding::of(&headers)
         };
-        for value in ["gzip", "GZIP", " x-gzip "] {
-            assert_eq!(of(&[value]), Some(ContentCoding::Gzip), "{value}");
+        for values in [
+            &["gzip"][..],
+            &["GZIP"],
+            &[" x-gzip "],
+            &["gzip, identity"],
+            &["identity", "gzip"],
+            &["gzip,"],
+        ] {
+            assert_eq!(of(values), Some(ContentCoding::Gzip), "{values:?}");
         }
         for values in [
             &[][..],

@@ -12,7 +12,7 @@
 //!   are noted, because progenitor drops them when a body does not decode;
 //! - the caller's own headers, query parameters and body fields (per-call options, escape
 //!   hatches) go on after the generated ones;
-//! - a search asks for a compressed response and decompresses it as it streams;
+//! - a request asks for a compressed response and decompresses it as it streams;
 //! - the body is read through a limit, so that a response of any size costs bounded memory,
 //!   and copied while it is read when a drift report wants it;
 //! - a search made by the pager tells it when its response's head has arrived, so that the
