@@ -4,7 +4,7 @@
 //! every reqwest client in the build), and it hands the body on in small chunks that are copied
 //! together again before the decode. Here each chunk is inflated as it arrives, into one buffer
 //! that the decode then reads as it is. The buffer never grows past the body limit, so a small
-//! body that would inflate to gigabytes costs the limit and no more.
+//! body that would inflate to gigabytes is refused there, having cost a small multiple of it.
 
 #[cfg(any(feature = "gzip", feature = "zstd"))]
 use std::io::Write;
