@@ -62,6 +62,11 @@ fn source_of(show: &str, setting: &str) -> String {
     line.to_string()
 }
 
+/// Asserts `holds` of the line of `setting` in `shown`.
+fn assert_source(shown: &str, setting: &str, holds: impl Fn(&str) -> bool) {
+    assert!(holds(&source_of(shown, setting)), "{setting}: {shown}");
+}
+
 fn show(command: &mut assert_cmd::Command) -> String {
     let out = command
         .args(["config", "show"])
@@ -89,12 +94,9 @@ fn flags_beat_the_environment_which_beats_the_profile_which_beats_the_defaults()
     );
     assert_eq!(searched(with_config(&home).env("ENKASH_TOKEN", &token)), 3);
     let shown = show(&mut with_config(&home));
-    assert!(
-        source_of(&shown, "base_url").ends_with("profile default"),
-        "{shown}"
-    );
-    assert!(source_of(&shown, "timeout").contains("7 s"), "{shown}");
-    assert!(source_of(&shown, "retries").ends_with("default"), "{shown}");
+    assert_source(&shown, "base_url", |s| s.ends_with("profile default"));
+    assert_source(&shown, "timeout", |s| s.contains("7 s"));
+    assert_source(&shown, "retries", |s| s.ends_with("default"));
     assert!(
         shown.contains("profile      default (named by the default)"),
         "{shown}"
@@ -119,10 +121,9 @@ fn flags_beat_the_environment_which_beats_the_profile_which_beats_the_defaults()
         .env("ENKASH_TOKEN", &token);
     assert_eq!(searched(&mut command), 3);
     let shown = show(with_config(&home).env("ENKASH_BASE_URL", sandbox.url()));
-    assert!(
-        source_of(&shown, "base_url").ends_with("environment ENKASH_BASE_URL"),
-        "{shown}"
-    );
+    assert_source(&shown, "base_url", |s| {
+        s.ends_with("environment ENKASH_BASE_URL")
+    });
 
     // A flag over the environment.
     let mut command = with_config(&home);
@@ -136,20 +137,13 @@ fn flags_beat_the_environment_which_beats_the_profile_which_beats_the_defaults()
             .env("ENKASH_BASE_URL", closed)
             .args(["--base-url", "https://flag.example"]),
     );
-    assert!(
-        source_of(&shown, "base_url").contains("https://flag.example"),
-        "{shown}"
-    );
-    assert!(
-        source_of(&shown, "base_url").ends_with("flag --base-url"),
-        "{shown}"
-    );
+    assert_source(&shown, "base_url", |s| s.contains("https://flag.example"));
+    assert_source(&shown, "base_url", |s| s.ends_with("flag --base-url"));
     // A secret shows as set, never its value.
     let shown = show(with_config(&home).env("ENKASH_PASSWORD", "PW-never-shown"));
-    assert!(
-        source_of(&shown, "ENKASH_PASSWORD").contains("(set, never shown)"),
-        "{shown}"
-    );
+    assert_source(&shown, "ENKASH_PASSWORD", |s| {
+        s.contains("(set, never shown)")
+    });
     assert!(!shown.contains("PW-never-shown"), "{shown}");
 }
 
@@ -269,14 +263,10 @@ fn config_init_writes_a_file_that_config_show_reads() {
     let text = std::fs::read_to_string(home.join("enkash/config.toml")).unwrap();
     assert!(text.contains("[profiles.default]"), "{text}");
     let shown = show(&mut with_config(&home));
-    assert!(
-        source_of(&shown, "base_url").contains(enkash_customer_search::UAT_BASE_URL),
-        "{shown}"
-    );
-    assert!(
-        source_of(&shown, "base_url").ends_with("profile default"),
-        "{shown}"
-    );
+    assert_source(&shown, "base_url", |s| {
+        s.contains(enkash_customer_search::UAT_BASE_URL)
+    });
+    assert_source(&shown, "base_url", |s| s.ends_with("profile default"));
     // A second init keeps the file, unless forced.
     with_config(&home)
         .args(["config", "init"])
@@ -297,10 +287,9 @@ fn config_show_never_shows_a_password_in_a_url() {
         "[profiles.default]\nproxy = \"http://ops:PW-proxy@proxy.internal:3128\"\n",
     );
     let shown = show(&mut with_config(&home));
-    assert!(
-        source_of(&shown, "proxy").contains("http://ops:***@proxy.internal:3128"),
-        "{shown}"
-    );
+    assert_source(&shown, "proxy", |s| {
+        s.contains("http://ops:***@proxy.internal:3128")
+    });
     assert!(!shown.contains("PW-proxy"), "{shown}");
     // Used, it is refused, saying where the password goes.
     let assert = with_config(&home)
@@ -356,32 +345,17 @@ fn the_environment_beats_a_profiles_proxy_and_token_command_and_empty_values_cou
     );
     // An empty ENKASH_BASE_URL leaves the profile's.
     let shown = show(with_config(&home).env("ENKASH_BASE_URL", ""));
-    assert!(
-        source_of(&shown, "base_url").ends_with("profile default"),
-        "{shown}"
-    );
-    assert!(
-        source_of(&shown, "proxy").ends_with("profile default"),
-        "{shown}"
-    );
-    assert!(
-        source_of(&shown, "token_command").contains("pass show enkash"),
-        "{shown}"
-    );
+    assert_source(&shown, "base_url", |s| s.ends_with("profile default"));
+    assert_source(&shown, "proxy", |s| s.ends_with("profile default"));
+    assert_source(&shown, "token_command", |s| s.contains("pass show enkash"));
     // A proxy variable wins over the profile's proxy, and is never shown.
     let shown = show(with_config(&home).env("HTTPS_PROXY", "http://u:PW-env@env-proxy:3128"));
-    assert!(
-        source_of(&shown, "proxy").ends_with("environment HTTPS_PROXY"),
-        "{shown}"
-    );
+    assert_source(&shown, "proxy", |s| s.ends_with("environment HTTPS_PROXY"));
     assert!(
         !shown.contains("PW-env") && !shown.contains("profile-proxy"),
         "{shown}"
     );
     // A password in the environment is for the password grant, not the token command.
     let shown = show(with_config(&home).env("ENKASH_PASSWORD", "PW-grant"));
-    assert!(
-        source_of(&shown, "token_command").contains("(not used"),
-        "{shown}"
-    );
+    assert_source(&shown, "token_command", |s| s.contains("(not used"));
 }

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use futures_util::{StreamExt, TryStreamExt};
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_ENCODING, CONTENT_LENGTH};
+use reqwest::header::HeaderMap;
 
 use super::content_coding::{ContentCoding, decoded};
 use super::{BodyEnd, BoxError};
@@ -45,14 +45,14 @@ impl std::fmt::Display for BodyTooLarge {
 
 impl std::error::Error for BodyTooLarge {}
 
-/// `response` with a body that fails with [`BodyTooLarge`] as soon as more than `limit` bytes
-/// have come (or at once, when `Content-Length` announces more), so that nothing reading it
-/// holds more than that. A body in `coding` is decompressed, and the limit counts what comes
-/// out (its head then names no encoding or length, as reqwest's own decompression leaves it).
-/// reqwest's own timeout still covers the body. `end`, if given, is marked once the body has
-/// been read through.
+/// `response`, with `headers` for its head, and a body that fails with [`BodyTooLarge`] as
+/// soon as more than `limit` bytes have come (or at once, when `Content-Length` announces more),
+/// so that nothing reading it holds more than that. A body in `coding` is decompressed, and the
+/// limit counts what comes out. reqwest's own timeout still covers the body. `copy`, if given,
+/// gets the body as it is read, and `end` is marked once it has been read through.
 pub(super) fn limited(
     response: reqwest::Response,
+    headers: HeaderMap,
     coding: Option<ContentCoding>,
     limit: u64,
     copy: Option<Arc<Mutex<Vec<u8>>>>,
@@ -69,14 +69,10 @@ pub(super) fn limited(
     let mut head = http::Response::new(());
     *head.status_mut() = status;
     *head.version_mut() = response.version();
-    *head.headers_mut() = response.headers().clone();
+    *head.headers_mut() = headers;
     let announced = response.content_length();
     let body = match coding {
-        Some(coding) => {
-            head.headers_mut().remove(CONTENT_ENCODING);
-            head.headers_mut().remove(CONTENT_LENGTH);
-            decoded(coding, response.bytes_stream(), limit, announced, status).boxed()
-        }
+        Some(coding) => decoded(coding, response.bytes_stream(), limit, announced, status).boxed(),
         None => response.bytes_stream().map_err(BoxError::from).boxed(),
     };
     let body = match announced.filter(|&length| coding.is_none() && length > limit) {

@@ -31,18 +31,20 @@ use std::time::Duration;
 mod body;
 mod content_coding;
 mod decode_off_worker;
+mod redirects;
 
 pub(crate) use body::BodyTooLarge;
 use body::limited;
 pub(crate) use content_coding::BodyUndecompressible;
 use content_coding::ContentCoding;
 pub(crate) use decode_off_worker::{BodyEnd, DecodeOffWorker};
+use redirects::{redirect_target, same_origin_redirect};
 
+use reqwest::StatusCode;
 use reqwest::header::{
     ACCEPT_ENCODING, AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap,
-    HeaderValue, LOCATION, RETRY_AFTER, USER_AGENT,
+    HeaderValue, RETRY_AFTER, USER_AGENT,
 };
-use reqwest::{StatusCode, Url};
 
 /// What a caller is told when the response's head has arrived with a success status: the
 /// pager's signal that the next page's request may go.
@@ -313,14 +315,52 @@ impl CallContext {
         http: &reqwest::Client,
         request: reqwest::Request,
     ) -> reqwest::Result<reqwest::Response> {
-        let mut request = request;
         self.copy_request(&request);
+        let (response, hops) = self.execute_following_redirects(http, request).await?;
+        let coding = self
+            .decompressing
+            .then(|| ContentCoding::of(response.headers()))
+            .flatten();
+        // What the head will be once the body is decompressed, as the operation sees it.
+        let mut headers = response.headers().clone();
+        if coding.is_some() {
+            headers.remove(CONTENT_ENCODING);
+            headers.remove(CONTENT_LENGTH);
+        }
+        self.observe(observed(&response, headers.clone(), hops));
+        if response.status().is_success()
+            && let Some(answered) = &self.answered
+        {
+            answered();
+        }
+        if let Some(copy) = &self.body_copy {
+            // A redirect's body, read before it was followed, is not this response's.
+            copy.lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .clear();
+        }
+        Ok(limited(
+            response,
+            headers,
+            coding,
+            self.body_limit,
+            self.body_copy.clone(),
+            self.body_end.clone(),
+        ))
+    }
+
+    /// Sends `request`, and again to where a redirect this attempt may follow points: the
+    /// response, and how many redirects led to it. One timeout covers them all.
+    async fn execute_following_redirects(
+        &self,
+        http: &reqwest::Client,
+        mut request: reqwest::Request,
+    ) -> reqwest::Result<(reqwest::Response, usize)> {
         let mut hops = 0;
-        // One timeout for the attempt, however many redirects it follows.
         let ends = self
             .timeout
             .and_then(|timeout| tokio::time::Instant::now().checked_add(timeout));
-        let response = loop {
+        loop {
             if let Some(ends) = ends {
                 let left = ends.saturating_duration_since(tokio::time::Instant::now());
                 *request.timeout_mut() = Some(left.max(Duration::from_millis(1)));
@@ -341,98 +381,31 @@ impl CallContext {
                     hops += 1;
                     request = next;
                 }
-                None => break response,
+                None => return Ok((response, hops)),
             }
-        };
-        let status = response.status();
-        let coding = self
-            .decompressing
-            .then(|| ContentCoding::of(response.headers()))
-            .flatten();
-        let mut headers = response.headers().clone();
-        if coding.is_some() {
-            // What the body will be once decompressed, as the operation sees it.
-            headers.remove(CONTENT_ENCODING);
-            headers.remove(CONTENT_LENGTH);
         }
-        let text = |name| {
-            headers
-                .get(name)
-                .and_then(|v: &HeaderValue| v.to_str().ok())
-                .map(str::to_string)
-        };
-        self.observe(Observed {
-            status,
-            content_type: text(CONTENT_TYPE.as_str()),
-            retry_after: headers.get(RETRY_AFTER).cloned(),
-            request_id: text("x-request-id"),
-            redirect_to: status.is_redirection().then(|| redirect_target(&response)),
-            redirects_followed: hops,
-            over_tls: response.url().scheme() == "https",
-            headers,
-        });
-        if status.is_success()
-            && let Some(answered) = &self.answered
-        {
-            answered();
-        }
-        if let Some(copy) = &self.body_copy {
-            // A redirect's body, read before it was followed, is not this response's.
-            copy.lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .clear();
-        }
-        Ok(self.limited(response, coding))
-    }
-
-    /// `response` with its body decompressed from `coding`, read under this attempt's limit,
-    /// copied and marked at its end as this attempt asks.
-    fn limited(
-        &self,
-        response: reqwest::Response,
-        coding: Option<ContentCoding>,
-    ) -> reqwest::Response {
-        limited(
-            response,
-            coding,
-            self.body_limit,
-            self.body_copy.clone(),
-            self.body_end.clone(),
-        )
     }
 }
 
-/// The request to send next if `response` is a redirect that [`followed`] allows: `copy` (the
-/// same method, headers and body) to the new URL.
-fn same_origin_redirect(
-    response: &reqwest::Response,
-    mut copy: reqwest::Request,
-) -> Option<reqwest::Request> {
-    *copy.url_mut() = followed(response.url(), response.status(), location(response)?)?;
-    Some(copy)
-}
-
-/// Where a search goes next after `status` from `from` to `target`: only for 301, 302, 307 and
-/// 308, and only within `from`'s origin (scheme, host and port, so never from https to http).
-/// A 303 would turn the search into a GET of something else.
-fn followed(from: &Url, status: StatusCode, target: Url) -> Option<Url> {
-    let allowed = matches!(status.as_u16(), 301 | 302 | 307 | 308);
-    (allowed && target.origin() == from.origin()).then_some(target)
-}
-
-/// The redirect's `Location`, resolved against the URL that answered it.
-fn location(response: &reqwest::Response) -> Option<Url> {
-    let value = response.headers().get(LOCATION)?.to_str().ok()?;
-    response.url().join(value).ok()
-}
-
-/// Where a redirect points, for an error message: the origin alone, since the path or query
-/// of a `Location` may carry anything.
-fn redirect_target(response: &reqwest::Response) -> String {
-    match location(response) {
-        Some(target) if target.origin().is_tuple() => target.origin().ascii_serialization(),
-        Some(target) => format!("a `{}:` URL", target.scheme()),
-        None => "no usable Location".to_string(),
+/// What an error must keep of `response`, whose head, as the operation sees it, is `headers`,
+/// reached after `hops` redirects.
+fn observed(response: &reqwest::Response, headers: HeaderMap, hops: usize) -> Observed {
+    let status = response.status();
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+            .map(str::to_string)
+    };
+    Observed {
+        status,
+        content_type: text(CONTENT_TYPE.as_str()),
+        retry_after: headers.get(RETRY_AFTER).cloned(),
+        request_id: text("x-request-id"),
+        redirect_to: status.is_redirection().then(|| redirect_target(response)),
+        redirects_followed: hops,
+        over_tls: response.url().scheme() == "https",
+        headers,
     }
 }
 
@@ -459,43 +432,5 @@ fn merge_json_body(
     // A map of JSON values always serialises.
     if let Ok(bytes) = serde_json::to_vec(&object) {
         *request.body_mut() = Some(bytes.into());
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_redirects_within_the_origin_are_followed() {
-        let from = Url::parse("https://api.enkash.in:443/api/v0/customer/search?limit=5").unwrap();
-        let follow = |status: u16, location: &str| {
-            let target = from.join(location).unwrap();
-            followed(&from, StatusCode::from_u16(status).unwrap(), target).map(String::from)
-        };
-        for status in [301, 302, 307, 308] {
-            assert_eq!(
-                follow(status, "/v2/search?x=1").as_deref(),
-                Some("https://api.enkash.in/v2/search?x=1"),
-                "{status}"
-            );
-        }
-        assert_eq!(
-            follow(307, "https://api.enkash.in/elsewhere").as_deref(),
-            Some("https://api.enkash.in/elsewhere"),
-            "an explicit default port is the same origin"
-        );
-        for location in [
-            "http://api.enkash.in/api/v0/customer/search", // https to http
-            "https://api.enkash.in:8443/api/v0/customer/search", // another port
-            "https://evil.example/api/v0/customer/search",
-            "//evil.example/x", // scheme-relative, another host
-            "https://api.enkash.in.evil.example/",
-        ] {
-            assert_eq!(follow(307, location), None, "{location}");
-        }
-        for status in [300, 303, 304, 305, 306, 200] {
-            assert_eq!(follow(status, "/v2/search"), None, "{status}");
-        }
     }
 }

@@ -1,110 +1,14 @@
-//! Compressed response bodies, decompressed by the client rather than by reqwest.
-//!
-//! reqwest's decompression is a feature of the whole build (turning it on turns it on for
-//! every reqwest client in the build), and it hands the body on in small chunks that are copied
-//! together again before the decode. Here each chunk is inflated as it arrives, into one buffer
-//! that the decode then reads as it is. The buffer never grows past the body limit, so a small
-//! body that would inflate to gigabytes is refused there, having cost a small multiple of it.
-
-#[cfg(any(feature = "gzip", feature = "zstd"))]
-use std::io::Write;
+//! A compressed body decoded as it streams: fed to a [`Decoder`] a little at a time, under the
+//! limit, and handed on whole (a success's) or as it decodes (any other status's).
 
 use bytes::Bytes;
-#[cfg(any(feature = "gzip", feature = "zstd"))]
 use futures_util::{Stream, StreamExt};
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_ENCODING, HeaderMap, HeaderValue};
 
-use super::BoxError;
-#[cfg(any(feature = "gzip", feature = "zstd"))]
-use super::body::BodyTooLarge;
+use super::decoder::{Buffer, Decoder};
+use super::{BodyUndecompressible, BoxError, ContentCoding};
+use crate::hooks::BodyTooLarge;
 
-/// A content coding this build decodes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum ContentCoding {
-    #[cfg(feature = "gzip")]
-    Gzip,
-    #[cfg(feature = "zstd")]
-    Zstd,
-}
-
-impl ContentCoding {
-    /// The `Accept-Encoding` of a request that may be answered compressed: every coding this
-    /// build decodes, the better first; `None` in a build that decodes none.
-    pub(crate) fn accepted() -> Option<HeaderValue> {
-        let value = match (cfg!(feature = "gzip"), cfg!(feature = "zstd")) {
-            (true, true) => "zstd,gzip",
-            (true, false) => "gzip",
-            (false, true) => "zstd",
-            (false, false) => return None,
-        };
-        Some(HeaderValue::from_static(value))
-    }
-
-    /// The coding `headers` name in `Content-Encoding` (over every line of it, `identity`
-    /// aside), if it is a single one this build decodes. Several codings, or one it does not
-    /// know, are left in place for the error that names them.
-    pub(crate) fn of(headers: &HeaderMap) -> Option<ContentCoding> {
-        let mut codings = Vec::new();
-        for line in headers.get_all(CONTENT_ENCODING) {
-            codings.extend(
-                line.to_str()
-                    .ok()?
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("identity")),
-            );
-        }
-        let [value] = codings[..] else {
-            return None;
-        };
-        #[cfg(feature = "gzip")]
-        if value.eq_ignore_ascii_case("gzip") || value.eq_ignore_ascii_case("x-gzip") {
-            return Some(ContentCoding::Gzip);
-        }
-        #[cfg(feature = "zstd")]
-        if value.eq_ignore_ascii_case("zstd") {
-            return Some(ContentCoding::Zstd);
-        }
-        let _ = value;
-        None
-    }
-
-    #[cfg(any(feature = "gzip", feature = "zstd"))]
-    fn name(self) -> &'static str {
-        match self {
-            #[cfg(feature = "gzip")]
-            ContentCoding::Gzip => "gzip",
-            #[cfg(feature = "zstd")]
-            ContentCoding::Zstd => "zstd",
-        }
-    }
-}
-
-/// A compressed body that does not decompress: corrupt, or cut short.
-#[derive(Debug)]
-#[cfg_attr(not(any(feature = "gzip", feature = "zstd")), allow(dead_code))]
-pub(crate) struct BodyUndecompressible {
-    pub status: StatusCode,
-    coding: &'static str,
-    cause: std::io::Error,
-}
-
-impl std::fmt::Display for BodyUndecompressible {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "the {}-encoded response body (HTTP {}) does not decompress: {}",
-            self.coding,
-            self.status.as_u16(),
-            self.cause
-        )
-    }
-}
-
-impl std::error::Error for BodyUndecompressible {}
-
-#[cfg(any(feature = "gzip", feature = "zstd"))]
 /// `body`, encoded in `coding`, decoded as it streams; [`BodyTooLarge`] as soon as more than
 /// `limit` bytes have come out of it (or gone into it).
 ///
@@ -113,7 +17,7 @@ impl std::error::Error for BodyUndecompressible {}
 /// not decompress is [`BodyUndecompressible`]. Any other status's body is only read for what it
 /// says, and maybe only its start: it comes as it is decoded, and where it stops decoding it
 /// ends, so that the status decides what the response means.
-pub(super) fn decoded<S, E>(
+pub(in crate::hooks) fn decoded<S, E>(
     coding: ContentCoding,
     body: S,
     limit: u64,
@@ -151,7 +55,6 @@ where
     })
 }
 
-#[cfg(any(feature = "gzip", feature = "zstd"))]
 fn undecompressible(coding: ContentCoding, status: StatusCode, cause: std::io::Error) -> BoxError {
     Box::new(BodyUndecompressible {
         status,
@@ -160,15 +63,12 @@ fn undecompressible(coding: ContentCoding, status: StatusCode, cause: std::io::E
     })
 }
 
-#[cfg(any(feature = "gzip", feature = "zstd"))]
 /// How much compressed input is fed to the decoder at once: a bound on the work of one write.
 const FED_AT_ONCE: usize = 4 * 1024;
 
-#[cfg(any(feature = "gzip", feature = "zstd"))]
 /// How much decoded output is made between two yields to the runtime.
 const OUTPUT_BETWEEN_YIELDS: usize = 4 * 1024 * 1024;
 
-#[cfg(any(feature = "gzip", feature = "zstd"))]
 /// A body being decoded.
 struct Decoding<S> {
     body: std::pin::Pin<Box<S>>,
@@ -188,7 +88,6 @@ struct Decoding<S> {
     ended: bool,
 }
 
-#[cfg(any(feature = "gzip", feature = "zstd"))]
 impl<S, E> Decoding<S>
 where
     S: Stream<Item = Result<Bytes, E>>,
@@ -290,172 +189,10 @@ where
     }
 }
 
-#[cfg(any(feature = "gzip", feature = "zstd"))]
-/// A streaming decoder of one coding, writing into a [`Buffer`].
-enum Decoder {
-    #[cfg(feature = "gzip")]
-    Gzip(Box<flate2::write::MultiGzDecoder<Buffer>>),
-    #[cfg(feature = "zstd")]
-    Zstd(zstd::stream::write::Decoder<'static, Buffer>),
-}
-
-#[cfg(any(feature = "gzip", feature = "zstd"))]
-impl Decoder {
-    fn new(coding: ContentCoding, buffer: Buffer) -> std::io::Result<Decoder> {
-        Ok(match coding {
-            #[cfg(feature = "gzip")]
-            ContentCoding::Gzip => {
-                Decoder::Gzip(Box::new(flate2::write::MultiGzDecoder::new(buffer)))
-            }
-            #[cfg(feature = "zstd")]
-            ContentCoding::Zstd => {
-                let mut decoder = zstd::stream::write::Decoder::new(buffer)?;
-                // RFC 9659: a zstd content coding's window is at most 8 MiB, which bounds the
-                // memory a hostile frame can make the decoder take.
-                decoder.window_log_max(ZSTD_WINDOW_LOG_MAX)?;
-                Decoder::Zstd(decoder)
-            }
-        })
-    }
-
-    fn write_all(&mut self, compressed: &[u8]) -> std::io::Result<()> {
-        match self {
-            #[cfg(feature = "gzip")]
-            Decoder::Gzip(decoder) => decoder.write_all(compressed),
-            #[cfg(feature = "zstd")]
-            Decoder::Zstd(decoder) => decoder.write_all(compressed),
-        }
-    }
-
-    /// Hands on to the buffer what the decoder holds.
-    fn flush(&mut self) -> std::io::Result<()> {
-        match self {
-            #[cfg(feature = "gzip")]
-            Decoder::Gzip(decoder) => decoder.flush(),
-            #[cfg(feature = "zstd")]
-            Decoder::Zstd(decoder) => decoder.flush(),
-        }
-    }
-
-    fn buffer(&self) -> &Buffer {
-        match self {
-            #[cfg(feature = "gzip")]
-            Decoder::Gzip(decoder) => decoder.get_ref(),
-            #[cfg(feature = "zstd")]
-            Decoder::Zstd(decoder) => decoder.get_ref(),
-        }
-    }
-
-    fn buffer_mut(&mut self) -> &mut Buffer {
-        match self {
-            #[cfg(feature = "gzip")]
-            Decoder::Gzip(decoder) => decoder.get_mut(),
-            #[cfg(feature = "zstd")]
-            Decoder::Zstd(decoder) => decoder.get_mut(),
-        }
-    }
-
-    /// What is left in the buffer, once the input has ended where a stream may end (its
-    /// checksum checked).
-    fn finish(&mut self) -> std::io::Result<Vec<u8>> {
-        match self {
-            #[cfg(feature = "gzip")]
-            Decoder::Gzip(decoder) => decoder.try_finish()?,
-            #[cfg(feature = "zstd")]
-            Decoder::Zstd(decoder) => decoder.do_finish()?,
-        }
-        Ok(std::mem::take(&mut self.buffer_mut().bytes))
-    }
-}
-
-/// The largest window a zstd body may use: 8 MiB.
-#[cfg(feature = "zstd")]
-const ZSTD_WINDOW_LOG_MAX: u32 = 23;
-
-#[cfg(any(feature = "gzip", feature = "zstd"))]
-/// The decompressed bytes, refused past the limit: the buffer grows by doubling, but never
-/// beyond what the limit leaves, so what a body costs is bounded whatever it inflates to.
-#[derive(Default)]
-struct Buffer {
-    bytes: Vec<u8>,
-    limit: usize,
-    /// Every byte written, those taken out of `bytes` since included.
-    written: usize,
-    over_the_limit: bool,
-}
-
-#[cfg(any(feature = "gzip", feature = "zstd"))]
-/// Compressed JSON is rarely more than eight times smaller than itself.
-const EXPECTED_RATIO: u64 = 8;
-
-#[cfg(any(feature = "gzip", feature = "zstd"))]
-/// The first buffer of a body whose compressed length is not known.
-const FIRST_BUFFER: u64 = 64 * 1024;
-
-#[cfg(any(feature = "gzip", feature = "zstd"))]
-/// The most reserved ahead of what has come, whatever a `Content-Length` says.
-const MOST_RESERVED_AHEAD: u64 = 16 * 1024 * 1024;
-
-#[cfg(any(feature = "gzip", feature = "zstd"))]
-impl Buffer {
-    fn new(limit: u64, compressed_len: Option<u64>) -> Buffer {
-        let first = compressed_len
-            .map_or(FIRST_BUFFER, |n| n.saturating_mul(EXPECTED_RATIO))
-            .min(MOST_RESERVED_AHEAD)
-            .min(limit);
-        let mut bytes = Vec::new();
-        // Only a hint: a failure here is met again, and reported, when the bytes come.
-        let _ = bytes.try_reserve_exact(usize::try_from(first).unwrap_or(0));
-        Buffer {
-            bytes,
-            limit: usize::try_from(limit).unwrap_or(usize::MAX),
-            written: 0,
-            over_the_limit: false,
-        }
-    }
-}
-
-#[cfg(any(feature = "gzip", feature = "zstd"))]
-impl Write for Buffer {
-    fn write(&mut self, decoded: &[u8]) -> std::io::Result<usize> {
-        let left = self.limit - self.written;
-        if decoded.len() > left {
-            self.over_the_limit = true;
-            return Err(std::io::Error::other("over the body limit"));
-        }
-        let len = self.bytes.len();
-        if self.bytes.capacity() - len < decoded.len() {
-            let wanted = (self.bytes.capacity().saturating_mul(2))
-                .max(len + decoded.len())
-                .min(len + left);
-            self.bytes
-                .try_reserve_exact(wanted - len)
-                .map_err(std::io::Error::other)?;
-        }
-        self.bytes.extend_from_slice(decoded);
-        self.written += decoded.len();
-        Ok(decoded.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// A build that decodes no coding has no [`ContentCoding`] to decode.
-#[cfg(not(any(feature = "gzip", feature = "zstd")))]
-pub(super) fn decoded<S>(
-    coding: ContentCoding,
-    _body: S,
-    _limit: u64,
-    _compressed_len: Option<u64>,
-    _status: StatusCode,
-) -> futures_util::stream::Empty<Result<Bytes, BoxError>> {
-    match coding {}
-}
-
 #[cfg(all(test, feature = "gzip"))]
 mod tests {
+    use std::io::Write;
+
     use super::*;
 
     fn gzipped(data: &[u8]) -> Vec<u8> {
@@ -599,62 +336,12 @@ mod tests {
             .expect_err("refused");
         assert!(error.downcast_ref::<BodyTooLarge>().is_some(), "{error}");
     }
-
-    #[test]
-    fn the_buffer_never_takes_more_than_the_limit() {
-        let mut buffer = Buffer::new(10_000, Some(1_000_000));
-        assert!(buffer.bytes.capacity() <= 10_000);
-        for _ in 0..100 {
-            buffer.write_all(&[b'x'; 100]).unwrap();
-        }
-        assert!(buffer.write_all(b"x").is_err());
-        assert!(buffer.over_the_limit);
-        assert_eq!(buffer.bytes.len(), 10_000);
-        assert!(buffer.bytes.capacity() <= 10_000);
-        // Unknown length: a small first buffer, grown by doubling.
-        let buffer = Buffer::new(u64::MAX, None);
-        assert_eq!(buffer.bytes.capacity() as u64, FIRST_BUFFER);
-        // Whatever the Content-Length claims, no more is reserved ahead, and nothing panics.
-        for claimed in [u64::MAX, 1 << 60, 1_000_000_000_000] {
-            let buffer = Buffer::new(u64::MAX, Some(claimed));
-            assert!(buffer.bytes.capacity() as u64 <= MOST_RESERVED_AHEAD);
-        }
-    }
-
-    #[test]
-    fn only_a_single_coding_this_build_decodes_is_taken() {
-        let of = |values: &[&str]| {
-            let mut headers = HeaderMap::new();
-            for value in values {
-                headers.append(CONTENT_ENCODING, HeaderValue::from_str(value).unwrap());
-            }
-            ContentCoding::of(&headers)
-        };
-        for values in [
-            &["gzip"][..],
-            &["GZIP"],
-            &[" x-gzip "],
-            &["gzip, identity"],
-            &["identity", "gzip"],
-            &["gzip,"],
-        ] {
-            assert_eq!(of(values), Some(ContentCoding::Gzip), "{values:?}");
-        }
-        for values in [
-            &[][..],
-            &["identity"],
-            &["br"],
-            &["gzip, gzip"],
-            &["gzip", "gzip"],
-            &["deflate"],
-        ] {
-            assert_eq!(of(values), None, "{values:?}");
-        }
-    }
 }
 
 #[cfg(all(test, feature = "zstd"))]
 mod zstd_tests {
+    use std::io::Write;
+
     use super::*;
 
     async fn decode(body: Vec<u8>) -> Result<Bytes, BoxError> {

@@ -1,0 +1,175 @@
+//! The decoders of each coding, writing into a buffer that refuses what goes past the limit.
+
+use std::io::Write;
+
+use super::ContentCoding;
+
+/// A streaming decoder of one coding, writing into a [`Buffer`].
+pub(super) enum Decoder {
+    #[cfg(feature = "gzip")]
+    Gzip(Box<flate2::write::MultiGzDecoder<Buffer>>),
+    #[cfg(feature = "zstd")]
+    Zstd(zstd::stream::write::Decoder<'static, Buffer>),
+}
+
+impl Decoder {
+    pub(super) fn new(coding: ContentCoding, buffer: Buffer) -> std::io::Result<Decoder> {
+        Ok(match coding {
+            #[cfg(feature = "gzip")]
+            ContentCoding::Gzip => {
+                Decoder::Gzip(Box::new(flate2::write::MultiGzDecoder::new(buffer)))
+            }
+            #[cfg(feature = "zstd")]
+            ContentCoding::Zstd => {
+                let mut decoder = zstd::stream::write::Decoder::new(buffer)?;
+                // RFC 9659: a zstd content coding's window is at most 8 MiB, which bounds the
+                // memory a hostile frame can make the decoder take.
+                decoder.window_log_max(ZSTD_WINDOW_LOG_MAX)?;
+                Decoder::Zstd(decoder)
+            }
+        })
+    }
+
+    pub(super) fn write_all(&mut self, compressed: &[u8]) -> std::io::Result<()> {
+        match self {
+            #[cfg(feature = "gzip")]
+            Decoder::Gzip(decoder) => decoder.write_all(compressed),
+            #[cfg(feature = "zstd")]
+            Decoder::Zstd(decoder) => decoder.write_all(compressed),
+        }
+    }
+
+    /// Hands on to the buffer what the decoder holds.
+    pub(super) fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            #[cfg(feature = "gzip")]
+            Decoder::Gzip(decoder) => decoder.flush(),
+            #[cfg(feature = "zstd")]
+            Decoder::Zstd(decoder) => decoder.flush(),
+        }
+    }
+
+    pub(super) fn buffer(&self) -> &Buffer {
+        match self {
+            #[cfg(feature = "gzip")]
+            Decoder::Gzip(decoder) => decoder.get_ref(),
+            #[cfg(feature = "zstd")]
+            Decoder::Zstd(decoder) => decoder.get_ref(),
+        }
+    }
+
+    pub(super) fn buffer_mut(&mut self) -> &mut Buffer {
+        match self {
+            #[cfg(feature = "gzip")]
+            Decoder::Gzip(decoder) => decoder.get_mut(),
+            #[cfg(feature = "zstd")]
+            Decoder::Zstd(decoder) => decoder.get_mut(),
+        }
+    }
+
+    /// What is left in the buffer, once the input has ended where a stream may end (its
+    /// checksum checked).
+    pub(super) fn finish(&mut self) -> std::io::Result<Vec<u8>> {
+        match self {
+            #[cfg(feature = "gzip")]
+            Decoder::Gzip(decoder) => decoder.try_finish()?,
+            #[cfg(feature = "zstd")]
+            Decoder::Zstd(decoder) => decoder.do_finish()?,
+        }
+        Ok(std::mem::take(&mut self.buffer_mut().bytes))
+    }
+}
+
+/// The largest window a zstd body may use: 8 MiB.
+#[cfg(feature = "zstd")]
+const ZSTD_WINDOW_LOG_MAX: u32 = 23;
+
+/// The decompressed bytes, refused past the limit: the buffer grows by doubling, but never
+/// beyond what the limit leaves, so what a body costs is bounded whatever it inflates to.
+#[derive(Default)]
+pub(super) struct Buffer {
+    pub(super) bytes: Vec<u8>,
+    limit: usize,
+    /// Every byte written, those taken out of `bytes` since included.
+    pub(super) written: usize,
+    pub(super) over_the_limit: bool,
+}
+
+/// Compressed JSON is rarely more than eight times smaller than itself.
+const EXPECTED_RATIO: u64 = 8;
+
+/// The first buffer of a body whose compressed length is not known.
+const FIRST_BUFFER: u64 = 64 * 1024;
+
+/// The most reserved ahead of what has come, whatever a `Content-Length` says.
+const MOST_RESERVED_AHEAD: u64 = 16 * 1024 * 1024;
+
+impl Buffer {
+    pub(super) fn new(limit: u64, compressed_len: Option<u64>) -> Buffer {
+        let first = compressed_len
+            .map_or(FIRST_BUFFER, |n| n.saturating_mul(EXPECTED_RATIO))
+            .min(MOST_RESERVED_AHEAD)
+            .min(limit);
+        let mut bytes = Vec::new();
+        // Only a hint: a failure here is met again, and reported, when the bytes come.
+        let _ = bytes.try_reserve_exact(usize::try_from(first).unwrap_or(0));
+        Buffer {
+            bytes,
+            limit: usize::try_from(limit).unwrap_or(usize::MAX),
+            written: 0,
+            over_the_limit: false,
+        }
+    }
+}
+
+impl Write for Buffer {
+    fn write(&mut self, decoded: &[u8]) -> std::io::Result<usize> {
+        let left = self.limit - self.written;
+        if decoded.len() > left {
+            self.over_the_limit = true;
+            return Err(std::io::Error::other("over the body limit"));
+        }
+        let len = self.bytes.len();
+        if self.bytes.capacity() - len < decoded.len() {
+            let wanted = (self.bytes.capacity().saturating_mul(2))
+                .max(len + decoded.len())
+                .min(len + left);
+            self.bytes
+                .try_reserve_exact(wanted - len)
+                .map_err(std::io::Error::other)?;
+        }
+        self.bytes.extend_from_slice(decoded);
+        self.written += decoded.len();
+        Ok(decoded.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_buffer_never_takes_more_than_the_limit() {
+        let mut buffer = Buffer::new(10_000, Some(1_000_000));
+        assert!(buffer.bytes.capacity() <= 10_000);
+        for _ in 0..100 {
+            buffer.write_all(&[b'x'; 100]).unwrap();
+        }
+        assert!(buffer.write_all(b"x").is_err());
+        assert!(buffer.over_the_limit);
+        assert_eq!(buffer.bytes.len(), 10_000);
+        assert!(buffer.bytes.capacity() <= 10_000);
+        // Unknown length: a small first buffer, grown by doubling.
+        let buffer = Buffer::new(u64::MAX, None);
+        assert_eq!(buffer.bytes.capacity() as u64, FIRST_BUFFER);
+        // Whatever the Content-Length claims, no more is reserved ahead, and nothing panics.
+        for claimed in [u64::MAX, 1 << 60, 1_000_000_000_000] {
+            let buffer = Buffer::new(u64::MAX, Some(claimed));
+            assert!(buffer.bytes.capacity() as u64 <= MOST_RESERVED_AHEAD);
+        }
+    }
+}

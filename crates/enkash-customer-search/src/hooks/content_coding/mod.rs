@@ -1,0 +1,152 @@
+//! Compressed response bodies, decompressed by the client rather than by reqwest.
+//!
+//! reqwest's decompression is a feature of the whole build (turning it on turns it on for
+//! every reqwest client in the build), and it hands the body on in small chunks that are copied
+//! together again before the decode. Here each chunk is inflated as it arrives, into one buffer
+//! that the decode then reads as it is. The buffer never grows past the body limit, so a small
+//! body that would inflate to gigabytes is refused there, having cost a small multiple of it.
+
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_ENCODING, HeaderMap, HeaderValue};
+
+use super::BoxError;
+
+#[cfg(any(feature = "gzip", feature = "zstd"))]
+mod decoder;
+#[cfg(any(feature = "gzip", feature = "zstd"))]
+mod decoding;
+#[cfg(any(feature = "gzip", feature = "zstd"))]
+pub(super) use decoding::decoded;
+
+/// A content coding this build decodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ContentCoding {
+    #[cfg(feature = "gzip")]
+    Gzip,
+    #[cfg(feature = "zstd")]
+    Zstd,
+}
+
+impl ContentCoding {
+    /// The `Accept-Encoding` of a request that may be answered compressed: every coding this
+    /// build decodes, the better first; `None` in a build that decodes none.
+    pub(crate) fn accepted() -> Option<HeaderValue> {
+        let value = match (cfg!(feature = "gzip"), cfg!(feature = "zstd")) {
+            (true, true) => "zstd,gzip",
+            (true, false) => "gzip",
+            (false, true) => "zstd",
+            (false, false) => return None,
+        };
+        Some(HeaderValue::from_static(value))
+    }
+
+    /// The coding `headers` name in `Content-Encoding` (over every line of it, `identity`
+    /// aside), if it is a single one this build decodes. Several codings, or one it does not
+    /// know, are left in place for the error that names them.
+    pub(crate) fn of(headers: &HeaderMap) -> Option<ContentCoding> {
+        let mut codings = Vec::new();
+        for line in headers.get_all(CONTENT_ENCODING) {
+            codings.extend(
+                line.to_str()
+                    .ok()?
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("identity")),
+            );
+        }
+        let [value] = codings[..] else {
+            return None;
+        };
+        #[cfg(feature = "gzip")]
+        if value.eq_ignore_ascii_case("gzip") || value.eq_ignore_ascii_case("x-gzip") {
+            return Some(ContentCoding::Gzip);
+        }
+        #[cfg(feature = "zstd")]
+        if value.eq_ignore_ascii_case("zstd") {
+            return Some(ContentCoding::Zstd);
+        }
+        let _ = value;
+        None
+    }
+
+    #[cfg(any(feature = "gzip", feature = "zstd"))]
+    fn name(self) -> &'static str {
+        match self {
+            #[cfg(feature = "gzip")]
+            ContentCoding::Gzip => "gzip",
+            #[cfg(feature = "zstd")]
+            ContentCoding::Zstd => "zstd",
+        }
+    }
+}
+
+/// A compressed body that does not decompress: corrupt, or cut short.
+#[derive(Debug)]
+#[cfg_attr(not(any(feature = "gzip", feature = "zstd")), allow(dead_code))]
+pub(crate) struct BodyUndecompressible {
+    pub status: StatusCode,
+    coding: &'static str,
+    cause: std::io::Error,
+}
+
+impl std::fmt::Display for BodyUndecompressible {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the {}-encoded response body (HTTP {}) does not decompress: {}",
+            self.coding,
+            self.status.as_u16(),
+            self.cause
+        )
+    }
+}
+
+impl std::error::Error for BodyUndecompressible {}
+
+/// A build that decodes no coding has no [`ContentCoding`] to decode.
+#[cfg(not(any(feature = "gzip", feature = "zstd")))]
+pub(super) fn decoded<S>(
+    coding: ContentCoding,
+    _body: S,
+    _limit: u64,
+    _compressed_len: Option<u64>,
+    _status: StatusCode,
+) -> futures_util::stream::Empty<Result<bytes::Bytes, BoxError>> {
+    match coding {}
+}
+
+#[cfg(all(test, feature = "gzip"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_single_coding_this_build_decodes_is_taken() {
+        let of = |values: &[&str]| {
+            let mut headers = HeaderMap::new();
+            for value in values {
+                headers.append(CONTENT_ENCODING, HeaderValue::from_str(value).unwrap());
+            }
+            ContentCoding::of(&headers)
+        };
+        for values in [
+            &["gzip"][..],
+            &["GZIP"],
+            &[" x-gzip "],
+            &["gzip, identity"],
+            &["identity", "gzip"],
+            &["gzip,"],
+        ] {
+            assert_eq!(of(values), Some(ContentCoding::Gzip), "{values:?}");
+        }
+        for values in [
+            &[][..],
+            &["identity"],
+            &["br"],
+            &["gzip, gzip"],
+            &["gzip", "gzip"],
+            &["deflate"],
+        ] {
+            assert_eq!(of(values), None, "{values:?}");
+        }
+    }
+}
