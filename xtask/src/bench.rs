@@ -959,6 +959,16 @@ fn children_cpu() -> Duration {
     Duration::ZERO
 }
 
+fn median_f64(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len().is_multiple_of(2) {
+        (values[mid - 1] + values[mid]) / 2.0
+    } else {
+        values[mid]
+    }
+}
+
 fn median(values: &mut [Duration]) -> Duration {
     values.sort();
     let mid = values.len() / 2;
@@ -1027,7 +1037,10 @@ fn budget_build(root: &Path, quick: bool, report: &mut Report) -> Result<()> {
         // The workspace's versions of everything.
         fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).map_err(|e| format!("{e}"))?;
     }
-    let rounds = if quick { 1 } else { 2 };
+    // Paired rounds, as the other budgets' ratios: each round builds both crates back to
+    // back, and the verdict is the median of the rounds' ratios, which a slow spell of the
+    // machine moves less than a ratio of means.
+    let rounds = if quick { 1 } else { 5 };
     let mut timings: BTreeMap<&str, Vec<Timing>> = BTreeMap::new();
     for round in 1..=rounds {
         for (name, _, _, _) in &crates {
@@ -1051,33 +1064,44 @@ fn budget_build(root: &Path, quick: bool, report: &mut Report) -> Result<()> {
             timings.entry(name).or_default().push(timing);
         }
     }
-    let mean = |name: &str, f: &dyn Fn(&Timing) -> f64| {
-        let runs = &timings[name];
-        runs.iter().map(f).sum::<f64>() / runs.len() as f64
-    };
     let wall = |t: &Timing| t.wall.as_secs_f64();
     let cpu = |t: &Timing| t.cpu.as_secs_f64();
     let compiled = |t: &Timing| t.compiled as f64;
-    let wall_ratio = mean("client", &wall) / mean("bare", &wall);
-    let cpu_ratio = mean("client", &cpu) / mean("bare", &cpu);
-    report.row(
-        "build_wall",
-        wall_ratio,
-        format!(
-            "{wall_ratio:.3}× ({:.1} s ÷ {:.1} s)",
-            mean("client", &wall),
-            mean("bare", &wall)
-        ),
-    )?;
-    report.row(
-        "build_cpu",
-        cpu_ratio,
-        format!(
-            "{cpu_ratio:.3}× ({:.1} s ÷ {:.1} s)",
-            mean("client", &cpu),
-            mean("bare", &cpu)
-        ),
-    )?;
+    let median_of =
+        |name: &str, f: &dyn Fn(&Timing) -> f64| median_f64(timings[name].iter().map(f).collect());
+    let ratio = |f: &dyn Fn(&Timing) -> f64| {
+        let ratios: Vec<f64> = timings["client"]
+            .iter()
+            .zip(&timings["bare"])
+            .map(|(client, bare)| f(client) / f(bare))
+            .collect();
+        let (min, max) = ratios
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(lo, hi), &r| (lo.min(r), hi.max(r)));
+        PairedRatio {
+            median: median_f64(ratios.clone()),
+            min,
+            max,
+            rounds: ratios.len() as f64,
+        }
+    };
+    for (id, f) in [
+        ("build_wall", &wall as &dyn Fn(&Timing) -> f64),
+        ("build_cpu", &cpu),
+    ] {
+        let paired = ratio(f);
+        report.row(
+            id,
+            paired.median,
+            format!(
+                "{:.3}× ({}; medians {:.1} s ÷ {:.1} s)",
+                paired.median,
+                paired.spread(),
+                median_of("client", f),
+                median_of("bare", f)
+            ),
+        )?;
+    }
     let builds = table(
         [
             "crate",
@@ -1102,7 +1126,7 @@ fn budget_build(root: &Path, quick: bool, report: &mut Report) -> Result<()> {
         ["crates the client adds"],
         [[format!(
             "{:.0}",
-            mean("client", &compiled) - mean("bare", &compiled)
+            median_of("client", &compiled) - median_of("bare", &compiled)
         )]],
     );
     report
