@@ -178,11 +178,9 @@ impl Client {
         authorization: Option<reqwest::header::HeaderValue>,
         answered: Option<&Answered>,
     ) -> Result<SearchPage, Error> {
-        let body_end = hooks::BodyEnd::default();
         let context = self
             .call_context(authorization)
             .following_redirects()
-            .marking_body_end(body_end.clone())
             .with_headers(self.options.headers.clone())
             .with_extras(
                 query.get_extra_query().to_vec(),
@@ -195,7 +193,7 @@ impl Client {
                 Arc::new(move || answered.notify_one()) as hooks::Answered
             }));
         let generated = self.shared.generated(&self.shared.base_url, context);
-        let result = hooks::DecodeOffWorker::new(query.request(&generated).send(), body_end).await;
+        let result = query.request(&generated).send().await;
         let observed = call::observed(&generated, &self.secrets);
         let (headers, header_request_id) = observed
             .as_ref()

@@ -9,8 +9,8 @@ use futures_util::{StreamExt, TryStreamExt};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
+use super::BoxError;
 use super::content_coding::{ContentCoding, decoded};
-use super::{BodyEnd, BoxError};
 
 /// A body larger than the client's limit: the error a body read fails with, found again in
 /// reqwest's error chain by the code that translates it.
@@ -49,14 +49,13 @@ impl std::error::Error for BodyTooLarge {}
 /// soon as more than `limit` bytes have come (or at once, when `Content-Length` announces more),
 /// so that nothing reading it holds more than that. A body in `coding` is decompressed, and the
 /// limit counts what comes out. reqwest's own timeout still covers the body. `copy`, if given,
-/// gets the body as it is read, and `end` is marked once it has been read through.
+/// gets the body as it is read.
 pub(super) fn limited(
     response: reqwest::Response,
     headers: HeaderMap,
     coding: Option<ContentCoding>,
     limit: u64,
     copy: Option<Arc<Mutex<Vec<u8>>>>,
-    end: Option<BodyEnd>,
 ) -> reqwest::Response {
     let status = response.status();
     let too_large = move |announced| -> BoxError {
@@ -102,7 +101,6 @@ pub(super) fn limited(
                     refused |= item.is_err();
                     std::future::ready(go)
                 })
-                .chain(futures_util::stream::iter(end.map(BodyEnd::after_the_last_chunk)).flatten())
                 .boxed()
         }
     };

@@ -16,9 +16,7 @@
 //! - the body is read through a limit, so that a response of any size costs bounded memory,
 //!   and copied while it is read when a drift report wants it;
 //! - a search made by the pager tells it when its response's head has arrived, so that the
-//!   next page's request can go out while this one's body is read and decoded;
-//! - a search's body marks its end, so that the decode that follows runs off the runtime's
-//!   worker ([`DecodeOffWorker`]) instead of holding up the tasks queued behind it.
+//!   next page's request can go out while this one's body is read and decoded.
 //!
 //! The xtask generates the client with `HooksMode::Expected` and this [`CallContext`] as its
 //! inner type; `call/mod.rs` implements progenitor's hooks with [`CallContext::prepare`] and
@@ -30,14 +28,12 @@ use std::time::Duration;
 
 mod body;
 mod content_coding;
-mod decode_off_worker;
 mod redirects;
 
 pub(crate) use body::BodyTooLarge;
 use body::limited;
 pub(crate) use content_coding::BodyUndecompressible;
 use content_coding::ContentCoding;
-pub(crate) use decode_off_worker::{BodyEnd, DecodeOffWorker};
 use redirects::{redirect_target, same_origin_redirect};
 
 use reqwest::StatusCode;
@@ -78,8 +74,6 @@ pub(crate) struct CallContext {
     observed: Mutex<Option<Observed>>,
     /// A copy of the response body as it is read, when one is wanted.
     body_copy: Option<Arc<Mutex<Vec<u8>>>>,
-    /// Marked once the response body has been read through.
-    body_end: Option<BodyEnd>,
     /// The request as it was sent, when a copy is wanted.
     request_copy: Option<Arc<Mutex<Option<SentRequest>>>>,
 }
@@ -140,7 +134,6 @@ impl Clone for CallContext {
             answered: self.answered.clone(),
             observed: Mutex::new(self.observed()),
             body_copy: self.body_copy.clone(),
-            body_end: self.body_end.clone(),
             request_copy: self.request_copy.clone(),
         }
     }
@@ -166,7 +159,6 @@ impl CallContext {
             answered: None,
             observed: Mutex::new(None),
             body_copy: None,
-            body_end: None,
             request_copy: None,
         }
     }
@@ -229,12 +221,6 @@ impl CallContext {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clone()
-    }
-
-    /// Marks `end` once the response body has been read through, for [`DecodeOffWorker`].
-    pub fn marking_body_end(mut self, end: BodyEnd) -> Self {
-        self.body_end = Some(end);
-        self
     }
 
     /// Calls `answered` when the response's head arrives with a success status.
@@ -345,7 +331,6 @@ impl CallContext {
             coding,
             self.body_limit,
             self.body_copy.clone(),
-            self.body_end.clone(),
         ))
     }
 
