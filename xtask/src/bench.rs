@@ -1085,23 +1085,21 @@ fn budget_build(root: &Path, quick: bool, report: &mut Report) -> Result<()> {
             rounds: ratios.len() as f64,
         }
     };
-    for (id, f) in [
-        ("build_wall", &wall as &dyn Fn(&Timing) -> f64),
-        ("build_cpu", &cpu),
-    ] {
+    let verdict = |f: &dyn Fn(&Timing) -> f64| {
         let paired = ratio(f);
-        report.row(
-            id,
+        let text = format!(
+            "{:.3}× ({}; medians {:.1} s ÷ {:.1} s)",
             paired.median,
-            format!(
-                "{:.3}× ({}; medians {:.1} s ÷ {:.1} s)",
-                paired.median,
-                paired.spread(),
-                median_of("client", f),
-                median_of("bare", f)
-            ),
-        )?;
-    }
+            paired.spread(),
+            median_of("client", f),
+            median_of("bare", f)
+        );
+        (paired.median, text)
+    };
+    let (value, text) = verdict(&wall);
+    report.row("build_wall", value, text)?;
+    let (value, text) = verdict(&cpu);
+    report.row("build_cpu", value, text)?;
     let builds = table(
         [
             "crate",

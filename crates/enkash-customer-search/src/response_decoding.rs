@@ -11,7 +11,7 @@
 //! A page of thousands of customers takes tens of milliseconds of CPU to decode. Done in the
 //! task that read it, it would hold up everything queued on that runtime thread for as long,
 //! the pager's next request and the connection that sends it included. So in a Tokio task a
-//! body larger than a few tens of microseconds' decoding goes to the runtime's blocking pool,
+//! body too large to decode between two awaits goes to the runtime's blocking pool,
 //! on either kind of runtime, and the task waits for it like for any other I/O; a smaller one,
 //! or one read outside a task (in `block_on`, where nothing else waits), is decoded in place.
 //! A future dropped while the pool decodes only drops the value when it comes.
@@ -20,9 +20,8 @@ use bytes::Bytes;
 use progenitor_client::{Error, ResponseValue};
 use serde::de::DeserializeOwned;
 
-/// The size from which a body is decoded on the blocking pool: about 60 µs of serde_json's
-/// time, within what Tokio asks a task to run between two awaits, and several times what the
-/// hand-over costs.
+/// The size from which a body is decoded on the blocking pool. A smaller one decodes within
+/// the time Tokio asks a task to run between two awaits, so handing it over would buy nothing.
 const DECODED_APART_FROM: usize = 16 * 1024;
 
 /// The response's body as `T`, with its status and headers.
