@@ -10,7 +10,8 @@
 //! other by plain reqwest, of the time to each response's head (the sandbox renders a whole
 //! page before it answers), median of three such walks.
 //!
-//! The CPU time of this process (the client: its runtime's workers decoding, the consumer) is
+//! The CPU time of this process (the client: its runtime reading, the blocking pool decoding,
+//! the consumer) is
 //! measured over the same walks (`client_cpu_<customers>_in_flight_<n>`), with the sandbox's
 //! (`server_cpu_…`): together they bound how fast any walk can be on the machine's cores.
 //!

@@ -14,7 +14,8 @@
 //! body too large to decode between two awaits goes to the runtime's blocking pool,
 //! on either kind of runtime, and the task waits for it like for any other I/O; a smaller one,
 //! or one read outside a task (in `block_on`, where nothing else waits), is decoded in place.
-//! A future dropped while the pool decodes only drops the value when it comes.
+//! A future dropped while the pool decodes returns at once; the pool still finishes that
+//! decode, holding the body and then the value until it ends, and drops them.
 
 use bytes::Bytes;
 use progenitor_client::{Error, ResponseValue};
@@ -40,17 +41,21 @@ where
     }
 }
 
-/// `body` decoded on the blocking pool if it is large and this is a Tokio task, else here.
+/// `body` decoded on the blocking pool if it is large and this is a Tokio task with a runtime
+/// (a `LocalSet` may be driven without one), else here.
 async fn decode_apart<T>(body: &Bytes) -> Result<T, serde_json::Error>
 where
     T: DeserializeOwned + Send + 'static,
 {
-    if body.len() < DECODED_APART_FROM || tokio::task::try_id().is_none() {
-        return decode(body);
-    }
-    tracing::trace!(bytes = body.len(), "decoding it off the runtime's worker");
+    let runtime = match tokio::runtime::Handle::try_current() {
+        Ok(runtime) if body.len() >= DECODED_APART_FROM && tokio::task::try_id().is_some() => {
+            runtime
+        }
+        _ => return decode(body),
+    };
+    tracing::trace!(bytes = body.len(), "decoding it on the blocking pool");
     let shared = body.clone();
-    match tokio::task::spawn_blocking(move || decode(&shared)).await {
+    match runtime.spawn_blocking(move || decode(&shared)).await {
         Ok(decoded) => decoded,
         Err(failed) if failed.is_panic() => std::panic::resume_unwind(failed.into_panic()),
         // The runtime is shutting down and ran nothing more: decoded here, as it would have been.
@@ -138,9 +143,14 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_undecodable_body_decoded_apart_comes_back_whole_with_its_error() {
-        let mut broken = body_of(DECODED_APART_FROM).to_vec();
+        let mut broken = body_of(DECODED_APART_FROM + 1).to_vec();
         broken.truncate(broken.len() - 1);
         let broken = Bytes::from(broken);
+        assert_eq!(
+            broken.len(),
+            DECODED_APART_FROM,
+            "large enough to go to the pool"
+        );
         let response = reqwest::Response::from(http::Response::new(broken.clone()));
         let outcome = tokio::spawn(response_value::<String, ()>(response)).await;
         match outcome.unwrap() {
@@ -165,7 +175,9 @@ mod tests {
     impl<'de> serde::Deserialize<'de> for Held {
         fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
             serde::de::IgnoredAny::deserialize(deserializer)?;
-            let (begun, release, ended) = HELD.lock().unwrap().take().expect("signals");
+            let Some((begun, release, ended)) = HELD.lock().unwrap().take() else {
+                return Err(serde::de::Error::custom("decoded a second time"));
+            };
             let _ = begun.map(|begun| begun.send(()));
             let released = release
                 .recv_timeout(std::time::Duration::from_secs(10))
@@ -204,5 +216,28 @@ mod tests {
         ended
             .recv_timeout(std::time::Duration::from_secs(10))
             .expect("the pool's decode ends once let go");
+    }
+
+    /// Panics as it decodes.
+    #[derive(Debug)]
+    struct Panics;
+
+    impl<'de> serde::Deserialize<'de> for Panics {
+        fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+            panic!("a decoder's own bug");
+        }
+    }
+
+    #[test]
+    fn a_panic_in_a_decode_on_the_pool_reaches_the_task_that_asked() {
+        let response = reqwest::Response::from(http::Response::new(body_of(DECODED_APART_FROM)));
+        let outcome = current_thread()
+            .block_on(async { tokio::spawn(response_value::<Panics, ()>(response)).await });
+        let panic = outcome.unwrap_err().into_panic();
+        assert_eq!(
+            panic.downcast_ref::<&str>(),
+            Some(&"a decoder's own bug"),
+            "the decoder's own panic, not an error made of it"
+        );
     }
 }

@@ -6,7 +6,7 @@ use enkash_customer_search::{Client, SearchQuery};
 use tracing::instrument::WithSubscriber;
 use workspace_tests::{RecordingServer, capture_logs, page_envelope};
 
-const OFF_THE_WORKER: &str = "decoding it off the runtime's worker";
+const OFF_THE_WORKER: &str = "decoding it on the blocking pool";
 
 /// Names this long make a page of 50 customers about 25 KB of JSON: a large page.
 const LARGE: usize = 500;

@@ -1,5 +1,6 @@
 //! A task's handle that aborts the task when it is dropped, so that a page fetch never
-//! outlives the walk that wanted it.
+//! outlives the walk that wanted it (a decode already handed to the blocking pool finishes
+//! there, and its page is dropped).
 //!
 //! tokio-util's `AbortOnDropHandle` is the same thing, but its `rt` feature turns on
 //! futures-util's macros and with them syn's full parser, which every crate that depends on
