@@ -820,8 +820,8 @@ fn budget_codegen(root: &Path, quick: bool, report: &mut Report) -> Result<()> {
         through_cargo.push(timed(cargo(root).args(["xtask", "codegen"]))?.wall);
         binary.push(timed(Command::new(&xtask).current_dir(root).arg("codegen"))?.wall);
     }
-    let codegen = median(&mut through_cargo);
-    let direct = median(&mut binary);
+    let codegen = median(&through_cargo);
+    let direct = median(&binary);
     report.row(
         "codegen",
         codegen.as_secs_f64(),
@@ -973,14 +973,11 @@ fn median_f64(mut values: Vec<f64>) -> f64 {
     }
 }
 
-fn median(values: &mut [Duration]) -> Duration {
-    values.sort();
-    let mid = values.len() / 2;
-    if values.len().is_multiple_of(2) {
-        (values[mid - 1] + values[mid]) / 2
-    } else {
-        values[mid]
-    }
+/// The median of `values`, which must not be empty.
+fn median(values: &[Duration]) -> Duration {
+    Duration::from_secs_f64(median_f64(
+        values.iter().map(Duration::as_secs_f64).collect(),
+    ))
 }
 
 fn budget_build(root: &Path, quick: bool, report: &mut Report) -> Result<()> {
