@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 use enkash_customer_search::env::{CLIENT_SECRET_VAR, PASSWORD_VAR, TOKEN_VAR};
-use enkash_customer_search::text::TerminalSafe;
+use enkash_customer_search::text::{TerminalSafe, without_secrets};
 use enkash_customer_search::{AuthenticationFailure, BuildError, Error};
 
 mod cli;
@@ -194,9 +194,17 @@ fn one_line(message: &str) -> String {
 }
 
 /// Prints clap's help, version or usage error, with any token or secret that appears in it
-/// (clap may quote an argument as it was given) replaced by `***`.
+/// (clap may quote an argument as it was given) replaced by `***`, by the library's rule for
+/// short secrets, and every line made terminal-safe: an argument clap quotes back is the
+/// user's, but may have come from anywhere (a script, a pasted line).
 fn clap_failure(error: &clap::Error) -> ExitCode {
-    let text = redacted(&error.render().to_string(), &secrets_on_the_line());
+    let secrets = secrets_on_the_line();
+    let rendered = error.render().to_string();
+    let text = without_secrets(&rendered, secrets.iter().map(String::as_str))
+        .split('\n')
+        .map(|line| TerminalSafe::cell(line).to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
     let printed = if error.use_stderr() {
         io::stderr().write_all(text.as_bytes())
     } else {
@@ -244,15 +252,6 @@ fn secrets_on_the_line() -> Vec<String> {
     secrets
 }
 
-fn redacted(text: &str, secrets: &[String]) -> String {
-    let mut secrets: Vec<&String> = secrets.iter().filter(|s| !s.is_empty()).collect();
-    // Longest first, so a secret that contains another is hidden whole.
-    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    secrets.into_iter().fold(text.to_string(), |text, secret| {
-        text.replace(secret.as_str(), "***")
-    })
-}
-
 /// Logs to stderr at the level `RUST_LOG` sets; nothing when it is unset. The client records
 /// no secret at any level.
 fn init_logging() {
@@ -263,18 +262,4 @@ fn init_logging() {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(io::stderr)
         .init();
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secrets_are_redacted_longest_first() {
-        let secrets = vec!["abc".to_string(), "abcdef".to_string(), String::new()];
-        assert_eq!(
-            redacted("x abcdef y abc z", &secrets),
-            "x *** y *** z".to_string()
-        );
-    }
 }

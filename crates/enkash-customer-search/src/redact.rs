@@ -13,7 +13,7 @@ pub(crate) const REDACTED: &str = "***";
 
 /// Secrets shorter than this (in characters) are hidden only where they stand alone, between
 /// delimiters: a password `pass` is hidden in `password was pass.` but `bypass` survives, and a
-/// one-character token does not turn every message into asterisks. Longer ones are hidden
+/// one-character token does not turn every message (`e.g.`, `e-mail`) into asterisks. Longer ones are hidden
 /// wherever they occur.
 const WHOLE_VALUES_BELOW: usize = 8;
 
@@ -162,15 +162,16 @@ impl Secrets {
 }
 
 /// `text` with each occurrence of `secret` that stands alone replaced: where the secret
-/// begins or ends with a letter or digit, none may touch it there, unless what comes before
-/// is an escape (`\n`, `\u0020`, `%20`), which in escaped text is a delimiter.
+/// begins or ends with a letter or digit, no word may touch it there (a letter or digit, or
+/// one of `-_.'` with a letter or digit beyond it, as in `e.g.` or `x-ray`), unless what comes
+/// before is an escape (`\n`, `\u0020`, `%20`), which in escaped text is a delimiter.
 fn replace_whole(text: &str, secret: &str) -> String {
     let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
     let opens = word(secret.chars().next());
     let closes = word(secret.chars().next_back());
     let alone = |before: &str, after: &str| {
-        (!opens || !word(before.chars().next_back()) || ends_in_escape(before))
-            && (!closes || !word(after.chars().next()))
+        (!opens || !continues_a_word(before.chars().rev()) || ends_in_escape(before))
+            && (!closes || !continues_a_word(after.chars()))
     };
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
@@ -185,6 +186,15 @@ fn replace_whole(text: &str, secret: &str) -> String {
     }
     out.push_str(&text[copied..]);
     out
+}
+
+/// Whether the characters next to a secret, nearest first, continue a word.
+fn continues_a_word(mut next: impl Iterator<Item = char>) -> bool {
+    match next.next() {
+        Some(c) if c.is_alphanumeric() => true,
+        Some('-' | '_' | '.' | '\'') => next.next().is_some_and(char::is_alphanumeric),
+        _ => false,
+    }
 }
 
 /// Whether `before` ends in a JSON escape (`\n`, `\u0020`) or a percent-encoded byte
@@ -243,10 +253,15 @@ mod tests {
 
     #[test]
     fn a_short_secret_is_hidden_where_it_stands_alone_and_words_survive() {
-        let secrets = Secrets::new(["pass", "x"]);
+        let secrets = Secrets::new(["pass", "x", "e"]);
         assert_eq!(
             secrets.scrub("bypass passport x-ray: pass, (pass) \"x\" pass"),
-            "bypass passport ***-ray: ***, (***) \"***\" ***"
+            "bypass passport x-ray: ***, (***) \"***\" ***"
+        );
+        // Punctuation inside a word joins it; at its end it delimits.
+        assert_eq!(
+            secrets.scrub("e.g. an e-mail, pass_word, o'pass, or pass. Then pass-"),
+            "e.g. an e-mail, pass_word, o'pass, or ***. Then ***-"
         );
         assert_eq!(secrets.scrub("pass"), "***");
         assert_eq!(

@@ -69,6 +69,25 @@ impl fmt::Display for TerminalSafe<'_> {
     }
 }
 
+/// `text` with each of `secrets` shown as `***`, by the rule every error of this crate follows:
+/// in each spelling a server could echo it in (as given, form-encoded, JSON-escaped), and a
+/// secret under 8 characters only where it stands alone between delimiters, so that ordinary
+/// words survive (a password `pass` leaves `bypass` as it is). For text the client did not
+/// make, such as a command-line parser's message quoting its arguments.
+///
+/// ```
+/// use enkash_customer_search::text::without_secrets;
+///
+/// let secrets = ["pass", "TOKEN-d41d8cd98f00b204"];
+/// assert_eq!(
+///     without_secrets("bypass: pass was refused for TOKEN-d41d8cd98f00b204x", secrets),
+///     "bypass: *** was refused for ***x"
+/// );
+/// ```
+pub fn without_secrets<'a>(text: &str, secrets: impl IntoIterator<Item = &'a str>) -> String {
+    crate::redact::Secrets::new(secrets).scrub(text)
+}
+
 /// Whether `c` can steer a terminal or reorder what it shows: C0, DEL and C1 (a lone CSI
 /// among them), the line and paragraph separators, and the bidi marks (the Arabic letter
 /// mark included), embeddings, overrides and isolates.

@@ -837,6 +837,51 @@ fn usage_errors_and_help_never_echo_the_token() {
     }
 }
 
+#[test]
+fn a_short_secret_is_hidden_only_where_it_stands_alone_in_clap_s_messages() {
+    // A password that is part of ordinary words: the help keeps its words.
+    let help = enkash()
+        .env("ENKASH_PASSWORD", "word")
+        .env("ENKASH_TOKEN", "e")
+        .args(["--help"])
+        .assert()
+        .success();
+    let help = String::from_utf8_lossy(&help.get_output().stdout).to_string();
+    assert!(
+        help.contains("password") && help.contains("Exit codes:"),
+        "{help}"
+    );
+    assert!(!help.contains("***"), "{help}");
+    // The same short token quoted alone is hidden.
+    enkash()
+        .env("ENKASH_TOKEN", "xyz")
+        .args(["customers", "search", "--level", "xyz"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invalid value '***' for '--level"))
+        .stderr(predicate::str::contains("xyz").not());
+}
+
+#[test]
+fn an_argument_clap_quotes_back_cannot_steer_the_terminal() {
+    let assert = enkash()
+        .args([
+            "customers",
+            "search",
+            "--level",
+            "\u{1b}]0;pwned\u{7}\u{202e}9",
+        ])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    // clap itself drops an escape sequence it recognises; the rest is shown escaped.
+    assert!(stderr.contains(r"\u{202e}9' for '--level"), "{stderr}");
+    assert!(
+        !stderr.contains(['\u{1b}', '\u{7}', '\u{202e}']),
+        "a raw control character: {stderr:?}"
+    );
+}
+
 // ---- hostile servers ----
 
 #[test]
