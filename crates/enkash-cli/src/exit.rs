@@ -12,7 +12,7 @@ pub const USAGE: u8 = 2;
 pub const API: u8 = 3;
 /// Credentials or a token refused, or none configured.
 pub const AUTHENTICATION: u8 = 4;
-/// A transient failure: transport, timeout, a token endpoint's 5xx or 429.
+/// A transient failure: transport, timeout, a token endpoint's 5xx, 408 or 429.
 pub const TRANSIENT: u8 = 5;
 /// A response that is not EnKash's, or one the client refuses.
 pub const UNDECODABLE: u8 = 6;
@@ -50,7 +50,7 @@ const TABLE: [(u8, &str); 9] = [
     (
         TRANSIENT,
         "a transient failure, after every retry: the connection, a timeout, the deadline, or a
-     token endpoint that failed (5xx, 429) or paused logins; try again later",
+     token endpoint that failed (5xx, 408, 429) or paused logins; try again later",
     ),
     (
         UNDECODABLE,

@@ -357,7 +357,7 @@ async fn a_rejection_without_the_documented_body_is_still_a_rejection() {
 
 #[tokio::test]
 async fn a_failing_token_endpoint_is_reported_as_such_not_retried_and_not_a_rejection() {
-    for status in [500, 502, 503, 504, 429] {
+    for status in [500, 501, 502, 503, 504, 429, 408] {
         let server = server_with(
             move |n| {
                 if n == 0 {

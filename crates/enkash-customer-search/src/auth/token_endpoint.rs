@@ -2,9 +2,9 @@
 //!
 //! Retried only when the request cannot have reached the server (a failed connect): an answer
 //! lost on the way back may still have counted as a failed login, and EnKash locks an account
-//! after 3. A 4xx but 429 is a verdict on the credentials; a 5xx or 429 the endpoint's own
-//! failure; a 3xx is refused, never followed (the form holds the password or the refresh
-//! token).
+//! after 3. A 4xx but 408 and 429 is a verdict on the credentials; a 5xx, 408 or 429 the
+//! endpoint's own failure; a 3xx is refused, never followed (the form holds the password or
+//! the refresh token).
 
 use std::time::Duration;
 
@@ -17,6 +17,7 @@ use super::{MAX_TOKEN_LIFETIME, MIN_TOKEN_LIFETIME};
 use crate::call::{self, Answer, Body, classify, record_observed, redirect_target};
 use crate::error::{AuthenticationError, AuthenticationFailure, Error, why_undecodable};
 use crate::hooks::Observed;
+use crate::retry::retryable_status;
 use crate::settings::Shared;
 use crate::{Secret, types};
 
@@ -119,8 +120,9 @@ pub(crate) fn token_lifetime(seconds: i64) -> Duration {
 }
 
 /// An answer that is not as documented, by its status: under 200 an OAuth error is a
-/// rejection all the same (taking it for anything else would send the password again), a
-/// 4xx but 429 is a rejection whatever its body, a 5xx or 429 the endpoint's failure.
+/// rejection all the same (taking it for anything else would send the password again), a 5xx
+/// or a status a search is retried after (408, 429) the endpoint's failure, any other 4xx a
+/// rejection whatever its body.
 fn undocumented(body: &Body, retry_after: Option<Duration>) -> Error {
     let status = body.status;
     if status == StatusCode::OK {
@@ -134,10 +136,11 @@ fn undocumented(body: &Body, retry_after: Option<Duration>) -> Error {
             )
         };
     }
-    if status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS {
+    let failed = status.is_server_error() || retryable_status(status);
+    if status.is_client_error() && !failed {
         return rejected(status, token_error_message(&body.bytes));
     }
-    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+    if failed {
         let message = token_error_message(&body.bytes).or_else(|| {
             body.content_type
                 .as_ref()
