@@ -20,6 +20,7 @@ use crate::call_options::CallOptions;
 use crate::error::BuildError;
 use crate::hooks::CallContext;
 use crate::http_client::HttpSettings;
+use crate::proxy_route::ProxyRoute;
 use crate::redact::Secrets;
 use crate::settings::Shared;
 use crate::{RetryPolicy, Secret};
@@ -328,7 +329,9 @@ impl ClientBuilder {
     /// with one, the environment is not read. A proxy that answers 407 is an
     /// [`Error::Transport`](crate::Error::Transport) of kind
     /// [`Proxy`](crate::TransportErrorKind::Proxy), not retried and never taken for a verdict
-    /// on EnKash's credentials. Not applied to a client given with
+    /// on EnKash's credentials; its message names the proxy (the address that answered, and
+    /// the variable that named it) but never its credentials. A 407 when no proxy was on the
+    /// way came from the server itself, which read the request. Not applied to a client given with
     /// [`reqwest_client`](Self::reqwest_client).
     pub fn proxy(mut self, proxy: reqwest::Proxy) -> Self {
         self.proxies.push(proxy);
@@ -365,6 +368,11 @@ impl ClientBuilder {
             .auth
             .supply(self.login_cooldown)?
             .map(|supply| TokenCache::new(supply, self.token_fetch_timeout));
+        let proxy = match (&self.http, self.proxies.is_empty()) {
+            (Some(_), _) => ProxyRoute::Callers,
+            (None, false) => ProxyRoute::Given,
+            (None, true) => ProxyRoute::Environment,
+        };
         let http = match self.http {
             Some(http) => http,
             None => crate::http_client::build(HttpSettings {
@@ -387,6 +395,7 @@ impl ClientBuilder {
                 compression: self.compression,
                 user_agent,
                 secrets,
+                proxy,
             }),
         })
     }

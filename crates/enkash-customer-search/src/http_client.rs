@@ -8,6 +8,7 @@ use std::time::Duration;
 use rustls::pki_types::CertificateDer;
 
 use crate::error::BuildError;
+use crate::proxy_route::proxy_origin;
 
 /// What the HTTP client is built from.
 pub(crate) struct HttpSettings {
@@ -63,63 +64,4 @@ fn log_route(proxies: &[reqwest::Proxy], extra_roots: usize) {
         extra_roots,
         "client built"
     );
-}
-
-/// Where a proxy variable's value points, and nothing else: `scheme://host:port`, as
-/// reqwest reads it (a value without a scheme is `http://`). Never the value itself, whose
-/// user part may hold a password in any of the forms a URL allows.
-fn proxy_origin(value: &str) -> String {
-    let with_scheme = if value.contains("://") {
-        value.to_string()
-    } else {
-        format!("http://{value}")
-    };
-    match reqwest::Url::parse(&with_scheme) {
-        Ok(url) if url.host_str().is_some() => {
-            let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
-            let user = if url.username().is_empty() && url.password().is_none() {
-                ""
-            } else {
-                "***@"
-            };
-            format!(
-                "{}://{user}{}{port}",
-                url.scheme(),
-                url.host_str().unwrap_or_default()
-            )
-        }
-        _ => format!("<not a URL, {} bytes>", value.len()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_proxy_variable_shows_only_where_it_points() {
-        for (value, shown) in [
-            ("http://proxy.corp:3128", "http://proxy.corp:3128"),
-            ("proxy.corp:3128", "http://proxy.corp:3128"),
-            (
-                "http://ops:p%40ss@proxy.corp:8080/x?y",
-                "http://***@proxy.corp:8080",
-            ),
-            ("https://ops@proxy.corp", "https://***@proxy.corp"),
-        ] {
-            assert_eq!(proxy_origin(value), shown, "{value}");
-        }
-        // However the user part is written, its password never shows.
-        for value in [
-            "http://ops:pa/SECRET@proxy.corp:3128",
-            "http://ops:pa#SECRET@proxy.corp",
-            "http://ops:pa?SECRET@proxy.corp",
-            "//ops:SECRET@proxy",
-            "http:/ops:SECRET@proxy",
-            "ops:SECRET@proxy:3128",
-        ] {
-            let shown = proxy_origin(value);
-            assert!(!shown.contains("SECRET"), "{value} → {shown}");
-        }
-    }
 }

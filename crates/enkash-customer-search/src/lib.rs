@@ -36,6 +36,7 @@ mod lenient_date_time;
 mod lenient_integer;
 mod open_enum;
 mod paginate;
+mod proxy_route;
 mod query;
 mod redact;
 mod response_decoding;

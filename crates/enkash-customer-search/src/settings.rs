@@ -8,6 +8,7 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 
 use crate::hooks::CallContext;
+use crate::proxy_route::ProxyRoute;
 use crate::redact::Secrets;
 use crate::{RetryPolicy, generated};
 
@@ -25,6 +26,8 @@ pub(crate) struct Shared {
     pub user_agent: HeaderValue,
     /// Every secret above, and the tokens fetched, to hide in what servers send back.
     pub secrets: Secrets,
+    /// Whose proxies the requests go through.
+    pub proxy: ProxyRoute,
 }
 
 impl Shared {

@@ -72,12 +72,48 @@ async fn a_407_is_a_proxy_error_without_the_password_and_not_a_rejected_login() 
         assert_eq!(transport.attempts, 1, "not retried");
         assert!(!error.is_retryable());
         let shown = format!("{error} {error:?}");
-        assert!(shown.contains("the proxy asked for credentials"), "{shown}");
+        let at = proxy.base_url().trim_start_matches("http://").to_string();
+        assert!(
+            shown.contains(&format!("the proxy at {at} asked for credentials")),
+            "{shown}"
+        );
+        assert!(shown.contains("given to ClientBuilder::proxy"), "{shown}");
         assert!(shown.contains("HTTP 407"), "{shown}");
         assert!(!shown.contains(PROXY_PASSWORD), "{shown}");
     }
     // Each search tried to log in: the 407 was no verdict on EnKash's credentials.
     assert_eq!(proxy.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn a_407_with_no_proxy_on_the_way_counts_as_a_login_sent() {
+    // No proxy given, none in the environment: the server itself answered 407, after reading
+    // the password.
+    let server = RecordingServer::with_handler(|_| {
+        Reply::raw(407, "text/plain", "").header("proxy-authenticate", "Basic realm=\"x\"")
+    })
+    .await;
+    let client = Client::builder(server.base_url())
+        .credentials(workspace_tests::some_credentials())
+        .build()
+        .unwrap();
+    for _ in 0..2 {
+        let error = client.search(SearchQuery::new()).await.unwrap_err();
+        assert!(
+            matches!(&error, Error::Transport(e) if e.kind == TransportErrorKind::Proxy && !e.connect),
+            "{error:?}"
+        );
+    }
+    let error = client.search(SearchQuery::new()).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Authentication(e) if e.reason == AuthenticationFailure::LoginPaused),
+        "{error:?}"
+    );
+    assert_eq!(
+        server.requests().len(),
+        2,
+        "the password sent twice, not a third time"
+    );
 }
 
 #[tokio::test]

@@ -1701,6 +1701,81 @@ fn a_proxy_from_the_flag_or_the_environment_and_never_a_password_on_the_line() {
 }
 
 #[test]
+fn a_proxy_s_407_names_the_proxy_and_never_its_password() {
+    let refusal = workspace_tests::Reply::raw(407, "text/plain", "S3cret-proxy refused")
+        .header("proxy-authenticate", "Basic realm=\"corp\"");
+    let (proxy, runtime) = serving(refusal);
+    let address = proxy.base_url().trim_start_matches("http://").to_string();
+    let api = "http://customers.enkash.invalid";
+    let from_env = proxy
+        .base_url()
+        .replace("http://", "http://ops:S3cret-proxy@");
+    let assert = enkash()
+        .env("HTTP_PROXY", &from_env)
+        .args([
+            "--base-url",
+            api,
+            "--token",
+            "a-token",
+            "customers",
+            "search",
+        ])
+        .assert()
+        .code(5);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains(&format!("the proxy at {address}")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("http://***@{address} (HTTP_PROXY)")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("S3cret-proxy"), "{stderr}");
+    // The environment's credentials went to the proxy (`ops:S3cret-proxy`, by `base64`).
+    let sent = proxy.requests().pop().unwrap();
+    assert_eq!(
+        sent.header("proxy-authorization").as_deref(),
+        Some("Basic b3BzOlMzY3JldC1wcm94eQ==")
+    );
+
+    let assert = enkash()
+        .args(["--base-url", api, "--proxy", proxy.base_url()])
+        .args(["--token", "a-token", "customers", "search"])
+        .assert()
+        .code(5);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains(&format!("the proxy at {address}")),
+        "{stderr}"
+    );
+    drop(runtime);
+}
+
+#[test]
+fn no_proxy_from_the_environment_holds_with_the_proxy_flag() {
+    let page = workspace_tests::page_envelope(Vec::new(), Some(0));
+    let (proxy, runtime) = serving(workspace_tests::Reply::json(200, &page));
+    let server = runtime.block_on(workspace_tests::RecordingServer::with_handler(move |_| {
+        workspace_tests::Reply::json(200, &page)
+    }));
+    for (name, value) in [
+        ("NO_PROXY", "127.0.0.1"),
+        ("no_proxy", "localhost,127.0.0.1"),
+    ] {
+        enkash()
+            .env(name, value)
+            .args(["--base-url", server.base_url(), "--proxy", proxy.base_url()])
+            .args(["--token", "a-token", "customers", "search"])
+            .assert()
+            .success();
+    }
+    assert_eq!(server.requests().len(), 2, "straight to the server");
+    assert!(proxy.requests().is_empty(), "never through the proxy");
+    drop(runtime);
+}
+
+#[test]
 fn a_private_ca_from_ca_cert_is_trusted() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let ca = enkash_customer_search_mock::ThrowawayCa::for_names(&["127.0.0.1"]).unwrap();

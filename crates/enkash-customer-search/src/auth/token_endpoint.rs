@@ -50,7 +50,9 @@ pub(crate) async fn request_token(
             let context = shared.call_context(Some(basic.clone()), shared.request_timeout);
             let generated = shared.generated(&shared.token_base_url, context);
             let result = generated.get_token().body(form.clone()).send().await;
-            let outcome = token_outcome(result, call::observed(&generated, &shared.secrets)).await;
+            let outcome = token_outcome(result, call::observed(&generated, &shared.secrets))
+                .await
+                .map_err(|e| e.through(|| shared.proxy.via(&shared.token_base_url)));
             if let Some(login) = login {
                 login.settle(&outcome);
             }

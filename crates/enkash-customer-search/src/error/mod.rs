@@ -27,6 +27,7 @@ pub use auth::{AuthenticationError, AuthenticationFailure};
 pub use build::BuildError;
 pub use invalid::InvalidRequest;
 pub use paging::PagingError;
+pub(crate) use transport::Via;
 pub use transport::{TransportError, TransportErrorKind};
 pub(crate) use undecodable::why_undecodable;
 pub use undecodable::{SNIPPET_LEN, UndecodableResponse};
@@ -176,6 +177,22 @@ impl fmt::Display for Error {
 }
 
 impl Error {
+    /// The same error, a proxy's refusal saying which way the request went: the proxy named,
+    /// or, when the client knows it used none, the request taken as read (a 407 then came
+    /// from the far side).
+    pub(crate) fn through(mut self, via: impl FnOnce() -> Via) -> Self {
+        if let Error::Transport(e) = &mut self
+            && e.kind == TransportErrorKind::Proxy
+        {
+            match via() {
+                Via::Proxy(name) => e.proxy = Some(name),
+                Via::Direct => e.connect = false,
+                Via::Unknown => {}
+            }
+        }
+        self
+    }
+
     /// The same error with every secret the client holds hidden in the text a server sent:
     /// messages, ids, sub-errors, snippets, problems.
     pub(crate) fn scrubbed(mut self, secrets: &Secrets) -> Self {

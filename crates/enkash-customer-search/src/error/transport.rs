@@ -32,6 +32,19 @@ pub struct TransportError {
     pub deadline: Option<Duration>,
     pub(crate) source: Option<Arc<reqwest::Error>>,
     pub(crate) detail: Option<String>,
+    /// For a proxy's refusal: the proxy, named without its credentials.
+    pub(crate) proxy: Option<String>,
+}
+
+/// Which way a request went, as far as the client can tell.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Via {
+    /// No proxy: whatever answered was the server.
+    Direct,
+    /// Through a proxy, named without its credentials.
+    Proxy(String),
+    /// Through the caller's own `reqwest::Client`, whose proxies the client does not know.
+    Unknown,
 }
 
 /// What kind of failure a [`TransportError`] is.
@@ -165,6 +178,7 @@ impl TransportError {
             // client is built) and the path, without a query.
             source: Some(Arc::new(error)),
             detail: None,
+            proxy: None,
         }
     }
 
@@ -178,6 +192,7 @@ impl TransportError {
             deadline: None,
             source: None,
             detail: Some(detail),
+            proxy: None,
         }
     }
 
@@ -211,6 +226,9 @@ impl fmt::Display for TransportError {
             }
             (None, Some(detail)) => f.write_str(detail)?,
             (None, None) => f.write_str(self.kind.describe())?,
+        }
+        if let Some(proxy) = &self.proxy {
+            write!(f, "; the proxy: {proxy}")?;
         }
         if let Some(status) = self.status {
             write!(f, " (HTTP {})", status.as_u16())?;

@@ -101,6 +101,8 @@ pub(crate) struct Observed {
     pub redirects_followed: usize,
     /// Whether it came over HTTPS.
     pub over_tls: bool,
+    /// The address that answered: a proxy's, when one was on the way.
+    pub answered_from: Option<std::net::SocketAddr>,
     /// Every header of the response.
     pub headers: HeaderMap,
 }
@@ -390,6 +392,7 @@ fn observed(response: &reqwest::Response, headers: HeaderMap, hops: usize) -> Ob
         redirect_to: status.is_redirection().then(|| redirect_target(response)),
         redirects_followed: hops,
         over_tls: response.url().scheme() == "https",
+        answered_from: response.remote_addr(),
         headers,
     }
 }
