@@ -376,6 +376,7 @@ impl ClientBuilder {
         let http = match self.http {
             Some(http) => http,
             None => crate::http_client::build(HttpSettings {
+                base_url: base_url.clone(),
                 connect_timeout: self.connect_timeout,
                 proxies: self.proxies,
                 extra_roots: self.extra_roots.map_err(BuildError::Tls)?,

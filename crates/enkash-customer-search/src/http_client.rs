@@ -7,11 +7,13 @@ use std::time::Duration;
 
 use rustls::pki_types::CertificateDer;
 
-use crate::error::BuildError;
-use crate::proxy_route::proxy_origin;
+use crate::error::{BuildError, Via};
+use crate::proxy_route::ProxyRoute;
 
 /// What the HTTP client is built from.
 pub(crate) struct HttpSettings {
+    /// Where its requests go, for the route it logs.
+    pub base_url: String,
     pub connect_timeout: Duration,
     pub proxies: Vec<reqwest::Proxy>,
     pub extra_roots: Vec<CertificateDer<'static>>,
@@ -19,7 +21,11 @@ pub(crate) struct HttpSettings {
 
 /// The HTTP client `settings` describe.
 pub(crate) fn build(settings: HttpSettings) -> Result<reqwest::Client, BuildError> {
-    log_route(&settings.proxies, settings.extra_roots.len());
+    log_route(
+        settings.proxies.len(),
+        settings.extra_roots.len(),
+        &settings.base_url,
+    );
     let tls = crate::tls::reqwest_client_builder_trusting(settings.extra_roots)?;
     let mut builder = tls.connect_timeout(settings.connect_timeout);
     for proxy in settings.proxies {
@@ -28,35 +34,23 @@ pub(crate) fn build(settings: HttpSettings) -> Result<reqwest::Client, BuildErro
     builder.build().map_err(|e| BuildError::Http(e.to_string()))
 }
 
-/// Tells, at debug level, which way requests will go: the proxies given, or those of the
-/// environment (their URLs without credentials), or none; and the trust roots.
-fn log_route(proxies: &[reqwest::Proxy], extra_roots: usize) {
+/// Tells, at debug level, which way requests to `base_url` will go: through the proxies
+/// given, or the environment's for its scheme (its URL without credentials, and `NO_PROXY`),
+/// or direct; and the trust roots.
+fn log_route(proxies: usize, extra_roots: usize, base_url: &str) {
     if !tracing::enabled!(tracing::Level::DEBUG) {
         return;
     }
-    let route = if proxies.is_empty() {
-        let (proxies, no_proxy) = crate::env::PROXY_VARS.split_at(6);
-        let from_env: Vec<String> = proxies
+    let route = if proxies > 0 {
+        format!("through the {proxies} proxies given to ClientBuilder::proxy")
+    } else if let Via::Proxy(name) = ProxyRoute::Environment.via(base_url) {
+        let no_proxy = ["NO_PROXY", "no_proxy"]
             .iter()
-            .filter_map(|name| {
-                let value = std::env::var(name).ok().filter(|v| !v.is_empty())?;
-                Some(format!("{name}={}", proxy_origin(&value)))
-            })
-            .collect();
-        if from_env.is_empty() {
-            "direct (no proxy given, none in the environment)".to_string()
-        } else {
-            let no_proxy = no_proxy
-                .iter()
-                .find_map(|name| std::env::var(name).ok())
-                .unwrap_or_default();
-            format!(
-                "through the environment's proxy: {}; NO_PROXY={no_proxy:?}",
-                from_env.join(", ")
-            )
-        }
+            .find_map(|name| std::env::var(name).ok())
+            .unwrap_or_default();
+        format!("through {name}, but to the hosts NO_PROXY={no_proxy:?} names")
     } else {
-        format!("through the {} proxies given to the builder", proxies.len())
+        "direct (no proxy given, none in the environment for its scheme)".to_string()
     };
     tracing::debug!(
         route = %route,

@@ -44,7 +44,7 @@ impl ProxyRoute {
 /// Where a proxy variable's value points, and nothing else: `scheme://host:port`, as
 /// reqwest reads it (a value without a scheme is `http://`). Never the value itself, whose
 /// user part may hold a password in any of the forms a URL allows.
-pub(crate) fn proxy_origin(value: &str) -> String {
+fn proxy_origin(value: &str) -> String {
     let with_scheme = if value.contains("://") {
         value.to_string()
     } else {

@@ -1753,6 +1753,52 @@ fn a_proxy_s_407_names_the_proxy_and_never_its_password() {
 }
 
 #[test]
+fn at_debug_level_the_route_is_logged_without_credentials() {
+    let page = workspace_tests::page_envelope(Vec::new(), Some(0));
+    let (proxy, runtime) = serving(workspace_tests::Reply::json(200, &page));
+    let address = proxy.base_url().trim_start_matches("http://").to_string();
+    let api = "http://customers.enkash.invalid";
+    let from_env = proxy
+        .base_url()
+        .replace("http://", "http://ops:S3cret-proxy@");
+    let logged = |command: &mut assert_cmd::Command| {
+        let assert = command
+            .env("RUST_LOG", "enkash_customer_search=debug")
+            .args(["--token", "a-token", "customers", "search"])
+            .assert()
+            .success();
+        String::from_utf8_lossy(&assert.get_output().stderr).to_string()
+    };
+    let stderr = logged(
+        enkash()
+            .env("HTTP_PROXY", &from_env)
+            .env("NO_PROXY", "example.org")
+            .args(["--base-url", api]),
+    );
+    assert!(stderr.contains("client built"), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            r#"through http://***@{address} (HTTP_PROXY), but to the hosts NO_PROXY="example.org" names"#
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("SSL_CERT_FILE"),
+        "the trust roots: {stderr}"
+    );
+    assert!(!stderr.contains("S3cret-proxy"), "{stderr}");
+    let stderr = logged(enkash().args(["--base-url", api, "--proxy", proxy.base_url()]));
+    assert!(
+        stderr.contains("through the 1 proxies given to ClientBuilder::proxy"),
+        "{stderr}"
+    );
+    let (server, _runtime) = serving(workspace_tests::Reply::json(200, &page));
+    let stderr = logged(enkash().args(["--base-url", server.base_url()]));
+    assert!(stderr.contains("direct (no proxy given"), "{stderr}");
+    drop(runtime);
+}
+
+#[test]
 fn no_proxy_from_the_environment_holds_with_the_proxy_flag() {
     let page = workspace_tests::page_envelope(Vec::new(), Some(0));
     let (proxy, runtime) = serving(workspace_tests::Reply::json(200, &page));
