@@ -6,8 +6,8 @@ use enkash_customer_search::env::{
     CLIENT_ID_VAR, CLIENT_SECRET_VAR, PASSWORD_VAR, PROXY_VARS, USERNAME_VAR,
 };
 use enkash_customer_search::{
-    Client, ClientBuilder, Credentials, RetryPolicy, SourcedToken, TokenFuture, TokenSource,
-    TokenSourceError,
+    BuildError, Client, ClientBuilder, Credentials, RetryPolicy, SourcedToken, TokenFuture,
+    TokenSource, TokenSourceError,
 };
 use enkash_customer_search_mock::Sandbox;
 
@@ -75,7 +75,13 @@ pub async fn connect(
     let secrets = |name: &str| env(name).or_else(|| printed.get(name).cloned());
     let client = builder(args, profile.token_command.clone(), secrets)?
         .build()
-        .map_err(CliError::Build)?;
+        .map_err(|error| match (&error, &args.ca_cert) {
+            // The bundle is the only thing of the user's that TLS is set up from.
+            (BuildError::Tls(_), Some(path)) => {
+                CliError::Usage(format!("--ca-cert {}: {error}", path.display()))
+            }
+            _ => CliError::Build(error),
+        })?;
     Ok(Connection {
         client,
         _sandbox: None,

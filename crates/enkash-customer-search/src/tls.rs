@@ -83,13 +83,32 @@ fn platform_verifier(
     rustls_platform_verifier::Verifier::new(provider)
 }
 
-/// The certificates of a PEM bundle, or why there are none.
+/// The certificates of a PEM bundle, or why there are none. Each is checked as a trust store
+/// takes it, here: a block whose base64 holds no certificate would otherwise fail every
+/// handshake later with rustls' words for a bad server certificate.
 pub(crate) fn certificates_in(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+    // A DER certificate is an ASN.1 sequence, and no PEM file starts with that byte.
+    if pem.first() == Some(&0x30) {
+        return Err(
+            "the CA bundle is DER, not PEM: convert it with `openssl x509 -inform der \
+             -in FILE -out FILE.pem`"
+                .into(),
+        );
+    }
     let certificates = CertificateDer::pem_slice_iter(pem)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| format!("the CA bundle is not PEM: {e}"))?;
     if certificates.is_empty() {
         return Err("the CA bundle holds no certificate (-----BEGIN CERTIFICATE-----)".into());
+    }
+    let mut store = rustls::RootCertStore::empty();
+    for (n, certificate) in certificates.iter().enumerate() {
+        if store.add(certificate.clone()).is_err() {
+            return Err(format!(
+                "certificate {} of the CA bundle is not an X.509 certificate",
+                n + 1
+            ));
+        }
     }
     Ok(certificates)
 }

@@ -69,6 +69,13 @@ fn a_bundle_that_is_not_pem_fails_the_build() {
             "-----BEGIN CERTIFICATE-----\n%%%\n-----END CERTIFICATE-----\n",
             "not PEM",
         ),
+        // Base64 that holds no certificate: refused here, not at every handshake.
+        (
+            "-----BEGIN CERTIFICATE-----\naGVsbG8gd29ybGQ=\n-----END CERTIFICATE-----\n",
+            "certificate 1 of the CA bundle is not an X.509 certificate",
+        ),
+        // A DER file: the first byte of an ASN.1 sequence.
+        ("\u{30}\u{82}\u{1}\u{a}", "DER, not PEM"),
     ] {
         let error = Client::builder("https://127.0.0.1:9")
             .add_root_certificates(bundle)

@@ -1850,6 +1850,38 @@ fn a_private_ca_from_ca_cert_is_trusted() {
     drop(server);
 }
 
+#[test]
+fn a_ca_cert_that_is_no_pem_bundle_is_a_usage_error_naming_the_file() {
+    let dir = std::env::temp_dir().join(format!("enkash-bad-ca-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, bytes, why) in [
+        ("ca.der", &b"\x30\x82\x01\x0a"[..], "DER, not PEM"),
+        ("empty.pem", &b"not a bundle"[..], "holds no certificate"),
+        (
+            "garbage.pem",
+            &b"-----BEGIN CERTIFICATE-----\naGVsbG8=\n-----END CERTIFICATE-----\n"[..],
+            "not an X.509 certificate",
+        ),
+    ] {
+        let file = dir.join(name);
+        std::fs::write(&file, bytes).unwrap();
+        let assert = enkash()
+            .args(["--base-url", "https://127.0.0.1:9", "--token", "t"])
+            .arg("--ca-cert")
+            .arg(&file)
+            .args(["customers", "search"])
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert!(
+            stderr.contains(&format!("--ca-cert {}", file.display())),
+            "{stderr}"
+        );
+        assert!(stderr.contains(why), "{name}: {stderr}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 // ---- completions ----
 
 /// Every subcommand's name and every long flag, read off the binary's own `--help`.
