@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 use enkash_customer_search::env::{CLIENT_SECRET_VAR, PASSWORD_VAR, TOKEN_VAR};
-use enkash_customer_search::text::{TerminalSafe, without_secrets};
+use enkash_customer_search::text::{TerminalSafe, shown, without_secrets};
 use enkash_customer_search::{AuthenticationFailure, BuildError, Error};
 
 mod cli;
@@ -99,7 +99,7 @@ impl CliError {
             // own message ends with it.
             CliError::Client(error) => Some(match error.request_id() {
                 Some(id) if !matches!(error, Error::Api(_)) => {
-                    format!("{error} (request id {})", TerminalSafe::line(id))
+                    format!("{error} (request id {})", shown(id, 64))
                 }
                 _ => error.to_string(),
             }),

@@ -106,8 +106,17 @@ pub(crate) fn steers(c: char) -> bool {
     )
 }
 
-/// `s` cut to at most `max` bytes and made terminal-safe for one line.
-pub(crate) fn shown(s: &str, max: usize) -> String {
+/// `s` cut to at most `max` bytes (at a character boundary, with `…` when cut) and made
+/// terminal-safe for one line: how this crate shows a short piece of server text, such as a
+/// request id.
+///
+/// ```
+/// use enkash_customer_search::text::shown;
+///
+/// assert_eq!(shown("req-42\u{1b}[2J", 64), r"req-42\u{1b}[2J");
+/// assert_eq!(shown("abcdef", 3), "abc…");
+/// ```
+pub fn shown(s: &str, max: usize) -> String {
     TerminalSafe::line(&bounded(s, max)).to_string()
 }
 

@@ -46,6 +46,26 @@ async fn a_refused_connection_is_a_connect_failure() {
 }
 
 #[tokio::test]
+async fn a_transport_error_s_sentence_and_causes_are_scrubbed_of_the_client_s_secrets() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    // reqwest's sentence quotes the URL, whose path here holds the token.
+    const TOKEN: &str = "tok-7f3a9c2e51b8";
+    let error = Client::builder(format!("http://127.0.0.1:{port}/{TOKEN}"))
+        .bearer_token(TOKEN.to_string())
+        .retry_policy(RetryPolicy::new().with_max_attempts(1))
+        .build()
+        .unwrap()
+        .search(SearchQuery::new())
+        .await
+        .unwrap_err();
+    let shown = format!("{error}");
+    assert!(shown.contains(&format!("127.0.0.1:{port}/***/")), "{shown}");
+    assert!(!shown.contains(TOKEN), "{shown}");
+}
+
+#[tokio::test]
 async fn a_failed_tls_handshake_is_tls_says_why_and_is_not_retried() {
     // A plain HTTP server where the client expects TLS.
     let server = RecordingServer::start(200, json!({})).await;

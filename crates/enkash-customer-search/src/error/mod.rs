@@ -211,6 +211,7 @@ impl Error {
                 if let Some(detail) = &mut e.detail {
                     secrets.scrub_in_place(detail);
                 }
+                e.shown = e.source_shown().map(|shown| secrets.scrub(&shown));
             }
             Error::Paging(e) => {
                 if let PagingError::ResultSetChanged { key, .. } = &mut **e {

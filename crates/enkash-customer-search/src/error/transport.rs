@@ -34,6 +34,8 @@ pub struct TransportError {
     pub(crate) detail: Option<String>,
     /// For a proxy's refusal: the proxy, named without its credentials.
     pub(crate) proxy: Option<String>,
+    /// `source` and its causes as shown, once scrubbed of the client's secrets.
+    pub(crate) shown: Option<String>,
 }
 
 /// Which way a request went, as far as the client can tell.
@@ -179,6 +181,7 @@ impl TransportError {
             source: Some(Arc::new(error)),
             detail: None,
             proxy: None,
+            shown: None,
         }
     }
 
@@ -193,6 +196,7 @@ impl TransportError {
             source: None,
             detail: Some(detail),
             proxy: None,
+            shown: None,
         }
     }
 
@@ -209,20 +213,32 @@ impl TransportError {
     }
 }
 
+impl TransportError {
+    /// reqwest's sentence, then each cause it leaves out, once, each bounded and made
+    /// terminal-safe.
+    pub(crate) fn source_shown(&self) -> Option<String> {
+        let source = self.source.as_ref()?;
+        let sentence = source.to_string();
+        let mut shown = crate::text::shown(&sentence, 500);
+        let mut seen = sentence;
+        for cause in causes(source.as_ref()).skip(1) {
+            let text = cause.to_string();
+            if !text.is_empty() && !seen.contains(&text) {
+                shown.push_str(": ");
+                shown.push_str(&crate::text::shown(&text, 200));
+                seen.push_str(&text);
+            }
+        }
+        Some(shown)
+    }
+}
+
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.source, &self.detail) {
-            (Some(source), _) => {
-                write!(f, "{}: {source}", self.kind.describe())?;
-                // The causes reqwest's own sentence leaves out, each once.
-                let mut shown = source.to_string();
-                for cause in causes(source.as_ref()).skip(1) {
-                    let text = cause.to_string();
-                    if !text.is_empty() && !shown.contains(&text) {
-                        write!(f, ": {}", crate::text::shown(&text, 200))?;
-                        shown.push_str(&text);
-                    }
-                }
+            (Some(_), _) => {
+                let shown = self.shown.clone().or_else(|| self.source_shown());
+                write!(f, "{}: {}", self.kind.describe(), shown.unwrap_or_default())?;
             }
             (None, Some(detail)) => f.write_str(detail)?,
             (None, None) => f.write_str(self.kind.describe())?,
