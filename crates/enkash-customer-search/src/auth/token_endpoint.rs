@@ -87,8 +87,64 @@ async fn token_outcome(
                 redirect_target(&observed)
             )),
         )),
-        Answer::Other(body) => Err(undocumented(&body, retry_after)),
+        Answer::Other(body) => match with_numbers_in_range(&body) {
+            Some(token) => granted(token),
+            None => Err(undocumented(&body, retry_after)),
+        },
     }
+}
+
+/// The token in a 200's `body` that serde_json refused only for a number beyond an `f64`
+/// (`"expires_in": 1e400`, a 400-digit integer), each such number read as the largest finite
+/// one of its sign: a token the endpoint issued is used, whatever it says of its lifetime.
+fn with_numbers_in_range(body: &Body) -> Option<types::TokenResponse> {
+    if body.status != StatusCode::OK {
+        return None;
+    }
+    let mut bytes = body.bytes.clone();
+    // A token's body holds a few numbers at most; each pass mends one.
+    for _ in 0..8 {
+        let error = match serde_json::from_slice::<types::TokenResponse>(&bytes) {
+            Ok(token) => return (bytes != body.bytes).then_some(token),
+            Err(error) if error.to_string().starts_with("number out of range") => error,
+            Err(_) => return None,
+        };
+        let (start, end) = number_before(&bytes, error.line(), error.column())?;
+        let finite: &[u8] = if bytes[start] == b'-' {
+            b"-1e308"
+        } else {
+            b"1e308"
+        };
+        bytes.splice(start..end, finite.iter().copied());
+    }
+    None
+}
+
+/// Where the number literal ends that serde_json stopped at (`line` and `column`, 1-based,
+/// the column in bytes), and where it starts.
+fn number_before(bytes: &[u8], line: usize, column: usize) -> Option<(usize, usize)> {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        bytes
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .nth(line - 2)?
+            .0
+            + 1
+    };
+    let in_number = |b: &u8| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E');
+    let mut end = (line_start + column).min(bytes.len());
+    while end > line_start && !in_number(&bytes[end - 1]) {
+        end -= 1;
+    }
+    let start = bytes[..end]
+        .iter()
+        .rposition(|b| !in_number(b))
+        .map_or(0, |at| at + 1);
+    let first = *bytes.get(start)?;
+    (start < end && (first.is_ascii_digit() || first == b'-')).then_some((start, end))
 }
 
 fn granted(token: types::TokenResponse) -> Result<GrantedToken, Error> {
@@ -220,6 +276,42 @@ fn token_error_message(body: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ok(body: &str) -> Body {
+        Body {
+            status: StatusCode::OK,
+            content_type: None,
+            content_encoding: None,
+            bytes: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn numbers_past_an_f64_are_read_as_the_largest_finite_one_of_their_sign() {
+        let lifetime = |body: &str| match with_numbers_in_range(&ok(body)) {
+            Some(token) => granted(token).unwrap().lifetime,
+            None => panic!("no token in {body}"),
+        };
+        let day = Some(MAX_TOKEN_LIFETIME);
+        // Past lines of other text (the column is in bytes), and more than one number.
+        let body = "{\"note\": \"é ü\",\n  \"access_token\": \"t\", \"n\": -2e999,\n  \"expires_in\": 1e400}";
+        assert_eq!(lifetime(body), day);
+        assert_eq!(
+            lifetime(r#"{"accessToken":"t","expiresIn":-1E+400}"#),
+            Some(MIN_TOKEN_LIFETIME)
+        );
+        // A body that decodes, or fails for another reason, is not this function's.
+        for body in [
+            r#"{"access_token":"t","expires_in":60}"#,
+            r#"{"access_token":"t","expires_in":1e400"#,
+            r#"{"expires_in":1e400}"#,
+        ] {
+            assert!(with_numbers_in_range(&ok(body)).is_none(), "{body}");
+        }
+        let mut not_ok = ok(r#"{"access_token":"t","expires_in":1e400}"#);
+        not_ok.status = StatusCode::CREATED;
+        assert!(with_numbers_in_range(&not_ok).is_none());
+    }
 
     #[test]
     fn a_lifetime_is_clamped_to_a_second_and_a_day() {
