@@ -35,8 +35,8 @@ pub(crate) fn build(settings: HttpSettings) -> Result<reqwest::Client, BuildErro
 }
 
 /// Tells, at debug level, which way requests to `base_url` will go: through the proxies
-/// given, or the environment's for its scheme (its URL without credentials, and `NO_PROXY`),
-/// or direct; and the trust roots.
+/// given, or the environment's for it (named without credentials), or direct; and the trust
+/// roots.
 fn log_route(proxies: usize, extra_roots: usize, base_url: &str) {
     if !tracing::enabled!(tracing::Level::DEBUG) {
         return;
@@ -44,13 +44,9 @@ fn log_route(proxies: usize, extra_roots: usize, base_url: &str) {
     let route = if proxies > 0 {
         format!("through the {proxies} proxies given to ClientBuilder::proxy")
     } else if let Via::Proxy(name) = ProxyRoute::Environment.via(base_url) {
-        let no_proxy = ["NO_PROXY", "no_proxy"]
-            .iter()
-            .find_map(|name| std::env::var(name).ok())
-            .unwrap_or_default();
-        format!("through {name}, but to the hosts NO_PROXY={no_proxy:?} names")
+        format!("through {name}")
     } else {
-        "direct (no proxy given, none in the environment for its scheme)".to_string()
+        "direct (no proxy given; none in the environment for it, or NO_PROXY names it)".to_string()
     };
     tracing::debug!(
         route = %route,

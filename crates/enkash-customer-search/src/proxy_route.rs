@@ -2,6 +2,13 @@
 //! and a proxy named by where it points, never by its credentials. Apart from
 //! `http_client.rs`, which builds the client, so that errors and settings can name a proxy
 //! without importing what builds one.
+//!
+//! The environment's proxies are read by hyper-util's matcher, which reqwest itself uses for
+//! them: the same variables in the same order, `NO_PROXY`, and the rule that ignores
+//! `HTTP_PROXY` under CGI. So a request this says went direct did go direct, and a 407 it
+//! got came from the server.
+
+use hyper_util::client::proxy::matcher::{Intercept, Matcher};
 
 use crate::error::Via;
 
@@ -17,55 +24,34 @@ pub(crate) enum ProxyRoute {
 }
 
 impl ProxyRoute {
-    /// Which way a request to `url` goes: for the environment, the variable reqwest reads for
-    /// its scheme (`HTTPS_PROXY` or `HTTP_PROXY`, lower case first, then `ALL_PROXY`).
+    /// Which way a request to `url` goes.
     pub fn via(self, url: &str) -> Via {
         match self {
             ProxyRoute::Callers => Via::Unknown,
             ProxyRoute::Given => Via::Proxy("the one given to ClientBuilder::proxy".into()),
-            ProxyRoute::Environment => {
-                let names: [&str; 4] = if url.starts_with("https:") {
-                    ["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"]
-                } else {
-                    ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]
-                };
-                names
-                    .iter()
-                    .find_map(|name| {
-                        let value = std::env::var(name).ok().filter(|v| !v.is_empty())?;
-                        Some(Via::Proxy(format!("{} ({name})", proxy_origin(&value))))
-                    })
-                    .unwrap_or(Via::Direct)
-            }
+            ProxyRoute::Environment => match url.parse::<http::Uri>() {
+                Ok(uri) => match Matcher::from_env().intercept(&uri) {
+                    Some(proxy) => Via::Proxy(format!("{} (from the environment)", named(&proxy))),
+                    None => Via::Direct,
+                },
+                Err(_) => Via::Unknown,
+            },
         }
     }
 }
 
-/// Where a proxy variable's value points, and nothing else: `scheme://host:port`, as
-/// reqwest reads it (a value without a scheme is `http://`). Never the value itself, whose
-/// user part may hold a password in any of the forms a URL allows.
-fn proxy_origin(value: &str) -> String {
-    let with_scheme = if value.contains("://") {
-        value.to_string()
-    } else {
-        format!("http://{value}")
-    };
-    match reqwest::Url::parse(&with_scheme) {
-        Ok(url) if url.host_str().is_some() => {
-            let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
-            let user = if url.username().is_empty() && url.password().is_none() {
-                ""
-            } else {
-                "***@"
-            };
-            format!(
-                "{}://{user}{}{port}",
-                url.scheme(),
-                url.host_str().unwrap_or_default()
-            )
-        }
-        _ => format!("<not a URL, {} bytes>", value.len()),
-    }
+/// Where a proxy points, `scheme://host:port`, with `***@` when it has credentials: never
+/// the credentials themselves.
+fn named(proxy: &Intercept) -> String {
+    let uri = proxy.uri();
+    let credentials = proxy.basic_auth().is_some() || proxy.raw_auth().is_some();
+    format!(
+        "{}://{}{}{}",
+        uri.scheme_str().unwrap_or("http"),
+        if credentials { "***@" } else { "" },
+        uri.host().unwrap_or_default(),
+        uri.port_u16().map(|p| format!(":{p}")).unwrap_or_default()
+    )
 }
 
 #[cfg(test)]
@@ -73,29 +59,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_proxy_variable_shows_only_where_it_points() {
-        for (value, shown) in [
+    fn a_proxy_is_named_by_where_it_points_and_never_by_its_credentials() {
+        let to = "https://customers.enkash.example/api".parse().unwrap();
+        for (given, shown) in [
             ("http://proxy.corp:3128", "http://proxy.corp:3128"),
             ("proxy.corp:3128", "http://proxy.corp:3128"),
             (
-                "http://ops:p%40ss@proxy.corp:8080/x?y",
+                "http://ops:p%40SECRET@proxy.corp:8080/x?y",
                 "http://***@proxy.corp:8080",
             ),
-            ("https://ops@proxy.corp", "https://***@proxy.corp"),
+            ("http://ops@proxy.corp:8080", "http://***@proxy.corp:8080"),
+            (
+                "socks5://ops:SECRET@proxy.corp:1080",
+                "socks5://***@proxy.corp:1080",
+            ),
         ] {
-            assert_eq!(proxy_origin(value), shown, "{value}");
+            let proxy = Matcher::builder().all(given).build().intercept(&to);
+            let name = named(&proxy.unwrap_or_else(|| panic!("{given}: no proxy")));
+            assert_eq!(name, shown, "{given}");
+            assert!(!name.contains("SECRET"));
         }
-        // However the user part is written, its password never shows.
-        for value in [
-            "http://ops:pa/SECRET@proxy.corp:3128",
-            "http://ops:pa#SECRET@proxy.corp",
-            "http://ops:pa?SECRET@proxy.corp",
-            "//ops:SECRET@proxy",
-            "http:/ops:SECRET@proxy",
-            "ops:SECRET@proxy:3128",
-        ] {
-            let shown = proxy_origin(value);
-            assert!(!shown.contains("SECRET"), "{value} → {shown}");
-        }
+        let direct = Matcher::builder()
+            .all("http://proxy.corp:3128")
+            .no("customers.enkash.example")
+            .build();
+        assert!(direct.intercept(&to).is_none(), "NO_PROXY");
     }
 }

@@ -87,8 +87,11 @@ fn platform_verifier(
 /// takes it, here: a block whose base64 holds no certificate would otherwise fail every
 /// handshake later with rustls' words for a bad server certificate.
 pub(crate) fn certificates_in(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
-    // A DER certificate is an ASN.1 sequence, and no PEM file starts with that byte.
-    if pem.first() == Some(&0x30) {
+    // A byte-order mark, as Windows editors write, would hide the first block.
+    let pem = pem.strip_prefix(b"\xef\xbb\xbf").unwrap_or(pem);
+    // A DER certificate is an ASN.1 sequence (`0x30`) and holds no PEM line.
+    let pem_line = pem.windows(11).any(|w| w == b"-----BEGIN ");
+    if pem.first() == Some(&0x30) && !pem_line {
         return Err(
             "the CA bundle is DER, not PEM: convert it with `openssl x509 -inform der \
              -in FILE -out FILE.pem`"

@@ -22,6 +22,23 @@ async fn a_private_ca_added_to_the_client_is_trusted() {
     assert!(!page.customers.is_empty());
 }
 
+#[tokio::test]
+async fn a_bundle_with_a_byte_order_mark_or_notes_before_its_blocks_is_trusted() {
+    let ca = ThrowawayCa::for_names(&["127.0.0.1"]).unwrap();
+    let server = RawServer::tls(vec![page(), page()], &ca).await;
+    // A Windows editor's byte-order mark right before the first block; a note, as in
+    // `openssl s_client -showcerts` output, whose first byte is that of a DER certificate.
+    for before in [&b"\xef\xbb\xbf"[..], b"0 s:CN = throwaway CA\n"] {
+        let mut bundle = before.to_vec();
+        bundle.extend_from_slice(ca.ca_pem().as_bytes());
+        let client = Client::builder(server.base_url())
+            .add_root_certificates(bundle)
+            .build()
+            .unwrap();
+        assert!(client.search(SearchQuery::new()).await.is_ok());
+    }
+}
+
 async fn refused(client: Client, server: &RawServer, cause: &str) {
     let error = client.search(SearchQuery::new()).await.unwrap_err();
     let Error::Transport(transport) = &error else {

@@ -120,8 +120,8 @@ fn with_numbers_in_range(body: &Body) -> Option<types::TokenResponse> {
     None
 }
 
-/// Where the number literal ends that serde_json stopped at (`line` and `column`, 1-based,
-/// the column in bytes), and where it starts.
+/// Where the number literal starts and ends that serde_json stopped in or just after (`line`
+/// and `column`, 1-based, the column in bytes: it stops early in a long exponent).
 fn number_before(bytes: &[u8], line: usize, column: usize) -> Option<(usize, usize)> {
     let line_start = if line <= 1 {
         0
@@ -143,6 +143,7 @@ fn number_before(bytes: &[u8], line: usize, column: usize) -> Option<(usize, usi
         .iter()
         .rposition(|b| !in_number(b))
         .map_or(0, |at| at + 1);
+    let end = end + bytes[end..].iter().take_while(|b| in_number(b)).count();
     let first = *bytes.get(start)?;
     (start < end && (first.is_ascii_digit() || first == b'-')).then_some((start, end))
 }
@@ -293,9 +294,20 @@ mod tests {
             None => panic!("no token in {body}"),
         };
         let day = Some(MAX_TOKEN_LIFETIME);
-        // Past lines of other text (the column is in bytes), and more than one number.
+        // Past lines of other text, and more than one number.
         let body = "{\"note\": \"é ü\",\n  \"access_token\": \"t\", \"n\": -2e999,\n  \"expires_in\": 1e400}";
         assert_eq!(lifetime(body), day);
+        // The column counts bytes: multi-byte text before the number on its line.
+        let line = "{\"é\": \"ü\", \"expires_in\": 12e999}";
+        let error = serde_json::from_str::<serde_json::Value>(line).unwrap_err();
+        let (start, end) = number_before(line.as_bytes(), error.line(), error.column()).unwrap();
+        assert_eq!(&line[start..end], "12e999");
+        // An exponent too long for serde_json to read to its end.
+        let long = format!(
+            r#"{{"access_token":"t","expires_in":1e{}}}"#,
+            "9".repeat(80)
+        );
+        assert_eq!(lifetime(&long), day);
         assert_eq!(
             lifetime(r#"{"accessToken":"t","expiresIn":-1E+400}"#),
             Some(MIN_TOKEN_LIFETIME)

@@ -58,7 +58,7 @@ pub enum AuthenticationFailure {
     TokenRejected,
     /// The token endpoint answered 200 without a usable token.
     NoTokenInResponse,
-    /// The token endpoint failed (HTTP 5xx, or a 429): a server or gateway failure, not a
+    /// The token endpoint failed (HTTP 5xx, a 408 or a 429): a server or gateway failure, not a
     /// verdict on the credentials, which stay usable. Not retried by the client, since the
     /// request reached the server and may have counted as a login attempt.
     TokenEndpointFailed,

@@ -63,7 +63,7 @@ impl Error {
     /// Whether the same request may succeed if tried again later: connection failures and
     /// broken reads (not a failed TLS handshake, which fails the same way until the trust is
     /// fixed), timeouts, HTTP 408, 429, 500, 502, 503 and 504, a token endpoint that
-    /// failed (5xx), and a result set that changed while paging. Never for a rejected
+    /// failed (5xx, 408, 429), and a result set that changed while paging. Never for a rejected
     /// credential (EnKash locks the account after 3 failed logins), any other 4xx, a body
     /// over the size limit, or a success's compressed body that does not decompress.
     ///
@@ -211,7 +211,7 @@ impl Error {
                 if let Some(detail) = &mut e.detail {
                     secrets.scrub_in_place(detail);
                 }
-                e.shown = e.source_shown().map(|shown| secrets.scrub(&shown));
+                e.shown = e.source_shown(|text| secrets.scrub(text));
             }
             Error::Paging(e) => {
                 if let PagingError::ResultSetChanged { key, .. } = &mut **e {

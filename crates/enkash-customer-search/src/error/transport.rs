@@ -13,7 +13,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 
 /// A connection that failed, broke or timed out.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct TransportError {
     /// What failed.
@@ -214,22 +214,45 @@ impl TransportError {
 }
 
 impl TransportError {
-    /// reqwest's sentence, then each cause it leaves out, once, each bounded and made
-    /// terminal-safe.
-    pub(crate) fn source_shown(&self) -> Option<String> {
+    /// reqwest's sentence, then each cause it leaves out, once, each passed through `scrub`
+    /// before it is bounded and made terminal-safe (so that no cut leaves part of a secret).
+    pub(crate) fn source_shown(&self, scrub: impl Fn(&str) -> String) -> Option<String> {
         let source = self.source.as_ref()?;
         let sentence = source.to_string();
-        let mut shown = crate::text::shown(&sentence, 500);
+        let mut shown = crate::text::shown(&scrub(&sentence), 500);
         let mut seen = sentence;
         for cause in causes(source.as_ref()).skip(1) {
             let text = cause.to_string();
             if !text.is_empty() && !seen.contains(&text) {
                 shown.push_str(": ");
-                shown.push_str(&crate::text::shown(&text, 200));
+                shown.push_str(&crate::text::shown(&scrub(&text), 200));
                 seen.push_str(&text);
             }
         }
         Some(shown)
+    }
+
+    /// What `Display` and `Debug` show of the source: scrubbed, once the client has.
+    fn source_text(&self) -> Option<String> {
+        self.shown
+            .clone()
+            .or_else(|| self.source_shown(str::to_string))
+    }
+}
+
+// By hand: reqwest's own `Debug` of the source would show its URL unscrubbed.
+impl fmt::Debug for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TransportError")
+            .field("kind", &self.kind)
+            .field("status", &self.status)
+            .field("connect", &self.connect)
+            .field("attempts", &self.attempts)
+            .field("deadline", &self.deadline)
+            .field("source", &self.source_text())
+            .field("detail", &self.detail)
+            .field("proxy", &self.proxy)
+            .finish()
     }
 }
 
@@ -237,8 +260,8 @@ impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.source, &self.detail) {
             (Some(_), _) => {
-                let shown = self.shown.clone().or_else(|| self.source_shown());
-                write!(f, "{}: {}", self.kind.describe(), shown.unwrap_or_default())?;
+                let shown = self.source_text().unwrap_or_default();
+                write!(f, "{}: {shown}", self.kind.describe())?;
             }
             (None, Some(detail)) => f.write_str(detail)?,
             (None, None) => f.write_str(self.kind.describe())?,
