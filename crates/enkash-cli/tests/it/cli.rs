@@ -22,6 +22,18 @@ fn stdout_of(command: &mut Command) -> String {
     String::from_utf8(output).unwrap()
 }
 
+/// The standard error of `command`, which must exit with `code`.
+fn stderr_of(mut command: impl std::borrow::BorrowMut<Command>, code: i32) -> String {
+    let output = command
+        .borrow_mut()
+        .assert()
+        .code(code)
+        .get_output()
+        .stderr
+        .clone();
+    String::from_utf8_lossy(&output).into_owned()
+}
+
 fn ids_of_ndjson(text: &str) -> Vec<String> {
     text.lines()
         .map(|line| {
@@ -170,12 +182,12 @@ fn an_api_error_exits_3_with_status_error_type_and_message() {
 fn a_failing_token_endpoint_is_transient_and_exits_5() {
     let sandbox = TestSandbox::start(5);
     sandbox.faults().fail_token_next(1, 503);
-    let assert = sandbox
-        .enkash_with_credentials(SANDBOX_PASSWORD)
-        .args(["customers", "search"])
-        .assert()
-        .code(5);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let stderr = stderr_of(
+        sandbox
+            .enkash_with_credentials(SANDBOX_PASSWORD)
+            .args(["customers", "search"]),
+        5,
+    );
     assert!(stderr.contains("the token endpoint failed"), "{stderr}");
     assert!(stderr.contains("HTTP 503"), "{stderr}");
     assert_eq!(sandbox.token_requests(), 1);
@@ -210,11 +222,10 @@ fn text_a_server_sends_cannot_steer_the_terminal() {
         "payload": null,
     });
     let (server, runtime) = serving(workspace_tests::Reply::json(400, &error));
-    let assert = enkash()
-        .args(["--base-url", server.base_url(), "customers", "search"])
-        .assert()
-        .code(3);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let stderr = stderr_of(
+        enkash().args(["--base-url", server.base_url(), "customers", "search"]),
+        3,
+    );
     assert_eq!(steering(&stderr), None, "{stderr:?}");
     assert!(stderr.contains(r"\u{1b}]0;pwned\u{7}"), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
@@ -782,13 +793,13 @@ fn trace_logs_never_show_a_secret() {
     assert!(stderr.contains("enkash.request"));
     assert!(!stderr.contains(&token), "the token in the logs");
 
-    let assert = sandbox
-        .enkash_with_credentials("wrong-password-1")
-        .env("RUST_LOG", "trace")
-        .args(["customers", "search"])
-        .assert()
-        .code(4);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let stderr = stderr_of(
+        sandbox
+            .enkash_with_credentials("wrong-password-1")
+            .env("RUST_LOG", "trace")
+            .args(["customers", "search"]),
+        4,
+    );
     assert!(!stderr.contains("wrong-password-1") && !stderr.contains(SANDBOX_CLIENT_SECRET));
 }
 
@@ -864,16 +875,15 @@ fn a_short_secret_is_hidden_only_where_it_stands_alone_in_clap_s_messages() {
 
 #[test]
 fn an_argument_clap_quotes_back_cannot_steer_the_terminal() {
-    let assert = enkash()
-        .args([
+    let stderr = stderr_of(
+        enkash().args([
             "customers",
             "search",
             "--level",
             "\u{1b}]0;pwned\u{7}\u{202e}9",
-        ])
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        ]),
+        2,
+    );
     // clap itself drops an escape sequence it recognises; the rest is shown escaped.
     assert!(stderr.contains(r"\u{202e}9' for '--level"), "{stderr}");
     assert!(
@@ -940,13 +950,13 @@ fn a_result_set_that_changes_while_paging_exits_7() {
 fn credentials_echoed_by_the_token_endpoint_never_reach_stderr() {
     let sandbox = TestSandbox::start(20);
     sandbox.faults().echo_credentials_next(1);
-    let assert = sandbox
-        .enkash_with_credentials(SANDBOX_PASSWORD)
-        .env("RUST_LOG", "debug")
-        .args(["customers", "search"])
-        .assert()
-        .code(4);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let stderr = stderr_of(
+        sandbox
+            .enkash_with_credentials(SANDBOX_PASSWORD)
+            .env("RUST_LOG", "debug")
+            .args(["customers", "search"]),
+        4,
+    );
     assert!(stderr.contains("Bad credentials for"), "{stderr}");
     // The password, the secret, and the Basic header's base64 of both.
     for secret in [
@@ -1341,12 +1351,12 @@ fn extras_that_clash_are_usage_errors_and_nothing_is_sent() {
             "the client's own header",
         ),
     ] {
-        let assert = enkash()
-            .args(["--base-url", server.base_url(), "customers", "search"])
-            .args(&flags)
-            .assert()
-            .code(2);
-        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        let stderr = stderr_of(
+            enkash()
+                .args(["--base-url", server.base_url(), "customers", "search"])
+                .args(&flags),
+            2,
+        );
         assert!(stderr.contains(says), "{flags:?}: {stderr}");
         assert!(!stderr.contains("SEKRET"), "{stderr}");
     }
@@ -1356,12 +1366,12 @@ fn extras_that_clash_are_usage_errors_and_nothing_is_sent() {
 #[test]
 fn a_header_value_is_never_echoed_by_a_usage_error() {
     for header in ["x-api-key SEKRET-3", "x-api-key: SEKRET-3\n"] {
-        let assert = enkash()
-            .args(["--base-url", "http://127.0.0.1:9", "customers", "search"])
-            .args(["--header", header, "--deadline", "nope"])
-            .assert()
-            .code(2);
-        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        let stderr = stderr_of(
+            enkash()
+                .args(["--base-url", "http://127.0.0.1:9", "customers", "search"])
+                .args(["--header", header, "--deadline", "nope"]),
+            2,
+        );
         assert!(!stderr.contains("SEKRET"), "{stderr}");
     }
 }
@@ -1407,13 +1417,13 @@ fn a_token_file_is_a_token_source() {
     std::fs::write(&file, "  \n").unwrap();
     let missing = dir.join("missing");
     for path in [&file, &missing] {
-        let assert = enkash()
-            .args(["--base-url", &sandbox.url(), "--token-file"])
-            .arg(path)
-            .args(["customers", "search"])
-            .assert()
-            .code(2);
-        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        let stderr = stderr_of(
+            enkash()
+                .args(["--base-url", &sandbox.url(), "--token-file"])
+                .arg(path)
+                .args(["customers", "search"]),
+            2,
+        );
         assert!(stderr.contains("the token source had no token"), "{stderr}");
         assert!(stderr.contains(&path.display().to_string()), "{stderr}");
     }
@@ -1433,12 +1443,12 @@ fn a_token_file_is_a_token_source() {
 fn a_token_file_that_never_ends_or_never_answers_is_cut_short() {
     let sandbox = TestSandbox::start(5);
     let started = Instant::now();
-    let assert = enkash()
-        .args(["--base-url", &sandbox.url(), "--token-file", "/dev/zero"])
-        .args(["customers", "search"])
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let stderr = stderr_of(
+        enkash()
+            .args(["--base-url", &sandbox.url(), "--token-file", "/dev/zero"])
+            .args(["customers", "search"]),
+        2,
+    );
     assert!(stderr.contains("longer than 65536 bytes"), "{stderr}");
     assert!(started.elapsed() < Duration::from_secs(10));
 
@@ -1507,13 +1517,13 @@ fn a_token_file_whose_writer_never_stops_is_read_to_its_bound_only() {
         }
     });
     std::thread::sleep(Duration::from_millis(100));
-    let assert = enkash()
-        .args(["--base-url", &sandbox.url(), "--token-file"])
-        .arg(&fifo)
-        .args(["customers", "search"])
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let stderr = stderr_of(
+        enkash()
+            .args(["--base-url", &sandbox.url(), "--token-file"])
+            .arg(&fifo)
+            .args(["customers", "search"]),
+        2,
+    );
     assert!(stderr.contains("longer than 65536 bytes"), "{stderr}");
     let written = writer.join().unwrap();
     // The limit, plus the pipe's own buffer and a chunk in flight.
@@ -1550,12 +1560,12 @@ fn a_drift_report_lists_what_the_responses_showed() {
 
     // `-` writes it to stderr, after the search, also when the search failed.
     sandbox.faults().fail_next(1, 400);
-    let assert = sandbox
-        .enkash_with_token()
-        .args(["customers", "search", "--drift-report", "-"])
-        .assert()
-        .code(3);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let stderr = stderr_of(
+        sandbox
+            .enkash_with_token()
+            .args(["customers", "search", "--drift-report", "-"]),
+        3,
+    );
     // The report first, then the error line.
     let report: Value = serde_json::Deserializer::from_str(&stderr)
         .into_iter()
@@ -1682,18 +1692,17 @@ fn a_proxy_from_the_flag_or_the_environment_and_never_a_password_on_the_line() {
     let with_password = proxy
         .base_url()
         .replace("http://", "http://ops:S3cret-proxy@");
-    let assert = enkash()
-        .args([
+    let stderr = stderr_of(
+        enkash().args([
             "--base-url",
             api,
             "--proxy",
             &with_password,
             "customers",
             "search",
-        ])
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        ]),
+        2,
+    );
     assert!(stderr.contains("HTTPS_PROXY"), "{stderr}");
     assert!(!stderr.contains("S3cret-proxy"), "{stderr}");
     assert_eq!(proxy.requests().len(), 2, "nothing sent");
@@ -1710,19 +1719,17 @@ fn a_proxy_s_407_names_the_proxy_and_never_its_password() {
     let from_env = proxy
         .base_url()
         .replace("http://", "http://ops:S3cret-proxy@");
-    let assert = enkash()
-        .env("HTTP_PROXY", &from_env)
-        .args([
+    let stderr = stderr_of(
+        enkash().env("HTTP_PROXY", &from_env).args([
             "--base-url",
             api,
             "--token",
             "a-token",
             "customers",
             "search",
-        ])
-        .assert()
-        .code(5);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        ]),
+        5,
+    );
     assert!(
         stderr.contains(&format!("the proxy at {address}")),
         "{stderr}"
@@ -1739,12 +1746,12 @@ fn a_proxy_s_407_names_the_proxy_and_never_its_password() {
         Some("Basic b3BzOlMzY3JldC1wcm94eQ==")
     );
 
-    let assert = enkash()
-        .args(["--base-url", api, "--proxy", proxy.base_url()])
-        .args(["--token", "a-token", "customers", "search"])
-        .assert()
-        .code(5);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let stderr = stderr_of(
+        enkash()
+            .args(["--base-url", api, "--proxy", proxy.base_url()])
+            .args(["--token", "a-token", "customers", "search"]),
+        5,
+    );
     assert!(
         stderr.contains(&format!("the proxy at {address}")),
         "{stderr}"
@@ -1879,14 +1886,14 @@ fn a_ca_cert_that_is_no_pem_bundle_is_a_usage_error_naming_the_file() {
     ] {
         let file = dir.join(name);
         std::fs::write(&file, bytes).unwrap();
-        let assert = enkash()
-            .args(["--base-url", "https://127.0.0.1:9", "--token", "t"])
-            .arg("--ca-cert")
-            .arg(&file)
-            .args(["customers", "search"])
-            .assert()
-            .code(2);
-        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        let stderr = stderr_of(
+            enkash()
+                .args(["--base-url", "https://127.0.0.1:9", "--token", "t"])
+                .arg("--ca-cert")
+                .arg(&file)
+                .args(["customers", "search"]),
+            2,
+        );
         assert!(
             stderr.contains(&format!("--ca-cert {}", file.display())),
             "{stderr}"
