@@ -330,8 +330,9 @@ impl ClientBuilder {
     /// [`Error::Transport`](crate::Error::Transport) of kind
     /// [`Proxy`](crate::TransportErrorKind::Proxy), not retried and never taken for a verdict
     /// on EnKash's credentials; its message names the proxy (the address that answered, and
-    /// the variable that named it) but never its credentials. A 407 when no proxy was on the
-    /// way came from the server itself, which read the request. Not applied to a client given with
+    /// where it was given: here, or the environment's URL without credentials) but never its
+    /// credentials. A 407 when no proxy was on the way came from the server itself, which read
+    /// the request. Not applied to a client given with
     /// [`reqwest_client`](Self::reqwest_client).
     pub fn proxy(mut self, proxy: reqwest::Proxy) -> Self {
         self.proxies.push(proxy);

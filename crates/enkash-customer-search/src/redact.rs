@@ -13,8 +13,8 @@ pub(crate) const REDACTED: &str = "***";
 
 /// Secrets shorter than this (in characters) are hidden only where they stand alone, between
 /// delimiters: a password `pass` is hidden in `password was pass.` but `bypass` survives, and a
-/// one-character token does not turn every message (`e.g.`, `e-mail`) into asterisks. Longer ones are hidden
-/// wherever they occur.
+/// one-character token does not turn every message (`e.g.`, `e-mail`) into asterisks. Longer
+/// ones are hidden wherever they occur.
 const WHOLE_VALUES_BELOW: usize = 8;
 
 /// How many fetched tokens are remembered for scrubbing (the current one and a few before it,

@@ -45,7 +45,7 @@ pub(crate) enum Via {
     Direct,
     /// Through a proxy, named without its credentials.
     Proxy(String),
-    /// Through the caller's own `reqwest::Client`, whose proxies the client does not know.
+    /// Not known: the caller's own `reqwest::Client` keeps its proxies to itself.
     Unknown,
 }
 
