@@ -64,6 +64,16 @@ async fn a_transport_error_s_sentence_and_causes_are_scrubbed_of_the_client_s_se
         assert!(shown.contains(&format!("127.0.0.1:{port}/***/")), "{shown}");
         assert!(!shown.contains(TOKEN), "{shown}");
     }
+    // An error reporter prints the chain of sources too: the causes are in the text above,
+    // scrubbed, so no source repeats them raw.
+    let mut chain = Vec::new();
+    let mut next = std::error::Error::source(&error);
+    while let Some(cause) = next {
+        chain.push(format!("{cause} / {cause:?}"));
+        next = cause.source();
+    }
+    assert!(chain.iter().all(|text| !text.contains(TOKEN)), "{chain:?}");
+    assert!(chain.is_empty(), "the causes are in the message: {chain:?}");
 }
 
 #[tokio::test]

@@ -224,16 +224,8 @@ impl Error {
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Error::Timeout(e) | Error::Transport(e) => e
-                .source
-                .as_deref()
-                .map(|s| s as &(dyn std::error::Error + 'static)),
-            // Not the serde_json error: its message quotes the value that did not fit, which may
-            // be customer data, and error reporters print the whole chain.
-            _ => None,
-        }
-    }
-}
+// No `source()`: every variant's `Display` already ends with its causes, scrubbed of the
+// client's secrets and bounded, and error reporters (anyhow's `{:#}`, smithy's
+// `DisplayErrorContext`) print the whole chain, so a source would repeat them raw: reqwest's
+// sentence quotes the URL's path, serde_json's the value that did not fit.
+impl std::error::Error for Error {}
