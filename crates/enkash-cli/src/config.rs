@@ -76,8 +76,7 @@ pub async fn connect(
     let client = builder(args, profile.token_command.clone(), secrets)?
         .build()
         .map_err(|error| match (&error, &args.ca_cert) {
-            // The bundle is the only thing of the user's that TLS is set up from.
-            (BuildError::Tls(_), Some(path)) => {
+            (BuildError::InvalidRootCertificates(_), Some(path)) => {
                 CliError::Usage(format!("--ca-cert {}: {error}", path.display()))
             }
             _ => CliError::Build(error),

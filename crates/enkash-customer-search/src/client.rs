@@ -342,8 +342,9 @@ impl ClientBuilder {
     /// Trusts the certificates of this PEM bundle as roots, besides the platform's (which on
     /// Linux include those of `SSL_CERT_FILE` and `SSL_CERT_DIR` when set): a company's own CA,
     /// as a TLS-inspecting proxy needs. Repeatable. A bundle that is not PEM or holds no
-    /// certificate makes [`build`](Self::build) fail with [`BuildError::Tls`]. Not applied
-    /// to a client given with [`reqwest_client`](Self::reqwest_client).
+    /// certificate makes [`build`](Self::build) fail with
+    /// [`BuildError::InvalidRootCertificates`]. Not applied to a client given with
+    /// [`reqwest_client`](Self::reqwest_client).
     pub fn add_root_certificates(mut self, pem: impl AsRef<[u8]>) -> Self {
         if let Ok(roots) = &mut self.extra_roots {
             match crate::tls::certificates_in(pem.as_ref()) {
@@ -380,7 +381,9 @@ impl ClientBuilder {
                 base_url: base_url.clone(),
                 connect_timeout: self.connect_timeout,
                 proxies: self.proxies,
-                extra_roots: self.extra_roots.map_err(BuildError::Tls)?,
+                extra_roots: self
+                    .extra_roots
+                    .map_err(BuildError::InvalidRootCertificates)?,
             })?,
         };
         Ok(Client {

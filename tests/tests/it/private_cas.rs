@@ -99,7 +99,7 @@ fn a_bundle_that_is_not_pem_fails_the_build() {
             .build()
             .unwrap_err();
         assert!(
-            matches!(&error, BuildError::Tls(reason) if reason.contains(why)),
+            matches!(&error, BuildError::InvalidRootCertificates(reason) if reason.contains(why)),
             "{error}"
         );
     }

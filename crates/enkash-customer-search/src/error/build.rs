@@ -19,6 +19,9 @@ pub enum BuildError {
     InvalidUserAgent(String),
     /// The TLS configuration could not be built.
     Tls(String),
+    /// A bundle given to [`ClientBuilder::add_root_certificates`](crate::ClientBuilder::add_root_certificates)
+    /// is not PEM, or holds no certificate, or a block that is not one (the reason says which).
+    InvalidRootCertificates(String),
     /// The HTTP client could not be built.
     Http(String),
 }
@@ -32,6 +35,9 @@ impl fmt::Display for BuildError {
             BuildError::InvalidCredentials(reason) => write!(f, "invalid credentials: {reason}"),
             BuildError::InvalidUserAgent(reason) => write!(f, "invalid user agent: {reason}"),
             BuildError::Tls(reason) => write!(f, "cannot set up TLS: {reason}"),
+            BuildError::InvalidRootCertificates(reason) => {
+                write!(f, "cannot trust the root certificates given: {reason}")
+            }
             BuildError::Http(reason) => write!(f, "cannot build the HTTP client: {reason}"),
         }
     }
