@@ -310,13 +310,15 @@ impl ClientBuilder {
     }
 
     /// Whether requests ask for a compressed response (`Accept-Encoding: gzip`, and `zstd`
-    /// with that feature) and decompress one as it streams; on by default with the `gzip`
-    /// feature, which is a default one (without either feature, nothing is asked for). The
-    /// client decompresses, not reqwest, so this holds for a client given with
-    /// [`reqwest_client`](Self::reqwest_client) too, and other reqwest clients in the build
-    /// are left as they are. The [`max_response_bytes`](Self::max_response_bytes) limit counts
-    /// decompressed bytes, so a small body that would inflate to gigabytes is refused at the
-    /// limit.
+    /// with that feature); on by default with the `gzip` feature, which is a default one
+    /// (without either feature, nothing is asked for). A response in a coding the build
+    /// decodes is decompressed as it streams whether it was asked for or not (off, a gateway
+    /// may still compress). The client decompresses, not reqwest, so this holds for a client
+    /// given with [`reqwest_client`](Self::reqwest_client) too (unless that client has
+    /// reqwest's own decompression on, which asks for gzip itself), and other reqwest clients
+    /// in the build are left as they are. The [`max_response_bytes`](Self::max_response_bytes)
+    /// limit counts decompressed bytes, so a small body that would inflate to gigabytes is
+    /// refused at the limit.
     pub fn compression(mut self, enabled: bool) -> Self {
         self.compression = enabled;
         self

@@ -32,7 +32,7 @@ pub(crate) enum Answer<T, E> {
 pub(crate) struct Body {
     pub status: StatusCode,
     pub content_type: Option<String>,
-    /// A `Content-Encoding` the HTTP client left in place: one it was not set to decompress.
+    /// A `Content-Encoding` the client left in place: one it does not decompress.
     pub content_encoding: Option<String>,
     /// The whole body under a documented status; at most [`UNEXPECTED_BODY_LIMIT`] bytes of it
     /// under another.
@@ -52,7 +52,7 @@ impl Body {
             Some(encoding) => Some(format!(
                 "{}the body is `{encoding}`-encoded (Content-Encoding), which this client left \
                  as it was: it decompresses one coding, gzip (or zstd, with the crate's `zstd` \
-                 feature), unless ClientBuilder::compression is off",
+                 feature)",
                 decode_error.map(|e| e + "; ").unwrap_or_default()
             )),
             None => decode_error,

@@ -61,7 +61,8 @@ pub(crate) struct CallContext {
     /// The most bytes of a response body read before it is refused (decompressed bytes, when
     /// it is compressed).
     pub body_limit: u64,
-    /// Whether a compressed response is asked for and decompressed.
+    /// Whether a compressed response is asked for (one that comes unasked is decompressed all
+    /// the same).
     decompressing: bool,
     /// The caller's own headers, put on after the client's (which they cannot name).
     extra_headers: HeaderMap,
@@ -171,8 +172,10 @@ impl CallContext {
         self
     }
 
-    /// Asks for a compressed response in every coding this build decodes, and decompresses
-    /// one in any of them (asked for or not), if `decompressing`.
+    /// Asks for a compressed response in every coding this build decodes, if `decompressing`.
+    /// A response in one of them is decompressed whether it was asked for or not: without an
+    /// `Accept-Encoding` any coding is acceptable (RFC 9110, 12.5.3), and a gateway may
+    /// compress what it was not asked to.
     pub fn decompressing(mut self, decompressing: bool) -> Self {
         self.decompressing = decompressing;
         self
@@ -305,10 +308,7 @@ impl CallContext {
     ) -> reqwest::Result<reqwest::Response> {
         self.copy_request(&request);
         let (response, hops) = self.execute_following_redirects(http, request).await?;
-        let coding = self
-            .decompressing
-            .then(|| ContentCoding::of(response.headers()))
-            .flatten();
+        let coding = ContentCoding::of(response.headers());
         // What the head will be once the body is decompressed, as the operation sees it.
         let mut headers = response.headers().clone();
         if coding.is_some() {
