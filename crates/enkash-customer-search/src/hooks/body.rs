@@ -70,15 +70,19 @@ pub(super) fn limited(
     *head.version_mut() = response.version();
     *head.headers_mut() = headers;
     let announced = response.content_length();
-    let body = match coding {
-        Some(coding) => decoded(coding, response.bytes_stream(), limit, announced, status).boxed(),
-        None => response.bytes_stream().map_err(BoxError::from).boxed(),
-    };
-    let body = match announced.filter(|&length| coding.is_none() && length > limit) {
+    // Compressed bytes count against the limit too, so a compressed body announced past it
+    // is refused as at once as a plain one, before a buffer is sized from its length.
+    let body = match announced.filter(|&length| length > limit) {
         Some(announced) => {
             futures_util::stream::once(std::future::ready(Err(too_large(Some(announced))))).boxed()
         }
         None => {
+            let body = match coding {
+                Some(coding) => {
+                    decoded(coding, response.bytes_stream(), limit, announced, status).boxed()
+                }
+                None => response.bytes_stream().map_err(BoxError::from).boxed(),
+            };
             let mut seen = 0u64;
             let mut refused = false;
             without_bom(body)
