@@ -384,3 +384,22 @@ async fn a_coding_list_with_identity_is_decoded_and_a_double_one_named() {
     let shown = error.to_string();
     assert!(shown.contains("`gzip, gzip`-encoded"), "{shown}");
 }
+
+#[tokio::test]
+async fn a_gateway_page_labelled_gzip_that_is_not_is_shown_as_it_came() {
+    let server = RecordingServer::with_handler(|_| {
+        Reply::raw(502, "text/html", "<html>Bad Gateway at the edge</html>")
+            .header("content-encoding", "gzip")
+    })
+    .await;
+    let error = Client::builder(server.base_url())
+        .retry_policy(enkash_customer_search::RetryPolicy::none())
+        .build()
+        .unwrap()
+        .search(SearchQuery::new())
+        .await
+        .unwrap_err();
+    let shown = error.to_string();
+    assert!(shown.contains("Bad Gateway at the edge"), "{shown}");
+    assert!(error.is_retryable(), "a gateway's 502: {shown}");
+}

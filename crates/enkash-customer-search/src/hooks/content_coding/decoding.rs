@@ -41,6 +41,7 @@ where
         empty: true,
         yielded_at: 0,
         ended: false,
+        raw_start: Vec::new(),
     });
     futures_util::stream::unfold(Some(decoding), move |decoding| async move {
         let mut decoding = match decoding? {
@@ -69,6 +70,10 @@ const FED_AT_ONCE: usize = 4 * 1024;
 /// How much decoded output is made between two yields to the runtime.
 const OUTPUT_BETWEEN_YIELDS: usize = 4 * 1024 * 1024;
 
+/// How much of another status's body is kept as it came until something decodes: what is
+/// shown of it if nothing does (a gateway's HTML page labelled gzip).
+const RAW_KEPT: usize = 4 * 1024;
+
 /// A body being decoded.
 struct Decoding<S> {
     body: std::pin::Pin<Box<S>>,
@@ -86,6 +91,8 @@ struct Decoding<S> {
     yielded_at: usize,
     /// Whether the body has come to its end, or failed: nothing more is read.
     ended: bool,
+    /// The first bytes of another status's body, as they came, while nothing has decoded.
+    raw_start: Vec<u8>,
 }
 
 impl<S, E> Decoding<S>
@@ -118,6 +125,11 @@ where
             // too, or it could go on for ever.
             if self.compressed > self.limit {
                 return Some(Err(self.too_large()));
+            }
+            if !self.whole && self.decoder.buffer().written == 0 {
+                let room = RAW_KEPT.saturating_sub(self.raw_start.len());
+                self.raw_start
+                    .extend_from_slice(&chunk[..room.min(chunk.len())]);
             }
             if let Err(cause) = self.feed(&chunk).await {
                 return self.failed(cause);
@@ -169,6 +181,16 @@ where
         }
         if self.whole {
             return Some(Err(undecompressible(self.coding, self.status, cause)));
+        }
+        if self.decoder.buffer().written == 0 {
+            tracing::debug!(
+                status = self.status.as_u16(),
+                coding = self.coding.name(),
+                cause = %cause,
+                "the body does not decompress at all: its start comes as it is"
+            );
+            let raw = std::mem::take(&mut self.raw_start);
+            return (!raw.is_empty()).then(|| Ok(Bytes::from(raw)));
         }
         tracing::debug!(
             status = self.status.as_u16(),
@@ -267,8 +289,11 @@ mod tests {
         assert!(items.iter().all(Result::is_ok));
         let shown: Vec<u8> = items.into_iter().flat_map(|item| item.unwrap()).collect();
         assert_eq!(shown, plain);
-        let items = decode_all(vec![b"<html>".to_vec()], 1 << 20, StatusCode::BAD_GATEWAY).await;
-        assert!(items.is_empty(), "nothing decodes, nothing comes");
+        // Nothing decodes: what was read of it comes as it came, up to a bound.
+        let page = b"<html>Bad Gateway</html>".repeat(1000);
+        let items = decode_all(vec![page.clone()], 1 << 20, StatusCode::BAD_GATEWAY).await;
+        let shown: Vec<u8> = items.into_iter().flat_map(|item| item.unwrap()).collect();
+        assert!(shown == page[..RAW_KEPT], "{} bytes", shown.len());
     }
 
     #[tokio::test]
