@@ -403,3 +403,16 @@ async fn a_gateway_page_labelled_gzip_that_is_not_is_shown_as_it_came() {
     assert!(shown.contains("Bad Gateway at the edge"), "{shown}");
     assert!(error.is_retryable(), "a gateway's 502: {shown}");
 }
+
+#[tokio::test]
+async fn padding_after_a_gzip_body_s_last_member_is_ignored() {
+    let mut body = gzipped(&example_page());
+    body.extend_from_slice(b"\0\0\0\0\r\n");
+    let server = encoded_server(200, body, "gzip").await;
+    let found = Client::new(server.base_url())
+        .unwrap()
+        .search(SearchQuery::new())
+        .await
+        .unwrap();
+    assert!(!found.customers.is_empty());
+}

@@ -3,11 +3,13 @@
 use std::io::Write;
 
 use super::ContentCoding;
+#[cfg(feature = "gzip")]
+use super::gzip_members::GzipMembers;
 
 /// A streaming decoder of one coding, writing into a [`Buffer`].
 pub(super) enum Decoder {
     #[cfg(feature = "gzip")]
-    Gzip(Box<flate2::write::MultiGzDecoder<Buffer>>),
+    Gzip(Box<GzipMembers>),
     #[cfg(feature = "zstd")]
     Zstd(zstd::stream::write::Decoder<'static, Buffer>),
 }
@@ -16,9 +18,7 @@ impl Decoder {
     pub(super) fn new(coding: ContentCoding, buffer: Buffer) -> std::io::Result<Decoder> {
         Ok(match coding {
             #[cfg(feature = "gzip")]
-            ContentCoding::Gzip => {
-                Decoder::Gzip(Box::new(flate2::write::MultiGzDecoder::new(buffer)))
-            }
+            ContentCoding::Gzip => Decoder::Gzip(Box::new(GzipMembers::new(buffer))),
             #[cfg(feature = "zstd")]
             ContentCoding::Zstd => {
                 let mut decoder = zstd::stream::write::Decoder::new(buffer)?;

@@ -15,6 +15,8 @@ use super::BoxError;
 mod decoder;
 #[cfg(any(feature = "gzip", feature = "zstd"))]
 mod decoding;
+#[cfg(feature = "gzip")]
+mod gzip_members;
 #[cfg(any(feature = "gzip", feature = "zstd"))]
 pub(super) use decoding::decoded;
 
