@@ -73,16 +73,25 @@ async fn an_endless_body_costs_at_most_a_small_multiple_of_the_limit() {
     }
 }
 
-/// About 250 KB of gzip that inflates to 256 MiB of spaces, four times the default limit.
+/// About 2 MB of gzip that inflates to 2 GiB of spaces, 32 times the default limit: members of
+/// 16 MiB each, end to end (RFC 1952), so that it is quick to make.
 fn gzip_bomb() -> Vec<u8> {
     use std::io::Write as _;
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    let spaces = vec![b' '; 1 << 20];
-    encoder.write_all(b"{\"payload\": {\"data\": [").unwrap();
-    for _ in 0..256 {
-        encoder.write_all(&spaces).unwrap();
+    let member = |prefix: &[u8]| {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(prefix).unwrap();
+        let spaces = vec![b' '; 1 << 20];
+        for _ in 0..16 {
+            encoder.write_all(&spaces).unwrap();
+        }
+        encoder.finish().unwrap()
+    };
+    let mut bomb = member(b"{\"payload\": {\"data\": [");
+    let spaces = member(b"");
+    for _ in 1..128 {
+        bomb.extend_from_slice(&spaces);
     }
-    encoder.finish().unwrap()
+    bomb
 }
 
 /// The same in zstd (which compresses runs far better: a few KB).
@@ -98,8 +107,10 @@ fn zstd_bomb() -> Vec<u8> {
 }
 
 #[tokio::test(flavor = "current_thread")]
-async fn a_small_body_that_inflates_past_the_limit_is_refused_in_bounded_memory() {
-    refused_in_bounded_memory(gzip_bomb(), "gzip").await;
+async fn a_2_mb_gzip_body_that_inflates_past_the_limit_is_refused_in_bounded_memory() {
+    let bomb = gzip_bomb();
+    assert!(bomb.len() >= 2_000_000, "{} bytes", bomb.len());
+    refused_in_bounded_memory(bomb, "gzip").await;
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -109,7 +120,8 @@ async fn a_small_zstd_body_that_inflates_past_the_limit_is_refused_in_bounded_me
 
 async fn refused_in_bounded_memory(bomb: Vec<u8>, coding: &'static str) {
     let _alone = MEASURING.lock().await;
-    assert!(bomb.len() < 1 << 20, "{} bytes", bomb.len());
+    // Small beside the limit: it is what it inflates to that the limit must stop.
+    assert!(bomb.len() < 4 << 20, "{} bytes", bomb.len());
     let server = workspace_tests::RecordingServer::with_handler(move |_| {
         workspace_tests::Reply::raw(200, "application/json", bomb.clone())
             .header("content-encoding", coding)
@@ -120,7 +132,8 @@ async fn refused_in_bounded_memory(bomb: Vec<u8>, coding: &'static str) {
         .request_timeout(Some(Duration::from_secs(60)))
         .build()
         .unwrap();
-    let _bounded = Bounded::new();
+    let peak_before = ALLOCATOR.max_allocated();
+    let bounded = Bounded::new();
 
     let err = client.search(&SearchQuery::new()).await.unwrap_err();
 
@@ -129,4 +142,17 @@ async fn refused_in_bounded_memory(bomb: Vec<u8>, coding: &'static str) {
         matches!(&err, Error::Undecodable(e) if e.problem().is_some_and(|p| p.contains(&limit))),
         "{err:?}"
     );
+    // Past the bound the allocator refuses and the test aborts. The peak is the process's, so
+    // only a test that raised it sees its own: then it says by how much it held.
+    if let Some(peak) = bounded.peak(peak_before) {
+        let most = 3 * DEFAULT_MAX_RESPONSE_BYTES as usize;
+        assert!(
+            peak < most,
+            "{coding}: {peak} bytes live at the peak, over {most}"
+        );
+        assert!(
+            peak > DEFAULT_MAX_RESPONSE_BYTES as usize / 2,
+            "{coding}: {peak}"
+        );
+    }
 }
