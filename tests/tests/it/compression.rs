@@ -416,3 +416,26 @@ async fn padding_after_a_gzip_body_s_last_member_is_ignored() {
         .unwrap();
     assert!(!found.customers.is_empty());
 }
+
+#[tokio::test]
+async fn a_token_in_a_coding_the_client_cannot_decode_is_named_so() {
+    let server = RecordingServer::with_handler(|_| {
+        Reply::raw(
+            200,
+            "application/json",
+            vec![0x8b, 0x05, 0x80, 0x7b, 0x7d, 0x03],
+        )
+        .header("content-encoding", "br")
+    })
+    .await;
+    let error = Client::builder(server.base_url())
+        .credentials(some_credentials())
+        .build()
+        .unwrap()
+        .search(SearchQuery::new())
+        .await
+        .unwrap_err();
+    let shown = error.to_string();
+    assert!(shown.contains("`br`-encoded"), "{shown}");
+    assert_eq!(server.requests_to(SEARCH_PATH).len(), 0);
+}

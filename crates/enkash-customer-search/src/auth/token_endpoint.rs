@@ -188,11 +188,14 @@ fn undocumented(body: &Body, retry_after: Option<Duration>) -> Error {
         return if is_oauth_error(&body.bytes) {
             rejected(status, token_error_message(&body.bytes))
         } else {
-            authentication(
-                AuthenticationFailure::NoTokenInResponse,
-                status,
-                Some(why_no_token(&body.bytes)),
-            )
+            let why = match &body.content_encoding {
+                Some(coding) => format!(
+                    "the body is `{coding}`-encoded (Content-Encoding), which this client does \
+                     not decompress"
+                ),
+                None => why_no_token(&body.bytes),
+            };
+            authentication(AuthenticationFailure::NoTokenInResponse, status, Some(why))
         };
     }
     let failed = status.is_server_error() || retryable_status(status);
