@@ -17,10 +17,9 @@ use crate::cassette::Cassette;
 use crate::drift::Drift;
 
 /// Headers a caller may not set: the client's own (its authentication, what reqwest derives
-/// from the body, the codings it decodes), so that an option can never undo them.
-const RESERVED_HEADERS: [&str; 7] = [
+/// from the body), so that an option can never undo them.
+const RESERVED_HEADERS: [&str; 6] = [
     "authorization",
-    "accept-encoding",
     "host",
     "content-length",
     "content-type",
@@ -139,10 +138,8 @@ impl CallOptions {
     /// `cookie`, anything with `token`, `secret`, `auth`, …) is marked sensitive: it never shows
     /// in `Debug` or logs, and a server that echoes it sees it scrubbed from errors. A name or
     /// value HTTP cannot carry, or one of the client's own headers (`Authorization`, `Host`,
-    /// `Content-Type`, `Content-Length`, `Transfer-Encoding`, `Connection`, and
-    /// `Accept-Encoding`, which [`ClientBuilder::compression`](crate::ClientBuilder::compression)
-    /// decides), makes every call an [`Error::InvalidRequest`](crate::Error::InvalidRequest),
-    /// with nothing sent.
+    /// `Content-Type`, `Content-Length`, `Transfer-Encoding`, `Connection`), makes every call
+    /// an [`Error::InvalidRequest`](crate::Error::InvalidRequest), with nothing sent.
     pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
         let name = name.as_ref();
         match checked_header(name, value.as_ref()) {
@@ -188,8 +185,7 @@ fn checked_header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), 
         .map_err(|_| format!("`{name}` is not a header name HTTP can carry"))?;
     if RESERVED_HEADERS.contains(&header_name.as_str()) {
         return Err(format!(
-            "`{header_name}` is the client's own header; set authentication and compression \
-             on the client"
+            "`{header_name}` is the client's own header; set authentication on the client"
         ));
     }
     let sensitive = SECRET_HEADER_WORDS
