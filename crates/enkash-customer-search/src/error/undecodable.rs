@@ -99,11 +99,19 @@ impl UndecodableResponse {
         }
     }
 
+    /// Whether the body may be JSON, and so may hold data: it starts like a JSON object, array
+    /// or string, or is labelled JSON and starts like any other JSON value. A body labelled
+    /// JSON that starts otherwise (a gateway's `<html>` page) is shown.
     fn looks_like_json(&self) -> bool {
-        self.content_type
+        let start = self.snippet.trim_start();
+        let labelled = self
+            .content_type
             .as_deref()
-            .is_some_and(|t| t.to_ascii_lowercase().contains("json"))
-            || self.snippet.trim_start().starts_with(['{', '['])
+            .is_some_and(|t| t.to_ascii_lowercase().contains("json"));
+        start.starts_with(['{', '[', '"'])
+            || (labelled
+                && (start.is_empty()
+                    || start.starts_with(|c: char| c == '-' || c.is_ascii_alphanumeric())))
     }
 }
 
@@ -210,6 +218,38 @@ mod tests {
             why_undecodable::<types::CustomerSearchResponse>(b"{}"),
             None
         );
+    }
+
+    #[test]
+    fn a_body_labelled_json_is_shown_only_if_it_cannot_be_json() {
+        let shown = |content_type: &str, body: &str| {
+            let json = Some(content_type.to_string());
+            UndecodableResponse::new(StatusCode::BAD_GATEWAY, json, body.as_bytes(), None, None)
+                .to_string()
+        };
+        // A gateway's page, whatever it says it is.
+        let page = shown("application/json", "<html>502 Bad Gateway</html>");
+        assert!(
+            page.contains("body starts \"<html>502 Bad Gateway</html>\""),
+            "{page}"
+        );
+        // Anything that may be JSON may hold data: never quoted.
+        for body in [
+            r#""tok-SECRET""#,
+            "-1",
+            "12345",
+            "true",
+            r#"{"a":"SECRET"}"#,
+            "[1]",
+        ] {
+            for content_type in ["application/json", "text/plain"] {
+                let text = shown(content_type, body);
+                let quoted = text.contains("body starts");
+                let may_be_json =
+                    content_type.contains("json") || body.starts_with(['{', '[', '"']);
+                assert_eq!(quoted, !may_be_json, "{content_type} {body}: {text}");
+            }
+        }
     }
 
     #[test]
