@@ -18,9 +18,19 @@ use serde_json::Value;
 /// The spec the client is generated from, relative to the workspace root.
 pub const SPEC_PATH: &str = "openapi/customer-search.yaml";
 
-/// The workspace root.
+/// The root of the checkout under test: found from the package cargo runs the test in, not
+/// from where this crate was compiled, which with a target directory shared by several
+/// checkouts may be another one.
 pub fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+    let compiled = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let running = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    running
+        .and_then(|dir| {
+            dir.ancestors()
+                .find(|dir| dir.join(SPEC_PATH).is_file())
+                .map(PathBuf::from)
+        })
+        .unwrap_or(compiled)
 }
 
 /// The spec as a JSON value.
