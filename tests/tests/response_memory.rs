@@ -73,8 +73,8 @@ async fn an_endless_body_costs_at_most_a_small_multiple_of_the_limit() {
     }
 }
 
-/// About 2 MB of gzip that inflates to 2 GiB of spaces, 32 times the default limit: members of
-/// 16 MiB each, end to end (RFC 1952), so that it is quick to make.
+/// Gzip that inflates to far past the default limit, the size a small server could send
+/// anyone: members of runs of spaces, end to end (RFC 1952), so that it is quick to make.
 fn gzip_bomb() -> Vec<u8> {
     use std::io::Write as _;
     let member = |prefix: &[u8]| {
@@ -88,7 +88,7 @@ fn gzip_bomb() -> Vec<u8> {
     };
     let mut bomb = member(b"{\"payload\": {\"data\": [");
     let spaces = member(b"");
-    for _ in 1..128 {
+    while bomb.len() < 2 << 20 {
         bomb.extend_from_slice(&spaces);
     }
     bomb
@@ -108,9 +108,7 @@ fn zstd_bomb() -> Vec<u8> {
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_2_mb_gzip_body_that_inflates_past_the_limit_is_refused_in_bounded_memory() {
-    let bomb = gzip_bomb();
-    assert!(bomb.len() >= 2_000_000, "{} bytes", bomb.len());
-    refused_in_bounded_memory(bomb, "gzip").await;
+    refused_in_bounded_memory(gzip_bomb(), "gzip").await;
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -142,10 +140,11 @@ async fn refused_in_bounded_memory(bomb: Vec<u8>, coding: &'static str) {
         matches!(&err, Error::Undecodable(e) if e.problem().is_some_and(|p| p.contains(&limit))),
         "{err:?}"
     );
-    // Past the bound the allocator refuses and the test aborts. The peak is the process's, so
-    // only a test that raised it sees its own: then it says by how much it held.
+    // Past three times the limit the allocator refuses and the test aborts. The peak is the
+    // process's, so only a test that raised it sees its own: the decompressed bytes are held
+    // in one buffer that never grows past the limit, so little more than it is live.
     if let Some(peak) = bounded.peak(peak_before) {
-        let most = 3 * DEFAULT_MAX_RESPONSE_BYTES as usize;
+        let most = 2 * DEFAULT_MAX_RESPONSE_BYTES as usize;
         assert!(
             peak < most,
             "{coding}: {peak} bytes live at the peak, over {most}"

@@ -21,7 +21,8 @@ pub(crate) struct Shared {
     pub retry: RetryPolicy,
     pub request_timeout: Option<Duration>,
     pub max_response_bytes: u64,
-    /// Whether responses are asked for compressed, and decompressed.
+    /// Whether responses are asked for compressed (one that comes compressed unasked is
+    /// decompressed all the same).
     pub compression: bool,
     pub user_agent: HeaderValue,
     /// Every secret above, and the tokens fetched, to hide in what servers send back.

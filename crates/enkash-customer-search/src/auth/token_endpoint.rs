@@ -190,8 +190,9 @@ fn undocumented(body: &Body, retry_after: Option<Duration>) -> Error {
         } else {
             let why = match &body.content_encoding {
                 Some(coding) => format!(
-                    "the body is `{coding}`-encoded (Content-Encoding), which this client does \
-                     not decompress"
+                    "the body is `{coding}`-encoded (Content-Encoding), which this client left \
+                     as it was: it decompresses one coding, gzip (or zstd, with the crate's \
+                     `zstd` feature)"
                 ),
                 None => why_no_token(&body.bytes),
             };

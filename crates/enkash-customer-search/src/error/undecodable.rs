@@ -77,8 +77,8 @@ impl UndecodableResponse {
 
     /// Why the client refused the response, when it did: a redirect it does not follow, a
     /// body over the size limit, a success's compressed body that does not decompress (corrupt
-    /// or cut short; another status's body ends where it stops decompressing, and the status
-    /// decides).
+    /// or cut short; another status's body ends where it stops decompressing, or comes as it
+    /// was if none of it does, and the status decides).
     pub fn problem(&self) -> Option<&str> {
         self.problem.as_deref()
     }
@@ -100,18 +100,15 @@ impl UndecodableResponse {
     }
 
     /// Whether the body may be JSON, and so may hold data: it starts like a JSON object, array
-    /// or string, or is labelled JSON and starts like any other JSON value. A body labelled
-    /// JSON that starts otherwise (a gateway's `<html>` page) is shown.
+    /// or string, or it is labelled JSON and is not plainly markup (a gateway's `<html>` page,
+    /// which is shown). A prefix (`)]}'`), a second byte-order mark or UTF-16 may hide JSON.
     fn looks_like_json(&self) -> bool {
         let start = self.snippet.trim_start();
         let labelled = self
             .content_type
             .as_deref()
             .is_some_and(|t| t.to_ascii_lowercase().contains("json"));
-        start.starts_with(['{', '[', '"'])
-            || (labelled
-                && (start.is_empty()
-                    || start.starts_with(|c: char| c == '-' || c.is_ascii_alphanumeric())))
+        start.starts_with(['{', '[', '"']) || (labelled && !start.starts_with('<'))
     }
 }
 
@@ -241,6 +238,11 @@ mod tests {
             "true",
             r#"{"a":"SECRET"}"#,
             "[1]",
+            // JSON behind a prefix, a second byte-order mark, a NUL or compressed bytes.
+            ")]}'\n{\"a\":\"SECRET\"}",
+            "\u{feff}{\"a\":\"SECRET\"}",
+            "\0{\"a\":\"SECRET\"}",
+            "\u{1f}\u{8b}\u{8}SECRET",
         ] {
             for content_type in ["application/json", "text/plain"] {
                 let text = shown(content_type, body);

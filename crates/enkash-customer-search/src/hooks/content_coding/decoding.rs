@@ -16,7 +16,8 @@ use crate::hooks::BodyTooLarge;
 /// `Content-Length`, if it had one), which the decode then reads without a copy; one that does
 /// not decompress is [`BodyUndecompressible`]. Any other status's body is only read for what it
 /// says, and maybe only its start: it comes as it is decoded, and where it stops decoding it
-/// ends, so that the status decides what the response means.
+/// ends (if none of it decodes and it does not start as the coding does, its start comes as it
+/// came), so that the status decides what the response means.
 pub(in crate::hooks) fn decoded<S, E>(
     coding: ContentCoding,
     body: S,
@@ -40,6 +41,7 @@ where
         compressed: 0,
         empty: true,
         yielded_at: 0,
+        fed_since_yield: 0,
         ended: false,
         raw_start: Vec::new(),
     });
@@ -70,6 +72,9 @@ const FED_AT_ONCE: usize = 4 * 1024;
 /// How much decoded output is made between two yields to the runtime.
 const OUTPUT_BETWEEN_YIELDS: usize = 4 * 1024 * 1024;
 
+/// How much compressed input is fed between two yields to the runtime.
+const INPUT_BETWEEN_YIELDS: usize = 256 * 1024;
+
 /// How much of another status's body is kept as it came until something decodes: what is
 /// shown of it if nothing does (a gateway's HTML page labelled gzip).
 const RAW_KEPT: usize = 4 * 1024;
@@ -89,6 +94,8 @@ struct Decoding<S> {
     empty: bool,
     /// The decoded length at the last yield to the runtime.
     yielded_at: usize,
+    /// The compressed bytes fed since the last yield to the runtime.
+    fed_since_yield: usize,
     /// Whether the body has come to its end, or failed: nothing more is read.
     ended: bool,
     /// The first bytes of another status's body, as they came, while nothing has decoded.
@@ -151,9 +158,14 @@ where
     async fn feed(&mut self, compressed: &[u8]) -> std::io::Result<()> {
         for piece in compressed.chunks(FED_AT_ONCE) {
             self.decoder.write_all(piece)?;
+            self.fed_since_yield += piece.len();
             let written = self.decoder.buffer().written;
-            if written - self.yielded_at >= OUTPUT_BETWEEN_YIELDS {
+            // Input that decodes to little (a run of empty members) costs work all the same.
+            if written - self.yielded_at >= OUTPUT_BETWEEN_YIELDS
+                || self.fed_since_yield >= INPUT_BETWEEN_YIELDS
+            {
                 self.yielded_at = written;
+                self.fed_since_yield = 0;
                 tokio::task::yield_now().await;
             }
         }
@@ -182,7 +194,9 @@ where
         if self.whole {
             return Some(Err(undecompressible(self.coding, self.status, cause)));
         }
-        if self.decoder.buffer().written == 0 {
+        // Not a body in the coding at all (a gateway's page labelled with it): shown as it came.
+        // One that is, but fails before anything decodes, is compressed bytes: not shown.
+        if self.decoder.buffer().written == 0 && !self.raw_start.starts_with(self.coding.magic()) {
             tracing::debug!(
                 status = self.status.as_u16(),
                 coding = self.coding.name(),
@@ -294,6 +308,11 @@ mod tests {
         let items = decode_all(vec![page.clone()], 1 << 20, StatusCode::BAD_GATEWAY).await;
         let shown: Vec<u8> = items.into_iter().flat_map(|item| item.unwrap()).collect();
         assert!(shown == page[..RAW_KEPT], "{} bytes", shown.len());
+        // Gzip that fails before anything decodes is compressed bytes: nothing comes.
+        let mut broken = gzipped(b"{\"a\":\"SECRET\"}")[..10].to_vec();
+        broken.extend_from_slice(&[0xff; 32]);
+        let items = decode_all(vec![broken], 1 << 20, StatusCode::BAD_GATEWAY).await;
+        assert!(items.is_empty(), "{items:?}");
     }
 
     #[tokio::test]

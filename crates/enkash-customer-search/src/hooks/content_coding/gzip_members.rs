@@ -21,9 +21,9 @@ pub(super) struct GzipMembers {
     member: GzDecoder<Buffer>,
     /// How many bytes came after the last member, not being another: ignored.
     ignored: u64,
-    /// The first bytes of what follows a member, while too few have come to tell whether it
-    /// starts another.
-    pending: Vec<u8>,
+    /// Whether what follows the last member so far is a lone first byte of [`MAGIC`], the next
+    /// byte to tell whether it starts another.
+    half_magic: bool,
 }
 
 impl GzipMembers {
@@ -31,46 +31,50 @@ impl GzipMembers {
         GzipMembers {
             member: GzDecoder::new(buffer),
             ignored: 0,
-            pending: Vec::new(),
+            half_magic: false,
         }
     }
 
     pub(super) fn write_all(&mut self, mut input: &[u8]) -> std::io::Result<()> {
-        while !input.is_empty() {
-            if self.ignored > 0 {
-                self.ignored = self.ignored.saturating_add(input.len() as u64);
-                return Ok(());
+        while !input.is_empty() && self.ignored == 0 {
+            if self.half_magic {
+                self.half_magic = false;
+                if input[0] != MAGIC[1] {
+                    self.ignored = 1;
+                    break;
+                }
+                self.next_member()?;
+                self.member.write_all(&MAGIC)?;
+                input = &input[1..];
+                continue;
             }
-            if !self.pending.is_empty() {
-                return self.after_a_member(input);
-            }
-            match self.member.write(input)? {
+            input = match self.member.write(input)? {
                 // The member has ended (its trailer read): what is left follows it.
-                0 => return self.after_a_member(input),
-                n => input = &input[n..],
-            }
+                0 => match input {
+                    [first] if *first == MAGIC[0] => {
+                        self.half_magic = true;
+                        &[]
+                    }
+                    [first, second, ..] if [*first, *second] == MAGIC => {
+                        self.next_member()?;
+                        input
+                    }
+                    _ => break,
+                },
+                n => &input[n..],
+            };
         }
+        self.ignored = self.ignored.saturating_add(input.len() as u64);
         Ok(())
     }
 
-    /// `input` came after a whole member: a next member, or padding to ignore.
-    fn after_a_member(&mut self, input: &[u8]) -> std::io::Result<()> {
-        self.pending.extend_from_slice(input);
-        let start = &self.pending[..self.pending.len().min(MAGIC.len())];
-        if start != &MAGIC[..start.len()] {
-            self.ignored = self.pending.len() as u64;
-            self.pending = Vec::new();
-            return Ok(());
-        }
-        if start.len() < MAGIC.len() {
-            return Ok(());
-        }
-        // A next member: the last one checked (its CRC and length), then a decoder for it.
+    /// Checks the member that has ended (its CRC and length) and starts the next, in the same
+    /// buffer.
+    fn next_member(&mut self) -> std::io::Result<()> {
         self.member.try_finish()?;
-        let last = std::mem::replace(&mut self.member, GzDecoder::new(Buffer::default()));
-        self.member = GzDecoder::new(last.finish()?);
-        let next = std::mem::take(&mut self.pending);
-        self.write_all(&next)
+        let buffer = std::mem::take(self.member.get_mut());
+        self.member = GzDecoder::new(buffer);
+        Ok(())
     }
 
     pub(super) fn flush(&mut self) -> std::io::Result<()> {
@@ -80,8 +84,8 @@ impl GzipMembers {
     /// Checks the last member, once the body has ended.
     pub(super) fn try_finish(&mut self) -> std::io::Result<()> {
         self.member.try_finish()?;
-        if self.ignored > 0 || !self.pending.is_empty() {
-            let ignored = self.ignored.max(self.pending.len() as u64);
+        let ignored = self.ignored + u64::from(self.half_magic);
+        if ignored > 0 {
             tracing::debug!(ignored, "bytes after the gzip body's last member: ignored");
         }
         Ok(())
@@ -136,6 +140,7 @@ mod tests {
             &b"\0\0\0\0"[..],
             b"\n",
             b"\x1f",
+            b"\x1fx",
             b"garbage that is not gzip",
         ] {
             let mut body = gzipped(b"{\"a\":1}");

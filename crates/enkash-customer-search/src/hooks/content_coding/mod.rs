@@ -71,6 +71,17 @@ impl ContentCoding {
         None
     }
 
+    /// How a body in this coding starts.
+    #[cfg(any(feature = "gzip", feature = "zstd"))]
+    fn magic(self) -> &'static [u8] {
+        match self {
+            #[cfg(feature = "gzip")]
+            ContentCoding::Gzip => &[0x1f, 0x8b],
+            #[cfg(feature = "zstd")]
+            ContentCoding::Zstd => &[0x28, 0xb5, 0x2f, 0xfd],
+        }
+    }
+
     #[cfg(any(feature = "gzip", feature = "zstd"))]
     fn name(self) -> &'static str {
         match self {
