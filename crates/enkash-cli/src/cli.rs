@@ -442,10 +442,18 @@ pub struct SandboxArgs {
     /// to a remote EnKash would
     #[arg(long, value_name = "BYTES")]
     pub bandwidth: Option<u64>,
+    /// Gzip an answer whose request asks for it (Accept-Encoding), as a gateway in front of
+    /// EnKash may
+    #[arg(long)]
+    pub compression: bool,
+    /// Gzip the answers to the first N searches whether they ask for it or not, as a gateway
+    /// that compresses for everyone does
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub gzip_unasked: usize,
     /// Serve the cassette FILE (written by `customers search --record`) instead of made-up
     /// customers: each recorded request gets its recorded answers, any other a 404 naming the
     /// nearest recorded one
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["customers", "seed", "latency_ms", "tls_ca_out", "bandwidth", "fault", "fail_first"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["customers", "seed", "latency_ms", "tls_ca_out", "bandwidth", "compression", "gzip_unasked", "fault", "fail_first"])]
     pub replay: Option<PathBuf>,
     /// Stray from the spec as EnKash might, to try drift reports, cassettes and
     /// `cargo xtask spec-suggest` on (repeatable)

@@ -26,7 +26,8 @@ pub async fn serve(args: &SandboxArgs) -> Result<(), CliError> {
         .seed(args.seed)
         .latency(Duration::from_millis(args.latency_ms))
         .port(args.port)
-        .tls(args.tls_ca_out.is_some());
+        .tls(args.tls_ca_out.is_some())
+        .compression(args.compression);
     if let Some(bytes_per_second) = args.bandwidth {
         builder = builder.bandwidth(bytes_per_second);
     }
@@ -46,6 +47,9 @@ pub async fn serve(args: &SandboxArgs) -> Result<(), CliError> {
     }
     if args.fail_first > 0 {
         sandbox.faults().fail_next(args.fail_first, 503);
+    }
+    if args.gzip_unasked > 0 {
+        sandbox.faults().gzip_unasked_next(args.gzip_unasked);
     }
     let trust = match (&args.tls_ca_out, sandbox.ca_certificate_pem()) {
         (Some(path), Some(pem)) => {

@@ -1260,6 +1260,68 @@ fn the_sandbox_command_strays_from_the_spec_as_told() {
         .stderr(predicate::str::contains("null-fields"));
 }
 
+/// The `Content-Encoding` of the sandbox at `url`'s answer to a search, asking for gzip or not.
+fn search_coding(url: &str, token: &str, ask_gzip: bool) -> Option<String> {
+    use std::io::{Read, Write};
+    let address = url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    let accept = if ask_gzip {
+        "Accept-Encoding: gzip\r\n"
+    } else {
+        ""
+    };
+    write!(
+        stream,
+        "POST {} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
+         {accept}Content-Type: application/json\r\nContent-Length: 2\r\n\
+         Connection: close\r\n\r\n{{}}",
+        workspace_tests::SEARCH_PATH
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    let head = String::from_utf8_lossy(&answer[..answer.len().min(2048)]).to_lowercase();
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    head.lines()
+        .find_map(|line| line.strip_prefix("content-encoding:"))
+        .map(|value| value.trim().to_string())
+}
+
+#[test]
+fn the_sandbox_command_compresses_when_asked_or_unasked_as_told() {
+    let asked = SandboxCommand::start(&["--port", "0", "--customers", "30", "--compression"]);
+    let unasked =
+        SandboxCommand::start(&["--port", "0", "--customers", "30", "--gzip-unasked", "2"]);
+    let result = std::panic::catch_unwind(|| {
+        assert_eq!(
+            search_coding(&asked.url, &asked.token, true).as_deref(),
+            Some("gzip")
+        );
+        assert_eq!(search_coding(&asked.url, &asked.token, false), None);
+        assert_eq!(
+            search_coding(&unasked.url, &unasked.token, false).as_deref(),
+            Some("gzip")
+        );
+        // The CLI asks for none and decodes the second all the same.
+        let out = stdout_of(
+            enkash()
+                .args(["--base-url", &unasked.url, "--token", &unasked.token])
+                .args(["--no-compression", "customers", "search", "--limit", "30"]),
+        );
+        assert_eq!(ids_of_ndjson(&out).len(), 30);
+        assert_eq!(
+            search_coding(&unasked.url, &unasked.token, false),
+            None,
+            "two only"
+        );
+    });
+    asked.interrupt();
+    unasked.interrupt();
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+}
+
 #[test]
 fn the_sandbox_command_needs_a_free_port() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
