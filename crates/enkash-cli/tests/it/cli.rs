@@ -1265,6 +1265,9 @@ fn search_coding(url: &str, token: &str, ask_gzip: bool) -> Option<String> {
     use std::io::{Read, Write};
     let address = url.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
     let accept = if ask_gzip {
         "Accept-Encoding: gzip\r\n"
     } else {

@@ -16,7 +16,7 @@ use super::login_limit::LoginLimit;
 use super::{MAX_TOKEN_LIFETIME, MIN_TOKEN_LIFETIME};
 use crate::call::{self, Answer, Body, classify, record_observed, redirect_target};
 use crate::error::{AuthenticationError, AuthenticationFailure, Error, why_undecodable};
-use crate::hooks::Observed;
+use crate::hooks::{ContentCoding, Observed};
 use crate::retry::retryable_status;
 use crate::settings::Shared;
 use crate::{Secret, types};
@@ -191,8 +191,8 @@ fn undocumented(body: &Body, retry_after: Option<Duration>) -> Error {
             let why = match &body.content_encoding {
                 Some(coding) => format!(
                     "the body is `{coding}`-encoded (Content-Encoding), which this client left \
-                     as it was: it decompresses one coding, gzip (or zstd, with the crate's \
-                     `zstd` feature)"
+                     as it was: {}",
+                    ContentCoding::what_is_decoded()
                 ),
                 None => why_no_token(&body.bytes),
             };

@@ -10,7 +10,7 @@ use progenitor_client::{Error as GeneratedError, ResponseValue};
 use reqwest::StatusCode;
 
 use crate::error::{Error, TransportError, TransportErrorKind, UndecodableResponse};
-use crate::hooks::{BodyTooLarge, BodyUndecompressible, MAX_REDIRECTS, Observed};
+use crate::hooks::{BodyTooLarge, BodyUndecompressible, ContentCoding, MAX_REDIRECTS, Observed};
 use crate::retry::parse_retry_after;
 
 /// The most of an undocumented response's body read to look for an error in it.
@@ -51,9 +51,9 @@ impl Body {
         let decode_error = match &self.content_encoding {
             Some(encoding) => Some(format!(
                 "{}the body is `{encoding}`-encoded (Content-Encoding), which this client left \
-                 as it was: it decompresses one coding, gzip (or zstd, with the crate's `zstd` \
-                 feature)",
-                decode_error.map(|e| e + "; ").unwrap_or_default()
+                 as it was: {}",
+                decode_error.map(|e| e + "; ").unwrap_or_default(),
+                ContentCoding::what_is_decoded()
             )),
             None => decode_error,
         };

@@ -33,7 +33,7 @@ mod redirects;
 pub(crate) use body::BodyTooLarge;
 use body::limited;
 pub(crate) use content_coding::BodyUndecompressible;
-use content_coding::ContentCoding;
+pub(crate) use content_coding::ContentCoding;
 use redirects::{redirect_target, same_origin_redirect};
 
 use reqwest::StatusCode;

@@ -196,7 +196,7 @@ where
         }
         // Not a body in the coding at all (a gateway's page labelled with it): shown as it came.
         // One that is, but fails before anything decodes, is compressed bytes: not shown.
-        if self.decoder.buffer().written == 0 && !self.raw_start.starts_with(self.coding.magic()) {
+        if self.decoder.buffer().written == 0 && !self.coding.starts(&self.raw_start) {
             tracing::debug!(
                 status = self.status.as_u16(),
                 coding = self.coding.name(),

@@ -42,6 +42,24 @@ impl ContentCoding {
         Some(HeaderValue::from_static(value))
     }
 
+    /// What this build decompresses, as a clause of a sentence on a body it left as it was.
+    pub(crate) fn what_is_decoded() -> &'static str {
+        match (cfg!(feature = "gzip"), cfg!(feature = "zstd")) {
+            (true, true) => "it decompresses gzip and zstd, one coding to a body",
+            (true, false) => {
+                "it decompresses gzip (and zstd with the crate's `zstd` feature), one coding to \
+                 a body"
+            }
+            (false, true) => {
+                "it decompresses zstd (and gzip with the crate's `gzip` feature), one coding to \
+                 a body"
+            }
+            (false, false) => {
+                "it decompresses nothing: the crate's `gzip` and `zstd` features are off"
+            }
+        }
+    }
+
     /// The coding `headers` name in `Content-Encoding` (over every line of it, `identity`
     /// aside), if it is a single one this build decodes. Several codings, or one it does not
     /// know, are left in place for the error that names them.
@@ -71,14 +89,19 @@ impl ContentCoding {
         None
     }
 
-    /// How a body in this coding starts.
+    /// Whether `body` starts as a body in this coding does: a gzip member, or a zstd frame
+    /// (a skippable one included).
     #[cfg(any(feature = "gzip", feature = "zstd"))]
-    fn magic(self) -> &'static [u8] {
+    fn starts(self, body: &[u8]) -> bool {
         match self {
             #[cfg(feature = "gzip")]
-            ContentCoding::Gzip => &[0x1f, 0x8b],
+            ContentCoding::Gzip => body.starts_with(&[0x1f, 0x8b]),
             #[cfg(feature = "zstd")]
-            ContentCoding::Zstd => &[0x28, 0xb5, 0x2f, 0xfd],
+            ContentCoding::Zstd => match body {
+                [0x28, 0xb5, 0x2f, 0xfd, ..] => true,
+                [first, 0x2a, 0x4d, 0x18, ..] => first & 0xf0 == 0x50,
+                _ => false,
+            },
         }
     }
 
@@ -131,6 +154,21 @@ pub(super) fn decoded<S>(
 #[cfg(all(test, feature = "gzip"))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_body_starts_as_its_coding_does_or_not() {
+        assert!(ContentCoding::Gzip.starts(&[0x1f, 0x8b, 8]));
+        assert!(!ContentCoding::Gzip.starts(b"<html>"));
+        assert!(!ContentCoding::Gzip.starts(&[0x1f]));
+        #[cfg(feature = "zstd")]
+        {
+            assert!(ContentCoding::Zstd.starts(&[0x28, 0xb5, 0x2f, 0xfd, 0]));
+            // A skippable frame: 0x184D2A50 to 0x184D2A5F, little-endian.
+            assert!(ContentCoding::Zstd.starts(&[0x5a, 0x2a, 0x4d, 0x18, 0]));
+            assert!(!ContentCoding::Zstd.starts(&[0x4a, 0x2a, 0x4d, 0x18, 0]));
+        }
+        assert!(ContentCoding::what_is_decoded().contains("gzip"));
+    }
 
     #[test]
     fn only_a_single_coding_this_build_decodes_is_taken() {
