@@ -385,20 +385,21 @@ async fn a_coding_list_with_identity_is_decoded_and_a_double_one_named() {
     assert!(shown.contains("`gzip, gzip`-encoded"), "{shown}");
 }
 
+/// A search through `builder`'s client.
+async fn searched(
+    builder: enkash_customer_search::ClientBuilder,
+) -> Result<enkash_customer_search::SearchPage, enkash_customer_search::Error> {
+    builder.build().unwrap().search(SearchQuery::new()).await
+}
+
 #[tokio::test]
 async fn a_gateway_page_labelled_gzip_that_is_not_is_shown_as_it_came() {
-    let server = RecordingServer::with_handler(|_| {
-        Reply::raw(502, "text/html", "<html>Bad Gateway at the edge</html>")
-            .header("content-encoding", "gzip")
-    })
-    .await;
-    let error = Client::builder(server.base_url())
-        .retry_policy(enkash_customer_search::RetryPolicy::none())
-        .build()
-        .unwrap()
-        .search(SearchQuery::new())
-        .await
-        .unwrap_err();
+    // Labelled JSON as well: it is plainly markup, so it is shown.
+    let page = b"<html>Bad Gateway at the edge</html>".to_vec();
+    let server = encoded_server(502, page, "gzip").await;
+    let builder = Client::builder(server.base_url())
+        .retry_policy(enkash_customer_search::RetryPolicy::none());
+    let error = searched(builder).await.unwrap_err();
     let shown = error.to_string();
     assert!(shown.contains("Bad Gateway at the edge"), "{shown}");
     assert!(error.is_retryable(), "a gateway's 502: {shown}");
@@ -409,33 +410,16 @@ async fn padding_after_a_gzip_body_s_last_member_is_ignored() {
     let mut body = gzipped(&example_page());
     body.extend_from_slice(b"\0\0\0\0\r\n");
     let server = encoded_server(200, body, "gzip").await;
-    let found = Client::new(server.base_url())
-        .unwrap()
-        .search(SearchQuery::new())
-        .await
-        .unwrap();
+    let found = searched(Client::builder(server.base_url())).await.unwrap();
     assert!(!found.customers.is_empty());
 }
 
 #[tokio::test]
 async fn a_token_in_a_coding_the_client_cannot_decode_is_named_so() {
-    let server = RecordingServer::with_handler(|_| {
-        Reply::raw(
-            200,
-            "application/json",
-            vec![0x8b, 0x05, 0x80, 0x7b, 0x7d, 0x03],
-        )
-        .header("content-encoding", "br")
-    })
-    .await;
-    let error = Client::builder(server.base_url())
-        .credentials(some_credentials())
-        .build()
-        .unwrap()
-        .search(SearchQuery::new())
-        .await
-        .unwrap_err();
-    let shown = error.to_string();
+    let brotli = vec![0x8b, 0x05, 0x80, 0x7b, 0x7d, 0x03];
+    let server = encoded_server(200, brotli, "br").await;
+    let builder = Client::builder(server.base_url()).credentials(some_credentials());
+    let shown = searched(builder).await.unwrap_err().to_string();
     assert!(shown.contains("`br`-encoded"), "{shown}");
     assert_eq!(server.requests_to(SEARCH_PATH).len(), 0);
 }
