@@ -140,6 +140,9 @@ impl CallOptions {
     /// value HTTP cannot carry, or one of the client's own headers (`Authorization`, `Host`,
     /// `Content-Type`, `Content-Length`, `Transfer-Encoding`, `Connection`), makes every call
     /// an [`Error::InvalidRequest`](crate::Error::InvalidRequest), with nothing sent.
+    /// `Accept-Encoding` replaces what [`ClientBuilder::compression`](crate::ClientBuilder::compression)
+    /// asks for (one coding of those the build decodes, say); an answer in a coding the build
+    /// does not decode is an error that names it.
     pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
         let name = name.as_ref();
         match checked_header(name, value.as_ref()) {
