@@ -23,6 +23,7 @@ pub mod spec;
 extern crate self as enkash_customer_search;
 
 mod auth;
+mod base_url;
 mod call;
 mod call_options;
 pub mod cassette;
