@@ -143,7 +143,7 @@ fn builder(
         }
     }
     if let Some(url) = &args.proxy {
-        builder = builder.proxy(proxy_from(url, "--proxy")?);
+        builder = builder.proxy_url(proxy_url(url, "--proxy")?);
     }
     if let Some(path) = &args.ca_cert {
         builder = builder.add_root_certificates(read_ca_cert(path)?);
@@ -225,8 +225,9 @@ fn read_ca_cert(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
 }
 
 /// `--proxy URL`: any user name is kept, a password refused, since a command line is seen by
-/// every user of the machine (`ps`) and kept in shell histories.
-fn proxy_from(url: &str, named_by: &str) -> Result<reqwest::Proxy, CliError> {
+/// every user of the machine (`ps`) and kept in shell histories. `NO_PROXY` still says which
+/// hosts are reached directly, as with curl's `--proxy`.
+fn proxy_url<'a>(url: &'a str, named_by: &str) -> Result<&'a str, CliError> {
     let usage = |why: &str| CliError::Usage(format!("{named_by}: {why}"));
     let parsed = reqwest::Url::parse(url).map_err(|e| usage(&format!("not a URL ({e})")))?;
     if parsed.password().is_some() {
@@ -239,10 +240,7 @@ fn proxy_from(url: &str, named_by: &str) -> Result<reqwest::Proxy, CliError> {
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(usage("the proxy's URL must be http:// or https://"));
     }
-    // NO_PROXY still says which hosts are reached directly, as with curl's --proxy.
-    reqwest::Proxy::all(parsed)
-        .map(|proxy| proxy.no_proxy(reqwest::NoProxy::from_env()))
-        .map_err(|e| usage(&e.to_string()))
+    Ok(url)
 }
 
 /// `--token-file`: a token re-read from its file when it is a minute old or refused.

@@ -82,6 +82,7 @@ impl Client {
             login_cooldown: DEFAULT_LOGIN_COOLDOWN,
             compression: true,
             proxies: Vec::new(),
+            proxy_urls: Ok(Vec::new()),
             extra_roots: Ok(Vec::new()),
         }
     }
@@ -161,6 +162,8 @@ pub struct ClientBuilder {
     login_cooldown: Duration,
     compression: bool,
     proxies: Vec<reqwest::Proxy>,
+    /// The URLs of those given by URL; the first that could not be used fails the build.
+    proxy_urls: Result<Vec<String>, String>,
     /// The first bundle that could not be read fails the build.
     extra_roots: Result<Vec<rustls::pki_types::CertificateDer<'static>>, String>,
 }
@@ -333,12 +336,31 @@ impl ClientBuilder {
     /// [`Error::Transport`](crate::Error::Transport) of kind
     /// [`Proxy`](crate::TransportErrorKind::Proxy), not retried and never taken for a verdict
     /// on EnKash's credentials; its message names the proxy (the address that answered, and
-    /// where it was given: here, or the environment's URL without credentials) but never its
-    /// credentials. A 407 when no proxy was on the way came from the server itself, which read
+    /// where it was given: here, or by [`proxy_url`](Self::proxy_url) or the environment with
+    /// its URL without credentials) but never its credentials. A 407 when no proxy was on the way came from the server itself, which read
     /// the request. Not applied to a client given with
     /// [`reqwest_client`](Self::reqwest_client).
     pub fn proxy(mut self, proxy: reqwest::Proxy) -> Self {
         self.proxies.push(proxy);
+        self
+    }
+
+    /// [`proxy`](Self::proxy) from a URL (`http://` or `https://`, with credentials in its user
+    /// part if the proxy needs them), for every request but those to the hosts `NO_PROXY`
+    /// names, as for the environment's proxies. Given this way, a proxy's 407 names it by its
+    /// URL, without credentials, and a 407 on a request `NO_PROXY` sent direct is the
+    /// server's. A URL that cannot be a proxy's makes [`build`](Self::build) fail with
+    /// [`BuildError::InvalidProxy`].
+    pub fn proxy_url(mut self, url: impl AsRef<str>) -> Self {
+        if let Ok(urls) = &mut self.proxy_urls {
+            match crate::proxy_route::proxy_from_url(url.as_ref()) {
+                Ok(proxy) => {
+                    self.proxies.push(proxy);
+                    urls.push(url.as_ref().to_string());
+                }
+                Err(why) => self.proxy_urls = Err(why),
+            }
+        }
         self
     }
 
@@ -373,15 +395,18 @@ impl ClientBuilder {
             .auth
             .supply(self.login_cooldown)?
             .map(|supply| TokenCache::new(supply, self.token_fetch_timeout));
-        let proxy = match (&self.http, self.proxies.is_empty()) {
+        let proxy_urls = self.proxy_urls.map_err(BuildError::InvalidProxy)?;
+        let proxy = match (&self.http, self.proxies.len()) {
             (Some(_), _) => ProxyRoute::Callers,
-            (None, false) => ProxyRoute::Given,
-            (None, true) => ProxyRoute::Environment,
+            (None, 0) => ProxyRoute::Environment,
+            (None, given) if given == proxy_urls.len() => ProxyRoute::Urls(proxy_urls.into()),
+            (None, _) => ProxyRoute::Given,
         };
         let http = match self.http {
             Some(http) => http,
             None => crate::http_client::build(HttpSettings {
                 base_url: base_url.clone(),
+                route: proxy.clone(),
                 connect_timeout: self.connect_timeout,
                 proxies: self.proxies,
                 extra_roots: self

@@ -12,8 +12,9 @@ use crate::proxy_route::ProxyRoute;
 
 /// What the HTTP client is built from.
 pub(crate) struct HttpSettings {
-    /// Where its requests go, for the route it logs.
+    /// Where its requests go, and whose proxies they go through, for the route it logs.
     pub base_url: String,
+    pub route: ProxyRoute,
     pub connect_timeout: Duration,
     pub proxies: Vec<reqwest::Proxy>,
     pub extra_roots: Vec<CertificateDer<'static>>,
@@ -22,7 +23,7 @@ pub(crate) struct HttpSettings {
 /// The HTTP client `settings` describe.
 pub(crate) fn build(settings: HttpSettings) -> Result<reqwest::Client, BuildError> {
     log_route(
-        settings.proxies.len(),
+        &settings.route,
         settings.extra_roots.len(),
         &settings.base_url,
     );
@@ -34,19 +35,19 @@ pub(crate) fn build(settings: HttpSettings) -> Result<reqwest::Client, BuildErro
     builder.build().map_err(|e| BuildError::Http(e.to_string()))
 }
 
-/// Tells, at debug level, which way requests to `base_url` will go: through the proxies
-/// given, or the environment's for it (named without credentials), or direct; and the trust
-/// roots.
-fn log_route(proxies: usize, extra_roots: usize, base_url: &str) {
+/// Tells, at debug level, which way requests to `base_url` will go, as the errors that name a
+/// proxy tell it: through a proxy given, or the environment's for it (named without
+/// credentials), or direct; and the trust roots.
+fn log_route(route: &ProxyRoute, extra_roots: usize, base_url: &str) {
     if !tracing::enabled!(tracing::Level::DEBUG) {
         return;
     }
-    let route = if proxies > 0 {
-        format!("through the {proxies} proxies given to ClientBuilder::proxy")
-    } else if let Via::Proxy(name) = ProxyRoute::Environment.via(base_url) {
-        format!("through {name}")
-    } else {
-        "direct (no proxy given; none in the environment for it, or NO_PROXY names it)".to_string()
+    let route = match route.via(base_url) {
+        Via::Proxy(name) => format!("through {name}"),
+        Via::Direct => {
+            "direct (no proxy for it given or in the environment, or NO_PROXY names it)".into()
+        }
+        Via::Unknown => "as the reqwest::Client given decides".to_string(),
     };
     tracing::debug!(
         route = %route,

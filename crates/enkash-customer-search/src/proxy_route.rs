@@ -8,36 +8,73 @@
 //! `HTTP_PROXY` under CGI. So a request this says went direct did go direct, and a 407 it
 //! got came from the server.
 
+use std::sync::Arc;
+
 use hyper_util::client::proxy::matcher::{Intercept, Matcher};
 
 use crate::error::Via;
 
 /// Whose proxies a client's requests go through, for what its errors say of a proxy's refusal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum ProxyRoute {
     /// The caller's own `reqwest::Client`, whose proxies are its own business.
     Callers,
-    /// Those given to `ClientBuilder::proxy`.
+    /// Those given to `ClientBuilder::proxy`, which keep their URLs to themselves.
     Given,
+    /// Those given by URL to `ClientBuilder::proxy_url`, in order, each with `NO_PROXY`.
+    Urls(Arc<[String]>),
     /// The environment's, as reqwest reads them.
     Environment,
 }
 
 impl ProxyRoute {
     /// Which way a request to `url` goes.
-    pub fn via(self, url: &str) -> Via {
+    pub fn via(&self, url: &str) -> Via {
+        let Ok(uri) = url.parse::<http::Uri>() else {
+            return Via::Unknown;
+        };
         match self {
             ProxyRoute::Callers => Via::Unknown,
             ProxyRoute::Given => Via::Proxy("the one given to ClientBuilder::proxy".into()),
-            ProxyRoute::Environment => match url.parse::<http::Uri>() {
-                Ok(uri) => match Matcher::from_env().intercept(&uri) {
-                    Some(proxy) => Via::Proxy(format!("{} (from the environment)", named(&proxy))),
-                    None => Via::Direct,
-                },
-                Err(_) => Via::Unknown,
+            ProxyRoute::Urls(proxies) => through_given(proxies, &no_proxy_variable(), &uri),
+            ProxyRoute::Environment => match Matcher::from_env().intercept(&uri) {
+                Some(proxy) => Via::Proxy(format!("{} (from the environment)", named(&proxy))),
+                None => Via::Direct,
             },
         }
     }
+}
+
+/// The first of `proxies` a request to `uri` goes through, `no_proxy` aside.
+fn through_given(proxies: &[String], no_proxy: &str, uri: &http::Uri) -> Via {
+    let taken = proxies.iter().find_map(|proxy| {
+        let matcher = Matcher::builder().all(proxy.as_str()).no(no_proxy);
+        matcher.build().intercept(uri)
+    });
+    match taken {
+        Some(proxy) => Via::Proxy(format!("{} (given to the client)", named(&proxy))),
+        None => Via::Direct,
+    }
+}
+
+/// `NO_PROXY` (or `no_proxy`), as reqwest reads it for a proxy given by URL.
+fn no_proxy_variable() -> String {
+    std::env::var("NO_PROXY")
+        .or_else(|_| std::env::var("no_proxy"))
+        .unwrap_or_default()
+}
+
+/// A proxy for every request to go through, from its URL (credentials in its user part if it
+/// needs them), with the hosts `NO_PROXY` names reached directly, as for the environment's.
+/// The reason it cannot be one never quotes the URL, which may hold a password.
+pub(crate) fn proxy_from_url(url: &str) -> Result<reqwest::Proxy, String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("not a URL ({e})"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err("a proxy's URL is http:// or https://".into());
+    }
+    reqwest::Proxy::all(parsed)
+        .map(|proxy| proxy.no_proxy(reqwest::NoProxy::from_env()))
+        .map_err(|_| "reqwest cannot use it as a proxy".to_string())
 }
 
 /// Where a proxy points, `scheme://host:port`, with `***@` when it has credentials: never
@@ -84,5 +121,19 @@ mod tests {
             .no("customers.enkash.example")
             .build();
         assert!(direct.intercept(&to).is_none(), "NO_PROXY");
+    }
+
+    #[test]
+    fn a_proxy_given_by_url_is_named_by_it_unless_no_proxy_sends_the_request_direct() {
+        let to: http::Uri = "https://customers.enkash.example/api".parse().unwrap();
+        let given = ["http://ops:SECRET@proxy.corp:3128".to_string()];
+        assert_eq!(
+            through_given(&given, "", &to),
+            Via::Proxy("http://***@proxy.corp:3128 (given to the client)".into())
+        );
+        assert_eq!(
+            through_given(&given, "other.example, .enkash.example", &to),
+            Via::Direct
+        );
     }
 }

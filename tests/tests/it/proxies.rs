@@ -85,6 +85,54 @@ async fn a_407_is_a_proxy_error_without_the_password_and_not_a_rejected_login() 
     assert_eq!(proxy.requests().len(), 3);
 }
 
+#[tokio::test]
+async fn a_proxy_given_by_url_sends_its_credentials_and_its_407_names_it_without_them() {
+    let proxy = RecordingServer::with_handler(|_| {
+        Reply::raw(407, "text/plain", format!("wrong: {PROXY_PASSWORD}"))
+    })
+    .await;
+    let at = proxy.base_url().trim_start_matches("http://").to_string();
+    let error = Client::builder(API)
+        .proxy_url(format!("http://ops:{PROXY_PASSWORD}@{at}"))
+        .bearer_token("a-token".to_string())
+        .build()
+        .unwrap()
+        .search(SearchQuery::new())
+        .await
+        .unwrap_err();
+    let shown = format!("{error} {error:?}");
+    assert!(
+        shown.contains(&format!("http://***@{at} (given to the client)")),
+        "{shown}"
+    );
+    assert!(!shown.contains(PROXY_PASSWORD), "{shown}");
+    let sent = proxy.requests().pop().unwrap();
+    assert_eq!(
+        sent.header("proxy-authorization").as_deref(),
+        Some(PROXY_BASIC)
+    );
+}
+
+#[test]
+fn a_proxy_url_that_cannot_be_one_fails_the_build_without_quoting_it() {
+    for (url, why) in [
+        ("http://ops:pr0xy-Pa55-w0rd@proxy.corp:99999", "not a URL"),
+        ("ops:pr0xy-Pa55-w0rd@proxy.corp", "http:// or https://"),
+        (
+            "ftp://ops:pr0xy-Pa55-w0rd@proxy.corp",
+            "http:// or https://",
+        ),
+    ] {
+        let error = Client::builder(API).proxy_url(url).build().unwrap_err();
+        let shown = format!("{error} {error:?}");
+        assert!(
+            matches!(&error, enkash_customer_search::BuildError::InvalidProxy(r) if r.contains(why)),
+            "{shown}"
+        );
+        assert!(!shown.contains(PROXY_PASSWORD), "{shown}");
+    }
+}
+
 /// Two searches whose logins got a 407 that may have read the password, then a pause: the
 /// client sends it no third time.
 async fn each_407_counts_as_a_login(client: &Client) {

@@ -1821,6 +1821,10 @@ fn a_proxy_s_407_names_the_proxy_and_never_its_password() {
         stderr.contains(&format!("the proxy at {address}")),
         "{stderr}"
     );
+    assert!(
+        stderr.contains(&format!("http://{address} (given to the client)")),
+        "named by the URL --proxy gave: {stderr}"
+    );
     drop(runtime);
 }
 
@@ -1861,12 +1865,12 @@ fn at_debug_level_the_route_is_logged_without_credentials() {
     assert!(!stderr.contains("S3cret-proxy"), "{stderr}");
     let stderr = logged(enkash().args(["--base-url", api, "--proxy", proxy.base_url()]));
     assert!(
-        stderr.contains("through the 1 proxies given to ClientBuilder::proxy"),
+        stderr.contains(&format!("through http://{address} (given to the client)")),
         "{stderr}"
     );
     let (server, _runtime) = serving(workspace_tests::Reply::json(200, &page));
     let stderr = logged(enkash().args(["--base-url", server.base_url()]));
-    assert!(stderr.contains("direct (no proxy given"), "{stderr}");
+    assert!(stderr.contains("direct (no proxy for it"), "{stderr}");
     // The environment's proxy, but NO_PROXY names the host: direct, as reqwest goes.
     let stderr = logged(
         enkash()
@@ -1874,7 +1878,7 @@ fn at_debug_level_the_route_is_logged_without_credentials() {
             .env("NO_PROXY", "127.0.0.1")
             .args(["--base-url", server.base_url()]),
     );
-    assert!(stderr.contains("direct (no proxy given"), "{stderr}");
+    assert!(stderr.contains("direct (no proxy for it"), "{stderr}");
     drop(runtime);
 }
 

@@ -22,6 +22,9 @@ pub enum BuildError {
     /// A bundle given to [`ClientBuilder::add_root_certificates`](crate::ClientBuilder::add_root_certificates)
     /// is not PEM, or holds no certificate, or a block that is not one (the reason says which).
     InvalidRootCertificates(String),
+    /// A proxy given by URL to [`ClientBuilder::proxy_url`](crate::ClientBuilder::proxy_url)
+    /// cannot be used (the reason never quotes the URL, which may hold a password).
+    InvalidProxy(String),
     /// The HTTP client could not be built.
     Http(String),
 }
@@ -38,6 +41,7 @@ impl fmt::Display for BuildError {
             BuildError::InvalidRootCertificates(reason) => {
                 write!(f, "cannot trust the root certificates given: {reason}")
             }
+            BuildError::InvalidProxy(reason) => write!(f, "invalid proxy URL: {reason}"),
             BuildError::Http(reason) => write!(f, "cannot build the HTTP client: {reason}"),
         }
     }
