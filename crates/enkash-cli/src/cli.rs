@@ -572,10 +572,7 @@ mod tests {
     use super::*;
 
     fn spec() -> Value {
-        // The package cargo runs the test in, as `man_page.rs` finds it.
-        let package =
-            std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or(env!("CARGO_MANIFEST_DIR").into());
-        let path = std::path::Path::new(&package).join("../../openapi/customer-search.yaml");
+        let path = workspace_tests::workspace_root().join(workspace_tests::SPEC_PATH);
         serde_norway::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
     }
 

@@ -53,11 +53,7 @@ fn leaves(command: &clap::Command, path: &str) -> Vec<(String, clap::Command)> {
 
 #[test]
 fn the_committed_man_page_is_fresh() {
-    // The package cargo runs the test in, which a shared target directory may have compiled
-    // from another checkout.
-    let package =
-        std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or(env!("CARGO_MANIFEST_DIR").into());
-    let path = std::path::Path::new(&package).join("enkash.1");
+    let path = workspace_tests::workspace_root().join("crates/enkash-cli/enkash.1");
     let page = render().unwrap();
     if std::env::var_os(UPDATE).is_some() {
         std::fs::write(&path, &page).unwrap();

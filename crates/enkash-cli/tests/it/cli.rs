@@ -851,13 +851,12 @@ fn usage_errors_and_help_never_echo_the_token() {
 #[test]
 fn a_short_secret_is_hidden_only_where_it_stands_alone_in_clap_s_messages() {
     // A password that is part of ordinary words: the help keeps its words.
-    let help = enkash()
-        .env("ENKASH_PASSWORD", "word")
-        .env("ENKASH_TOKEN", "e")
-        .args(["--help"])
-        .assert()
-        .success();
-    let help = String::from_utf8_lossy(&help.get_output().stdout).to_string();
+    let help = stdout_of(
+        enkash()
+            .env("ENKASH_PASSWORD", "word")
+            .env("ENKASH_TOKEN", "e")
+            .args(["--help"]),
+    );
     assert!(
         help.contains("password") && help.contains("Exit codes:"),
         "{help}"
@@ -1784,24 +1783,27 @@ fn a_proxy_s_407_names_the_proxy_and_never_its_password() {
     let from_env = proxy
         .base_url()
         .replace("http://", "http://ops:S3cret-proxy@");
-    let stderr = stderr_of(
-        enkash().env("HTTP_PROXY", &from_env).args([
+    // A search the proxy refuses: its error names the proxy at `address`, and as `named`.
+    let refused = |command: &mut assert_cmd::Command, named: &str| {
+        let command = command.args([
             "--base-url",
             api,
             "--token",
             "a-token",
             "customers",
             "search",
-        ]),
-        5,
-    );
-    assert!(
-        stderr.contains(&format!("the proxy at {address}")),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains(&format!("http://***@{address} (from the environment)")),
-        "{stderr}"
+        ]);
+        let stderr = stderr_of(command, 5);
+        assert!(
+            stderr.contains(&format!("the proxy at {address}")),
+            "{stderr}"
+        );
+        assert!(stderr.contains(named), "{stderr}");
+        stderr
+    };
+    let stderr = refused(
+        enkash().env("HTTP_PROXY", &from_env),
+        &format!("http://***@{address} (from the environment)"),
     );
     assert!(!stderr.contains("S3cret-proxy"), "{stderr}");
     // The environment's credentials went to the proxy (`ops:S3cret-proxy`, by `base64`).
@@ -1810,20 +1812,10 @@ fn a_proxy_s_407_names_the_proxy_and_never_its_password() {
         sent.header("proxy-authorization").as_deref(),
         Some("Basic b3BzOlMzY3JldC1wcm94eQ==")
     );
-
-    let stderr = stderr_of(
-        enkash()
-            .args(["--base-url", api, "--proxy", proxy.base_url()])
-            .args(["--token", "a-token", "customers", "search"]),
-        5,
-    );
-    assert!(
-        stderr.contains(&format!("the proxy at {address}")),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains(&format!("http://{address} (given to the client)")),
-        "named by the URL --proxy gave: {stderr}"
+    // Named by the URL --proxy gave.
+    refused(
+        enkash().args(["--proxy", proxy.base_url()]),
+        &format!("http://{address} (given to the client)"),
     );
     drop(runtime);
 }
@@ -1838,12 +1830,10 @@ fn at_debug_level_the_route_is_logged_without_credentials() {
         .base_url()
         .replace("http://", "http://ops:S3cret-proxy@");
     let logged = |command: &mut assert_cmd::Command| {
-        let assert = command
+        let command = command
             .env("RUST_LOG", "enkash_customer_search=debug")
-            .args(["--token", "a-token", "customers", "search"])
-            .assert()
-            .success();
-        String::from_utf8_lossy(&assert.get_output().stderr).to_string()
+            .args(["--token", "a-token", "customers", "search"]);
+        stderr_of(command, 0)
     };
     let stderr = logged(
         enkash()
@@ -1886,9 +1876,7 @@ fn at_debug_level_the_route_is_logged_without_credentials() {
 fn no_proxy_from_the_environment_holds_with_the_proxy_flag() {
     let page = workspace_tests::page_envelope(Vec::new(), Some(0));
     let (proxy, runtime) = serving(workspace_tests::Reply::json(200, &page));
-    let server = runtime.block_on(workspace_tests::RecordingServer::with_handler(move |_| {
-        workspace_tests::Reply::json(200, &page)
-    }));
+    let (server, _runtime) = serving(workspace_tests::Reply::json(200, &page));
     for (name, value) in [
         ("NO_PROXY", "127.0.0.1"),
         ("no_proxy", "localhost,127.0.0.1"),
