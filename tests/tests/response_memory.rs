@@ -21,22 +21,25 @@ static MEASURING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 /// While alive, what is live now plus three times the limit is all the process may hold.
 struct Bounded {
     base: usize,
+    /// The process's peak before it was bounded.
+    peak_before: usize,
 }
 
 impl Bounded {
     fn new() -> Bounded {
+        let peak_before = ALLOCATOR.max_allocated();
         let base = ALLOCATOR.allocated();
         let most = base + 3 * DEFAULT_MAX_RESPONSE_BYTES as usize;
         ALLOCATOR
             .set_limit(most)
             .expect("less is live than the bound");
-        Bounded { base }
+        Bounded { base, peak_before }
     }
 
     /// The most bytes live above the start, if the process's peak was reached while bounded.
-    fn peak(&self, peak_before: usize) -> Option<usize> {
+    fn peak(&self) -> Option<usize> {
         let peak = ALLOCATOR.max_allocated();
-        (peak > peak_before).then(|| peak - self.base)
+        (peak > self.peak_before).then(|| peak - self.base)
     }
 }
 
@@ -57,7 +60,6 @@ async fn an_endless_body_costs_at_most_a_small_multiple_of_the_limit() {
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    let peak_before = ALLOCATOR.max_allocated();
     let bounded = Bounded::new();
 
     let err = client.search(&SearchQuery::new()).await.unwrap_err();
@@ -67,7 +69,7 @@ async fn an_endless_body_costs_at_most_a_small_multiple_of_the_limit() {
         matches!(&err, Error::Undecodable(e) if e.problem().is_some_and(|p| p.contains("limit"))),
         "{err:?}"
     );
-    if let Some(peak) = bounded.peak(peak_before) {
+    if let Some(peak) = bounded.peak() {
         // The first test to run sees its own peak: most of the limit was read first.
         assert!(peak > DEFAULT_MAX_RESPONSE_BYTES as usize / 2, "{peak}");
     }
@@ -130,7 +132,6 @@ async fn refused_in_bounded_memory(bomb: Vec<u8>, coding: &'static str) {
         .request_timeout(Some(Duration::from_secs(60)))
         .build()
         .unwrap();
-    let peak_before = ALLOCATOR.max_allocated();
     let bounded = Bounded::new();
 
     let err = client.search(&SearchQuery::new()).await.unwrap_err();
@@ -143,7 +144,7 @@ async fn refused_in_bounded_memory(bomb: Vec<u8>, coding: &'static str) {
     // Past three times the limit the allocator refuses and the test aborts. The peak is the
     // process's, so only a test that raised it sees its own: the decompressed bytes are held
     // in one buffer that never grows past the limit, so little more than it is live.
-    if let Some(peak) = bounded.peak(peak_before) {
+    if let Some(peak) = bounded.peak() {
         let most = 2 * DEFAULT_MAX_RESPONSE_BYTES as usize;
         assert!(
             peak < most,

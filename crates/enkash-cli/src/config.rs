@@ -79,6 +79,7 @@ pub async fn connect(
             (BuildError::InvalidRootCertificates(_), Some(path)) => {
                 CliError::Usage(format!("--ca-cert {}: {error}", path.display()))
             }
+            (BuildError::InvalidProxy(_), _) => CliError::Usage(format!("--proxy: {error}")),
             _ => CliError::Build(error),
         })?;
     Ok(Connection {
@@ -143,7 +144,7 @@ fn builder(
         }
     }
     if let Some(url) = &args.proxy {
-        builder = builder.proxy_url(proxy_url(url, "--proxy")?);
+        builder = builder.proxy_url(without_a_password(url)?);
     }
     if let Some(path) = &args.ca_cert {
         builder = builder.add_root_certificates(read_ca_cert(path)?);
@@ -225,20 +226,16 @@ fn read_ca_cert(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
 }
 
 /// `--proxy URL`: any user name is kept, a password refused, since a command line is seen by
-/// every user of the machine (`ps`) and kept in shell histories. `NO_PROXY` still says which
-/// hosts are reached directly, as with curl's `--proxy`.
-fn proxy_url<'a>(url: &'a str, named_by: &str) -> Result<&'a str, CliError> {
-    let usage = |why: &str| CliError::Usage(format!("{named_by}: {why}"));
-    let parsed = reqwest::Url::parse(url).map_err(|e| usage(&format!("not a URL ({e})")))?;
-    if parsed.password().is_some() {
-        return Err(usage(
-            "a password does not belong on the command line, where every user of the machine \
-             can see it; give the proxy's URL with its credentials in HTTPS_PROXY (or \
-             HTTP_PROXY) instead",
+/// every user of the machine (`ps`) and kept in shell histories. The rest of the URL is
+/// checked by the client (`BuildError::InvalidProxy`, a usage error).
+fn without_a_password(url: &str) -> Result<&str, CliError> {
+    if reqwest::Url::parse(url).is_ok_and(|url| url.password().is_some()) {
+        return Err(CliError::Usage(
+            "--proxy: a password does not belong on the command line, where every user of the \
+             machine can see it; give the proxy's URL with its credentials in HTTPS_PROXY (or \
+             HTTP_PROXY) instead"
+                .into(),
         ));
-    }
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(usage("the proxy's URL must be http:// or https://"));
     }
     Ok(url)
 }

@@ -21,7 +21,7 @@ use crate::call_options::CallOptions;
 use crate::error::BuildError;
 use crate::hooks::CallContext;
 use crate::http_client::HttpSettings;
-use crate::proxy_route::ProxyRoute;
+use crate::proxy_route::{ProxyByUrl, ProxyRoute};
 use crate::redact::Secrets;
 use crate::settings::Shared;
 use crate::{RetryPolicy, Secret};
@@ -81,8 +81,7 @@ impl Client {
             token_fetch_timeout: DEFAULT_TOKEN_FETCH_TIMEOUT,
             login_cooldown: DEFAULT_LOGIN_COOLDOWN,
             compression: true,
-            proxies: Vec::new(),
-            proxy_urls: Ok(Vec::new()),
+            proxies: Ok(Vec::new()),
             extra_roots: Ok(Vec::new()),
         }
     }
@@ -161,9 +160,9 @@ pub struct ClientBuilder {
     token_fetch_timeout: Duration,
     login_cooldown: Duration,
     compression: bool,
-    proxies: Vec<reqwest::Proxy>,
-    /// The URLs of those given by URL; the first that could not be used fails the build.
-    proxy_urls: Result<Vec<String>, String>,
+    /// Each with its URL when it was given by one; the first URL that could not be used fails
+    /// the build.
+    proxies: Result<Vec<(reqwest::Proxy, Option<ProxyByUrl>)>, String>,
     /// The first bundle that could not be read fails the build.
     extra_roots: Result<Vec<rustls::pki_types::CertificateDer<'static>>, String>,
 }
@@ -187,7 +186,7 @@ impl fmt::Debug for ClientBuilder {
             .field("token_fetch_timeout", &self.token_fetch_timeout)
             .field("login_cooldown", &self.login_cooldown)
             .field("compression", &self.compression)
-            .field("proxies", &self.proxies.len())
+            .field("proxies", &self.proxies.as_ref().map(Vec::len))
             .field(
                 "extra_roots",
                 &self
@@ -332,16 +331,19 @@ impl ClientBuilder {
     /// for example `reqwest::Proxy::https("http://proxy.corp:3128")?.basic_auth(user,
     /// password)`. Without one, the proxy comes from the environment (`HTTPS_PROXY`,
     /// `HTTP_PROXY`, `ALL_PROXY`, with `NO_PROXY` for the hosts that go direct), as with curl;
-    /// with one, the environment is not read. A proxy that answers 407 is an
+    /// with one, the environment's proxies are not read (nor `NO_PROXY`, but by
+    /// [`proxy_url`](Self::proxy_url)). A proxy that answers 407 is an
     /// [`Error::Transport`](crate::Error::Transport) of kind
     /// [`Proxy`](crate::TransportErrorKind::Proxy), not retried and never taken for a verdict
     /// on EnKash's credentials; its message names the proxy (the address that answered, and
     /// where it was given: here, or by [`proxy_url`](Self::proxy_url) or the environment with
-    /// its URL without credentials) but never its credentials. A 407 when no proxy was on the way came from the server itself, which read
-    /// the request. Not applied to a client given with
-    /// [`reqwest_client`](Self::reqwest_client).
+    /// its URL without credentials) but never its credentials. A 407 when no proxy was on the
+    /// way came from the server itself, which read the request. Not applied to a client given
+    /// with [`reqwest_client`](Self::reqwest_client).
     pub fn proxy(mut self, proxy: reqwest::Proxy) -> Self {
-        self.proxies.push(proxy);
+        if let Ok(proxies) = &mut self.proxies {
+            proxies.push((proxy, None));
+        }
         self
     }
 
@@ -352,13 +354,10 @@ impl ClientBuilder {
     /// server's. A URL that cannot be a proxy's makes [`build`](Self::build) fail with
     /// [`BuildError::InvalidProxy`].
     pub fn proxy_url(mut self, url: impl AsRef<str>) -> Self {
-        if let Ok(urls) = &mut self.proxy_urls {
+        if let Ok(proxies) = &mut self.proxies {
             match crate::proxy_route::proxy_from_url(url.as_ref()) {
-                Ok(proxy) => {
-                    self.proxies.push(proxy);
-                    urls.push(url.as_ref().to_string());
-                }
-                Err(why) => self.proxy_urls = Err(why),
+                Ok((proxy, by_url)) => proxies.push((proxy, Some(by_url))),
+                Err(why) => self.proxies = Err(why),
             }
         }
         self
@@ -395,24 +394,31 @@ impl ClientBuilder {
             .auth
             .supply(self.login_cooldown)?
             .map(|supply| TokenCache::new(supply, self.token_fetch_timeout));
-        let proxy_urls = self.proxy_urls.map_err(BuildError::InvalidProxy)?;
-        let proxy = match (&self.http, self.proxies.len()) {
-            (Some(_), _) => ProxyRoute::Callers,
-            (None, 0) => ProxyRoute::Environment,
-            (None, given) if given == proxy_urls.len() => ProxyRoute::Urls(proxy_urls.into()),
-            (None, _) => ProxyRoute::Given,
+        let given = self.proxies.map_err(BuildError::InvalidProxy)?;
+        let proxy = if self.http.is_some() {
+            ProxyRoute::Callers
+        } else if given.is_empty() {
+            ProxyRoute::Environment
+        } else {
+            // Named by their URLs if every one was given by one.
+            let by_url: Option<Arc<[_]>> = given.iter().map(|(_, by_url)| by_url.clone()).collect();
+            by_url.map_or(ProxyRoute::Given, ProxyRoute::Urls)
         };
         let http = match self.http {
             Some(http) => http,
-            None => crate::http_client::build(HttpSettings {
-                base_url: base_url.clone(),
-                route: proxy.clone(),
-                connect_timeout: self.connect_timeout,
-                proxies: self.proxies,
-                extra_roots: self
+            None => {
+                let extra_roots = self
                     .extra_roots
-                    .map_err(BuildError::InvalidRootCertificates)?,
-            })?,
+                    .map_err(BuildError::InvalidRootCertificates)?;
+                let trusted = extra_roots.len();
+                let http = crate::http_client::build(HttpSettings {
+                    connect_timeout: self.connect_timeout,
+                    proxies: given.into_iter().map(|(proxy, _)| proxy).collect(),
+                    extra_roots,
+                })?;
+                crate::http_client::log_route(&proxy, trusted, &base_url);
+                http
+            }
         };
         Ok(Client {
             options: Arc::default(),

@@ -12,9 +12,6 @@ use crate::proxy_route::ProxyRoute;
 
 /// What the HTTP client is built from.
 pub(crate) struct HttpSettings {
-    /// Where its requests go, and whose proxies they go through, for the route it logs.
-    pub base_url: String,
-    pub route: ProxyRoute,
     pub connect_timeout: Duration,
     pub proxies: Vec<reqwest::Proxy>,
     pub extra_roots: Vec<CertificateDer<'static>>,
@@ -22,11 +19,6 @@ pub(crate) struct HttpSettings {
 
 /// The HTTP client `settings` describe.
 pub(crate) fn build(settings: HttpSettings) -> Result<reqwest::Client, BuildError> {
-    log_route(
-        &settings.route,
-        settings.extra_roots.len(),
-        &settings.base_url,
-    );
     let tls = crate::tls::reqwest_client_builder_trusting(settings.extra_roots)?;
     let mut builder = tls.connect_timeout(settings.connect_timeout);
     for proxy in settings.proxies {
@@ -38,7 +30,7 @@ pub(crate) fn build(settings: HttpSettings) -> Result<reqwest::Client, BuildErro
 /// Tells, at debug level, which way requests to `base_url` will go, as the errors that name a
 /// proxy tell it: through a proxy given, or the environment's for it (named without
 /// credentials), or direct; and the trust roots.
-fn log_route(route: &ProxyRoute, extra_roots: usize, base_url: &str) {
+pub(crate) fn log_route(route: &ProxyRoute, extra_roots: usize, base_url: &str) {
     if !tracing::enabled!(tracing::Level::DEBUG) {
         return;
     }

@@ -21,10 +21,18 @@ pub(crate) enum ProxyRoute {
     Callers,
     /// Those given to `ClientBuilder::proxy`, which keep their URLs to themselves.
     Given,
-    /// Those given by URL to `ClientBuilder::proxy_url`, in order, each with `NO_PROXY`.
-    Urls(Arc<[String]>),
+    /// Those given by URL to `ClientBuilder::proxy_url`, in order.
+    Urls(Arc<[ProxyByUrl]>),
     /// The environment's, as reqwest reads them.
     Environment,
+}
+
+/// A proxy given by URL, and the `NO_PROXY` it was given with, read once for both the proxy
+/// and what its errors say of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ProxyByUrl {
+    url: String,
+    no_proxy: String,
 }
 
 impl ProxyRoute {
@@ -36,7 +44,7 @@ impl ProxyRoute {
         match self {
             ProxyRoute::Callers => Via::Unknown,
             ProxyRoute::Given => Via::Proxy("the one given to ClientBuilder::proxy".into()),
-            ProxyRoute::Urls(proxies) => through_given(proxies, &no_proxy_variable(), &uri),
+            ProxyRoute::Urls(proxies) => through_given(proxies, &uri),
             ProxyRoute::Environment => match Matcher::from_env().intercept(&uri) {
                 Some(proxy) => Via::Proxy(format!("{} (from the environment)", named(&proxy))),
                 None => Via::Direct,
@@ -45,10 +53,12 @@ impl ProxyRoute {
     }
 }
 
-/// The first of `proxies` a request to `uri` goes through, `no_proxy` aside.
-fn through_given(proxies: &[String], no_proxy: &str, uri: &http::Uri) -> Via {
+/// The first of `proxies` a request to `uri` goes through.
+fn through_given(proxies: &[ProxyByUrl], uri: &http::Uri) -> Via {
     let taken = proxies.iter().find_map(|proxy| {
-        let matcher = Matcher::builder().all(proxy.as_str()).no(no_proxy);
+        let matcher = Matcher::builder()
+            .all(proxy.url.as_str())
+            .no(proxy.no_proxy.as_str());
         matcher.build().intercept(uri)
     });
     match taken {
@@ -67,14 +77,17 @@ fn no_proxy_variable() -> String {
 /// A proxy for every request to go through, from its URL (credentials in its user part if it
 /// needs them), with the hosts `NO_PROXY` names reached directly, as for the environment's.
 /// The reason it cannot be one never quotes the URL, which may hold a password.
-pub(crate) fn proxy_from_url(url: &str) -> Result<reqwest::Proxy, String> {
+pub(crate) fn proxy_from_url(url: &str) -> Result<(reqwest::Proxy, ProxyByUrl), String> {
     let parsed = reqwest::Url::parse(url).map_err(|e| format!("not a URL ({e})"))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err("a proxy's URL is http:// or https://".into());
     }
-    reqwest::Proxy::all(parsed)
-        .map(|proxy| proxy.no_proxy(reqwest::NoProxy::from_env()))
-        .map_err(|_| "reqwest cannot use it as a proxy".to_string())
+    let no_proxy = no_proxy_variable();
+    let proxy = reqwest::Proxy::all(parsed)
+        .map_err(|_| "reqwest cannot use it as a proxy".to_string())?
+        .no_proxy(reqwest::NoProxy::from_string(&no_proxy));
+    let url = url.to_string();
+    Ok((proxy, ProxyByUrl { url, no_proxy }))
 }
 
 /// Where a proxy points, `scheme://host:port`, with `***@` when it has credentials: never
@@ -126,13 +139,18 @@ mod tests {
     #[test]
     fn a_proxy_given_by_url_is_named_by_it_unless_no_proxy_sends_the_request_direct() {
         let to: http::Uri = "https://customers.enkash.example/api".parse().unwrap();
-        let given = ["http://ops:SECRET@proxy.corp:3128".to_string()];
+        let given = |no_proxy: &str| {
+            [ProxyByUrl {
+                url: "http://ops:SECRET@proxy.corp:3128".into(),
+                no_proxy: no_proxy.into(),
+            }]
+        };
         assert_eq!(
-            through_given(&given, "", &to),
+            through_given(&given(""), &to),
             Via::Proxy("http://***@proxy.corp:3128 (given to the client)".into())
         );
         assert_eq!(
-            through_given(&given, "other.example, .enkash.example", &to),
+            through_given(&given("other.example, .enkash.example"), &to),
             Via::Direct
         );
     }

@@ -44,7 +44,7 @@ impl Shared {
             timeout,
             self.max_response_bytes,
         )
-        .decompressing(self.compression)
+        .asking_compressed(self.compression)
     }
 
     /// The generated client for one attempt at `base_url`, with its own [`CallContext`].

@@ -6,7 +6,7 @@ use enkash_customer_search::{Client, SearchQuery};
 use tracing::instrument::WithSubscriber;
 use workspace_tests::{RecordingServer, capture_logs, page_envelope};
 
-const OFF_THE_WORKER: &str = "decoding it on the blocking pool";
+const ON_THE_POOL: &str = "decoding it on the blocking pool";
 
 /// Names this long make a page of 50 customers about 25 KB of JSON: a large page.
 const LARGE: usize = 500;
@@ -42,7 +42,7 @@ async fn decoded_apart(name_len: usize, in_a_task: bool) -> bool {
         search_a_page(name_len).await
     };
     assert_eq!(customers, 50);
-    captured.text().contains(OFF_THE_WORKER)
+    captured.text().contains(ON_THE_POOL)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -16,7 +16,7 @@ use super::login_limit::LoginLimit;
 use super::{MAX_TOKEN_LIFETIME, MIN_TOKEN_LIFETIME};
 use crate::call::{self, Answer, Body, classify, record_observed, redirect_target};
 use crate::error::{AuthenticationError, AuthenticationFailure, Error, why_undecodable};
-use crate::hooks::{ContentCoding, Observed};
+use crate::hooks::Observed;
 use crate::retry::retryable_status;
 use crate::settings::Shared;
 use crate::{Secret, types};
@@ -188,14 +188,9 @@ fn undocumented(body: &Body, retry_after: Option<Duration>) -> Error {
         return if is_oauth_error(&body.bytes) {
             rejected(status, token_error_message(&body.bytes))
         } else {
-            let why = match &body.content_encoding {
-                Some(coding) => format!(
-                    "the body is `{coding}`-encoded (Content-Encoding), which this client left \
-                     as it was: {}",
-                    ContentCoding::what_is_decoded()
-                ),
-                None => why_no_token(&body.bytes),
-            };
+            let why = body
+                .encoding_note()
+                .unwrap_or_else(|| why_no_token(&body.bytes));
             authentication(AuthenticationFailure::NoTokenInResponse, status, Some(why))
         };
     }

@@ -40,6 +40,16 @@ pub(crate) struct Body {
 }
 
 impl Body {
+    /// What is wrong with a body left in the `Content-Encoding` it came in, if it was.
+    pub fn encoding_note(&self) -> Option<String> {
+        let encoding = self.content_encoding.as_ref()?;
+        Some(format!(
+            "the body is `{encoding}`-encoded (Content-Encoding), which this client left as it \
+             was: {}",
+            ContentCoding::what_is_decoded()
+        ))
+    }
+
     /// The body as an [`UndecodableResponse`], with `decode_error` saying why (and only the
     /// first bytes of `shown` kept).
     pub fn undecodable(
@@ -48,13 +58,8 @@ impl Body {
         retry_after: Option<Duration>,
         decode_error: Option<String>,
     ) -> Error {
-        let decode_error = match &self.content_encoding {
-            Some(encoding) => Some(format!(
-                "{}the body is `{encoding}`-encoded (Content-Encoding), which this client left \
-                 as it was: {}",
-                decode_error.map(|e| e + "; ").unwrap_or_default(),
-                ContentCoding::what_is_decoded()
-            )),
+        let decode_error = match self.encoding_note() {
+            Some(note) => Some(decode_error.map(|e| e + "; ").unwrap_or_default() + &note),
             None => decode_error,
         };
         Error::Undecodable(Box::new(UndecodableResponse::new(
@@ -237,14 +242,8 @@ async fn read_bounded(mut response: reqwest::Response) -> Result<Body, Error> {
     })
 }
 
-/// The `Content-Encoding` of `headers` (every line of it) other than `identity`, bounded.
+/// The codings `headers` name in `Content-Encoding` other than `identity`, bounded.
 fn encoding(headers: &reqwest::header::HeaderMap) -> Option<String> {
-    let lines: Vec<String> = headers
-        .get_all(reqwest::header::CONTENT_ENCODING)
-        .iter()
-        .map(|line| String::from_utf8_lossy(line.as_bytes()).trim().to_string())
-        .collect();
-    let value = lines.join(", ");
-    (!value.is_empty() && !value.eq_ignore_ascii_case("identity"))
-        .then(|| crate::text::bounded(&value, 32))
+    let codings = ContentCoding::named_in(headers);
+    (!codings.is_empty()).then(|| crate::text::bounded(&codings.join(", "), 32))
 }

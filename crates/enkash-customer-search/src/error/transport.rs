@@ -59,7 +59,9 @@ pub enum TransportErrorKind {
     /// The host name did not resolve: nothing was sent. Retried, as a connect failure.
     Dns,
     /// A proxy on the way refused the connection: it wants credentials (HTTP 407) that it was
-    /// not given, or not these. Nothing reached EnKash. Not retried.
+    /// not given, or not these. Not retried. Whether anything reached EnKash is
+    /// [`connect`](TransportError::connect): not when a proxy answered before it, but a 407
+    /// with no proxy on the way came from the server itself.
     Proxy,
     /// The TLS handshake failed (an untrusted or expired certificate, a protocol mismatch):
     /// nothing was sent. Not retried: it fails the same way until the trust is fixed.

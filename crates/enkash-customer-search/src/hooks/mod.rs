@@ -12,7 +12,8 @@
 //!   are noted, because progenitor drops them when a body does not decode;
 //! - the caller's own headers, query parameters and body fields (per-call options, escape
 //!   hatches) go on after the generated ones;
-//! - a request asks for a compressed response and decompresses it as it streams;
+//! - a request asks for a compressed response, and one that comes compressed (asked for or
+//!   not) is decompressed as it streams;
 //! - the body is read through a limit, so that a response of any size costs bounded memory,
 //!   and copied while it is read when a drift report wants it;
 //! - a search made by the pager tells it when its response's head has arrived, so that the
@@ -58,12 +59,12 @@ pub(crate) struct CallContext {
     pub timeout: Option<Duration>,
     /// Whether a redirect within the request's origin is followed (never one to elsewhere).
     pub follow_redirects: bool,
-    /// The most bytes of a response body read before it is refused (decompressed bytes, when
-    /// it is compressed).
+    /// The most bytes of a response body read before it is refused (decompressed bytes, and
+    /// compressed ones too, when it is compressed).
     pub body_limit: u64,
     /// Whether a compressed response is asked for (one that comes unasked is decompressed all
     /// the same).
-    decompressing: bool,
+    asking_compressed: bool,
     /// The caller's own headers, put on after the client's (which they cannot name).
     extra_headers: HeaderMap,
     /// Query parameters the spec lacks, appended to the generated ones.
@@ -130,7 +131,7 @@ impl Clone for CallContext {
             timeout: self.timeout,
             follow_redirects: self.follow_redirects,
             body_limit: self.body_limit,
-            decompressing: self.decompressing,
+            asking_compressed: self.asking_compressed,
             extra_headers: self.extra_headers.clone(),
             extra_query: self.extra_query.clone(),
             extra_body: self.extra_body.clone(),
@@ -155,7 +156,7 @@ impl CallContext {
             timeout,
             follow_redirects: false,
             body_limit,
-            decompressing: false,
+            asking_compressed: false,
             extra_headers: HeaderMap::new(),
             extra_query: Vec::new(),
             extra_body: serde_json::Map::new(),
@@ -172,12 +173,12 @@ impl CallContext {
         self
     }
 
-    /// Asks for a compressed response in every coding this build decodes, if `decompressing`.
+    /// Asks for a compressed response in every coding this build decodes, if `asking`.
     /// A response in one of them is decompressed whether it was asked for or not: without an
     /// `Accept-Encoding` any coding is acceptable (RFC 9110, 12.5.3), and a gateway may
     /// compress what it was not asked to.
-    pub fn decompressing(mut self, decompressing: bool) -> Self {
-        self.decompressing = decompressing;
+    pub fn asking_compressed(mut self, asking: bool) -> Self {
+        self.asking_compressed = asking;
         self
     }
 
@@ -260,7 +261,7 @@ impl CallContext {
         if let Some(user_agent) = &self.user_agent {
             headers.insert(USER_AGENT, user_agent.clone());
         }
-        if self.decompressing
+        if self.asking_compressed
             && let Some(accepted) = ContentCoding::accepted()
         {
             headers.insert(ACCEPT_ENCODING, accepted);

@@ -39,7 +39,6 @@ where
         limit,
         whole,
         compressed: 0,
-        empty: true,
         yielded_at: 0,
         fed_since_yield: 0,
         ended: false,
@@ -90,8 +89,6 @@ struct Decoding<S> {
     whole: bool,
     /// The compressed bytes read.
     compressed: u64,
-    /// Whether nothing has been read but empty chunks.
-    empty: bool,
     /// The decoded length at the last yield to the runtime.
     yielded_at: usize,
     /// The compressed bytes fed since the last yield to the runtime.
@@ -127,7 +124,6 @@ where
                 Err(e) => return Some(Err(e.into())),
             };
             self.compressed = self.compressed.saturating_add(chunk.len() as u64);
-            self.empty &= chunk.is_empty();
             // Input that decodes to nothing (empty gzip members, skippable zstd frames) counts
             // too, or it could go on for ever.
             if self.compressed > self.limit {
@@ -175,7 +171,7 @@ where
     fn finish(&mut self) -> Option<Result<Bytes, BoxError>> {
         self.ended = true;
         // No bytes at all (a 204, an error without a body) is no body, whatever the header.
-        if self.empty {
+        if self.compressed == 0 {
             return None;
         }
         match self.decoder.finish() {

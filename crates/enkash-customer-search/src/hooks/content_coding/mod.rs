@@ -60,21 +60,28 @@ impl ContentCoding {
         }
     }
 
-    /// The coding `headers` name in `Content-Encoding` (over every line of it, `identity`
-    /// aside), if it is a single one this build decodes. Several codings, or one it does not
-    /// know, are left in place for the error that names them.
+    /// Every coding `headers` name in `Content-Encoding`, over every line of it, `identity`
+    /// aside (bytes that are not text shown as U+FFFD).
+    pub(crate) fn named_in(headers: &HeaderMap) -> Vec<String> {
+        headers
+            .get_all(CONTENT_ENCODING)
+            .iter()
+            .flat_map(|line| {
+                let line = String::from_utf8_lossy(line.as_bytes());
+                line.split(',')
+                    .map(|c| c.trim().to_string())
+                    .collect::<Vec<_>>()
+            })
+            .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("identity"))
+            .collect()
+    }
+
+    /// The coding `headers` name in `Content-Encoding`, if it is a single one this build
+    /// decodes. Several codings, or one it does not know, are left in place for the error that
+    /// names them.
     pub(crate) fn of(headers: &HeaderMap) -> Option<ContentCoding> {
-        let mut codings = Vec::new();
-        for line in headers.get_all(CONTENT_ENCODING) {
-            codings.extend(
-                line.to_str()
-                    .ok()?
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("identity")),
-            );
-        }
-        let [value] = codings[..] else {
+        let codings = ContentCoding::named_in(headers);
+        let [value] = &codings[..] else {
             return None;
         };
         #[cfg(feature = "gzip")]
