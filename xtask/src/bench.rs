@@ -731,7 +731,7 @@ fn budget_compression(m: &BTreeMap<String, f64>, report: &mut Report) -> Result<
             ("identity", "page_bytes_identity", page_identity),
             ("gzip", "page_bytes_gzip", page_gzip),
             (
-                "gzip, inflated alone (flate2, no HTTP, no decode)",
+                "gzip, inflated alone (zlib-rs in one call, no HTTP, no decode)",
                 "page_bytes_gzip",
                 inflate,
             ),

@@ -76,7 +76,7 @@ impl Decoder {
             #[cfg(feature = "zstd")]
             Decoder::Zstd(decoder) => decoder.do_finish()?,
         }
-        Ok(std::mem::take(&mut self.buffer_mut().bytes))
+        Ok(self.buffer_mut().take())
     }
 }
 
@@ -86,11 +86,18 @@ const ZSTD_WINDOW_LOG_MAX: u32 = 23;
 
 /// The decompressed bytes, refused past the limit: the buffer grows by doubling, but never
 /// beyond what the limit leaves, so what a body costs is bounded whatever it inflates to.
+///
+/// A decoder writes straight into the buffer's [`room`](Buffer::room), the zeroed bytes past
+/// the decoded ones (zeroed once, when the buffer grows: the workspace has no unsafe code to
+/// hand a decoder memory it has not written).
 #[derive(Default)]
 pub(super) struct Buffer {
-    pub(super) bytes: Vec<u8>,
+    /// The decoded bytes, then the room.
+    bytes: Vec<u8>,
+    /// How many of `bytes` are decoded.
+    end: usize,
     limit: usize,
-    /// Every byte written, those taken out of `bytes` since included.
+    /// Every byte written, those taken out of the buffer since included.
     pub(super) written: usize,
     pub(super) over_the_limit: bool,
 }
@@ -104,6 +111,12 @@ const FIRST_BUFFER: u64 = 64 * 1024;
 /// The most reserved ahead of what has come, whatever a `Content-Length` says.
 const MOST_RESERVED_AHEAD: u64 = 16 * 1024 * 1024;
 
+/// The least the buffer grows by, where nothing says more is coming.
+const LEAST_GROWTH: usize = 32 * 1024;
+
+/// The most room zeroed at once.
+const ZEROED_AT_ONCE: usize = 1024 * 1024;
+
 impl Buffer {
     pub(super) fn new(limit: u64, compressed_len: Option<u64>) -> Buffer {
         let first = compressed_len
@@ -115,32 +128,71 @@ impl Buffer {
         let _ = bytes.try_reserve_exact(usize::try_from(first).unwrap_or(0));
         Buffer {
             bytes,
+            end: 0,
             limit: usize::try_from(limit).unwrap_or(usize::MAX),
             written: 0,
             over_the_limit: false,
         }
     }
+
+    /// Where the next decoded bytes go: empty only when the limit leaves no more. When it is
+    /// used up, the buffer grows (doubling, within what the limit leaves) and a little more of
+    /// it is zeroed, which keeps untouched what a body does not need of the reserve.
+    pub(super) fn room(&mut self) -> std::io::Result<&mut [u8]> {
+        let left = self.limit - self.written;
+        if self.bytes.len() == self.end && left > 0 {
+            if self.bytes.len() == self.bytes.capacity() {
+                let grown = self
+                    .bytes
+                    .capacity()
+                    .saturating_mul(2)
+                    .max(self.end.saturating_add(LEAST_GROWTH))
+                    .min(self.end.saturating_add(left));
+                self.bytes
+                    .try_reserve_exact(grown - self.end)
+                    .map_err(std::io::Error::other)?;
+            }
+            let zeroed = self
+                .bytes
+                .capacity()
+                .min(self.end.saturating_add(ZEROED_AT_ONCE))
+                .min(self.end.saturating_add(left));
+            self.bytes.resize(zeroed, 0);
+        }
+        let room = (self.bytes.len() - self.end).min(left);
+        Ok(&mut self.bytes[self.end..self.end + room])
+    }
+
+    /// Takes the first `n` bytes of the [`room`](Buffer::room) as decoded.
+    pub(super) fn filled(&mut self, n: usize) {
+        self.end += n;
+        self.written += n;
+    }
+
+    /// Refuses the body: more of it was coming than the limit leaves.
+    pub(super) fn past_the_limit(&mut self) -> std::io::Error {
+        self.over_the_limit = true;
+        std::io::Error::other("over the body limit")
+    }
+
+    /// The decoded bytes so far, taken out of the buffer.
+    pub(super) fn take(&mut self) -> Vec<u8> {
+        self.bytes.truncate(self.end);
+        self.end = 0;
+        std::mem::take(&mut self.bytes)
+    }
 }
 
 impl Write for Buffer {
     fn write(&mut self, decoded: &[u8]) -> std::io::Result<usize> {
-        let left = self.limit - self.written;
-        if decoded.len() > left {
-            self.over_the_limit = true;
-            return Err(std::io::Error::other("over the body limit"));
+        if decoded.len() > self.limit - self.written {
+            return Err(self.past_the_limit());
         }
-        let len = self.bytes.len();
-        if self.bytes.capacity() - len < decoded.len() {
-            let wanted = (self.bytes.capacity().saturating_mul(2))
-                .max(len + decoded.len())
-                .min(len + left);
-            self.bytes
-                .try_reserve_exact(wanted - len)
-                .map_err(std::io::Error::other)?;
-        }
-        self.bytes.extend_from_slice(decoded);
-        self.written += decoded.len();
-        Ok(decoded.len())
+        let room = self.room()?;
+        let n = room.len().min(decoded.len());
+        room[..n].copy_from_slice(&decoded[..n]);
+        self.filled(n);
+        Ok(n)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
@@ -161,8 +213,9 @@ mod tests {
         }
         assert!(buffer.write_all(b"x").is_err());
         assert!(buffer.over_the_limit);
-        assert_eq!(buffer.bytes.len(), 10_000);
+        assert!(buffer.room().unwrap().is_empty());
         assert!(buffer.bytes.capacity() <= 10_000);
+        assert_eq!(buffer.take().len(), 10_000);
         // Unknown length: a small first buffer, grown by doubling.
         let buffer = Buffer::new(u64::MAX, None);
         assert_eq!(buffer.bytes.capacity() as u64, FIRST_BUFFER);

@@ -66,7 +66,7 @@ fn undecompressible(coding: ContentCoding, status: StatusCode, cause: std::io::E
 }
 
 /// How much compressed input is fed to the decoder at once: a bound on the work of one write.
-const FED_AT_ONCE: usize = 4 * 1024;
+const FED_AT_ONCE: usize = 16 * 1024;
 
 /// How much decoded output is made between two yields to the runtime.
 const OUTPUT_BETWEEN_YIELDS: usize = 4 * 1024 * 1024;
@@ -141,7 +141,7 @@ where
                 if let Err(cause) = self.decoder.flush() {
                     return self.failed(cause);
                 }
-                let decoded = std::mem::take(&mut self.decoder.buffer_mut().bytes);
+                let decoded = self.decoder.buffer_mut().take();
                 if !decoded.is_empty() {
                     return Some(Ok(Bytes::from(decoded)));
                 }
@@ -208,7 +208,7 @@ where
             cause = %cause,
             "the body does not decompress past this point: it ends there"
         );
-        let decoded = std::mem::take(&mut self.decoder.buffer_mut().bytes);
+        let decoded = self.decoder.buffer_mut().take();
         (!decoded.is_empty()).then(|| Ok(Bytes::from(decoded)))
     }
 

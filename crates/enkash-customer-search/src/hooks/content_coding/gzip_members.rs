@@ -2,23 +2,30 @@
 //! what follows the last member ignored when it is not another one.
 //!
 //! Some servers and gateways pad a gzip'd body (zeros, a stray newline) past its last member.
-//! flate2's `MultiGzDecoder` takes those bytes for the header of a next member and fails the
-//! whole body on them, though every byte of data decoded and checked out. Browsers, curl and
-//! urllib3 keep the data and drop the padding; so does this. Bytes that start like a member
-//! (`1f 8b`) are decoded as one, and fail as one if they are not.
+//! A decoder that takes those bytes for the header of a next member fails the whole body on
+//! them (flate2's `MultiGzDecoder` does), though every byte of data decoded and checked out.
+//! Browsers, curl and urllib3 keep the data and drop the padding; so does this. Bytes that
+//! start like a member (`1f 8b`) are decoded as one, and fail as one if they are not.
+//!
+//! Each member is zlib-rs's gzip inflate (header, data and trailer, its CRC and length
+//! checked), writing straight into the body's buffer.
 
-use std::io::Write;
-
-use flate2::write::GzDecoder;
+use zlib_rs::{Inflate, InflateFlush, Status};
 
 use super::decoder::Buffer;
 
 /// The first two bytes of every gzip member.
 const MAGIC: [u8; 2] = [0x1f, 0x8b];
 
+/// zlib's window bits for a gzip member (16 + a window of up to 2^15 bytes).
+const GZIP_WINDOW_BITS: u8 = 16 + 15;
+
 pub(super) struct GzipMembers {
     /// The member being decoded.
-    member: GzDecoder<Buffer>,
+    member: Inflate,
+    /// Whether that member has ended (its trailer read and checked).
+    member_ended: bool,
+    buffer: Buffer,
     /// How many bytes came after the last member, not being another: ignored.
     ignored: u64,
     /// Whether what follows the last member so far is a lone first byte of [`MAGIC`], the next
@@ -29,7 +36,9 @@ pub(super) struct GzipMembers {
 impl GzipMembers {
     pub(super) fn new(buffer: Buffer) -> GzipMembers {
         GzipMembers {
-            member: GzDecoder::new(buffer),
+            member: Inflate::new(true, GZIP_WINDOW_BITS),
+            member_ended: false,
+            buffer,
             ignored: 0,
             half_magic: false,
         }
@@ -43,47 +52,86 @@ impl GzipMembers {
                     self.ignored = 1;
                     break;
                 }
-                self.next_member()?;
-                self.member.write_all(&MAGIC)?;
-                input = &input[1..];
+                self.next_member();
+                self.inflate(&MAGIC[..1])?;
                 continue;
             }
-            input = match self.member.write(input)? {
-                // The member has ended (its trailer read): what is left follows it.
-                0 => match input {
-                    [first] if *first == MAGIC[0] => {
-                        self.half_magic = true;
-                        &[]
-                    }
-                    [first, second, ..] if [*first, *second] == MAGIC => {
-                        self.next_member()?;
-                        input
-                    }
-                    _ => break,
-                },
-                n => &input[n..],
-            };
+            if !self.member_ended {
+                let taken = self.inflate(input)?;
+                input = &input[taken..];
+                continue;
+            }
+            // The member has ended: what is left follows it.
+            match input {
+                [first] if *first == MAGIC[0] => {
+                    self.half_magic = true;
+                    input = &[];
+                }
+                [first, second, ..] if [*first, *second] == MAGIC => self.next_member(),
+                _ => break,
+            }
         }
         self.ignored = self.ignored.saturating_add(input.len() as u64);
         Ok(())
     }
 
-    /// Checks the member that has ended (its CRC and length) and starts the next, in the same
-    /// buffer.
-    fn next_member(&mut self) -> std::io::Result<()> {
-        self.member.try_finish()?;
-        let buffer = std::mem::take(self.member.get_mut());
-        self.member = GzDecoder::new(buffer);
+    /// Inflates `input` into the buffer until the member ends or the input is used up; how
+    /// much of it the member took.
+    fn inflate(&mut self, input: &[u8]) -> std::io::Result<usize> {
+        let mut taken = 0;
+        loop {
+            let (in_before, out_before) = (self.member.total_in(), self.member.total_out());
+            // Once the limit leaves no room, one byte more says whether more is coming.
+            let mut probe = [0u8; 1];
+            let room = self.buffer.room()?;
+            let at_the_limit = room.is_empty();
+            let output = if at_the_limit { &mut probe[..] } else { room };
+            let room_len = output.len();
+            let result = self
+                .member
+                .decompress(&input[taken..], output, InflateFlush::NoFlush);
+            let made = usize::try_from(self.member.total_out() - out_before).unwrap_or(usize::MAX);
+            let took = usize::try_from(self.member.total_in() - in_before).unwrap_or(usize::MAX);
+            taken += took;
+            if at_the_limit && made > 0 {
+                return Err(self.buffer.past_the_limit());
+            }
+            // What decoded before a fault (a wrong checksum in the trailer) is kept.
+            self.buffer.filled(made);
+            let status = result.map_err(|e| {
+                let why = self.member.error_message().unwrap_or(e.as_str());
+                std::io::Error::new(std::io::ErrorKind::InvalidData, why)
+            })?;
+            if status == Status::StreamEnd {
+                self.member_ended = true;
+                return Ok(taken);
+            }
+            // Room left over: the member wants more input. None: it may have more output.
+            if made < room_len || (made == 0 && took == 0) {
+                return Ok(taken);
+            }
+        }
+    }
+
+    /// Starts the next member, in the same buffer (the one before has ended, and was checked).
+    fn next_member(&mut self) {
+        self.member = Inflate::new(true, GZIP_WINDOW_BITS);
+        self.member_ended = false;
+    }
+
+    /// Nothing is held back: every decoded byte is in the buffer.
+    pub(super) fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
 
-    pub(super) fn flush(&mut self) -> std::io::Result<()> {
-        self.member.flush()
-    }
-
-    /// Checks the last member, once the body has ended.
+    /// Checks that the last member has ended, once the body has.
     pub(super) fn try_finish(&mut self) -> std::io::Result<()> {
-        self.member.try_finish()?;
+        if !self.member_ended {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the body ends inside a gzip member",
+            ));
+        }
         let ignored = self.ignored + u64::from(self.half_magic);
         if ignored > 0 {
             tracing::debug!(ignored, "bytes after the gzip body's last member: ignored");
@@ -92,16 +140,18 @@ impl GzipMembers {
     }
 
     pub(super) fn get_ref(&self) -> &Buffer {
-        self.member.get_ref()
+        &self.buffer
     }
 
     pub(super) fn get_mut(&mut self) -> &mut Buffer {
-        self.member.get_mut()
+        &mut self.buffer
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::io::Write;
+
     use super::*;
 
     fn gzipped(data: &[u8]) -> Vec<u8> {
@@ -117,7 +167,7 @@ mod tests {
             members.write_all(chunk)?;
         }
         members.try_finish()?;
-        Ok(std::mem::take(&mut members.get_mut().bytes))
+        Ok(members.get_mut().take())
     }
 
     #[test]
@@ -131,6 +181,30 @@ mod tests {
                 b"[1,2]",
                 "pieces of {piece}"
             );
+        }
+    }
+
+    #[test]
+    fn a_body_of_the_limit_decodes_and_one_byte_more_is_refused() {
+        let plain: Vec<u8> = (0..100_000u32).flat_map(|i| i.to_le_bytes()).collect();
+        let mut body = gzipped(&plain);
+        body.extend(gzipped(b""));
+        for piece in [100, 4096, body.len()] {
+            let limit = plain.len() as u64;
+            let mut members = GzipMembers::new(Buffer::new(limit, Some(body.len() as u64)));
+            for chunk in body.chunks(piece) {
+                members.write_all(chunk).unwrap();
+            }
+            members.try_finish().unwrap();
+            assert_eq!(members.get_mut().take(), plain, "pieces of {piece}");
+
+            let mut members = GzipMembers::new(Buffer::new(limit - 1, None));
+            let refused = body
+                .chunks(piece)
+                .find_map(|chunk| members.write_all(chunk).err());
+            assert!(refused.is_some(), "pieces of {piece}");
+            assert!(members.get_ref().over_the_limit);
+            assert_eq!(members.get_ref().written as u64, limit - 1);
         }
     }
 
