@@ -381,6 +381,33 @@ async fn padding_after_a_gzip_body_s_last_member_is_ignored() {
 }
 
 #[tokio::test]
+async fn a_deflate_page_sent_unasked_is_decoded_in_either_form() {
+    use std::io::Write;
+    let page = example_page();
+    let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    zlib.write_all(&page).unwrap();
+    let mut bare = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+    bare.write_all(&page).unwrap();
+    for (form, body) in [
+        ("zlib", zlib.finish().unwrap()),
+        ("bare", bare.finish().unwrap()),
+    ] {
+        let server = encoded_server(200, body, "deflate").await;
+        for compression in [true, false] {
+            let builder = Client::builder(server.base_url()).compression(compression);
+            let found = searched(builder).await.unwrap();
+            assert!(
+                !found.customers.is_empty(),
+                "{form}, compression {compression}"
+            );
+        }
+        // Never asked for: which form a server means is a guess.
+        let asked = server.requests_to(SEARCH_PATH)[0].header("accept-encoding");
+        assert!(!asked.unwrap_or_default().contains("deflate"), "{form}");
+    }
+}
+
+#[tokio::test]
 async fn a_token_in_a_coding_the_client_cannot_decode_is_named_so() {
     let brotli = vec![0x8b, 0x05, 0x80, 0x7b, 0x7d, 0x03];
     let server = encoded_server(200, brotli, "br").await;

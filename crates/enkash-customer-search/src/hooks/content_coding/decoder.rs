@@ -4,12 +4,16 @@ use std::io::Write;
 
 use super::ContentCoding;
 #[cfg(feature = "gzip")]
+use super::deflate_stream::DeflateStream;
+#[cfg(feature = "gzip")]
 use super::gzip_members::GzipMembers;
 
 /// A streaming decoder of one coding, writing into a [`Buffer`].
 pub(super) enum Decoder {
     #[cfg(feature = "gzip")]
     Gzip(Box<GzipMembers>),
+    #[cfg(feature = "gzip")]
+    Deflate(Box<DeflateStream>),
     #[cfg(feature = "zstd")]
     Zstd(zstd::stream::write::Decoder<'static, Buffer>),
 }
@@ -19,6 +23,8 @@ impl Decoder {
         Ok(match coding {
             #[cfg(feature = "gzip")]
             ContentCoding::Gzip => Decoder::Gzip(Box::new(GzipMembers::new(buffer))),
+            #[cfg(feature = "gzip")]
+            ContentCoding::Deflate => Decoder::Deflate(Box::new(DeflateStream::new(buffer))),
             #[cfg(feature = "zstd")]
             ContentCoding::Zstd => {
                 let mut decoder = zstd::stream::write::Decoder::new(buffer)?;
@@ -34,16 +40,18 @@ impl Decoder {
         match self {
             #[cfg(feature = "gzip")]
             Decoder::Gzip(decoder) => decoder.write_all(compressed),
+            #[cfg(feature = "gzip")]
+            Decoder::Deflate(decoder) => decoder.write_all(compressed),
             #[cfg(feature = "zstd")]
             Decoder::Zstd(decoder) => decoder.write_all(compressed),
         }
     }
 
-    /// Hands on to the buffer what the decoder holds.
+    /// Hands on to the buffer what the decoder holds (the inflaters hold nothing back).
     pub(super) fn flush(&mut self) -> std::io::Result<()> {
         match self {
             #[cfg(feature = "gzip")]
-            Decoder::Gzip(decoder) => decoder.flush(),
+            Decoder::Gzip(_) | Decoder::Deflate(_) => Ok(()),
             #[cfg(feature = "zstd")]
             Decoder::Zstd(decoder) => decoder.flush(),
         }
@@ -53,6 +61,8 @@ impl Decoder {
         match self {
             #[cfg(feature = "gzip")]
             Decoder::Gzip(decoder) => decoder.get_ref(),
+            #[cfg(feature = "gzip")]
+            Decoder::Deflate(decoder) => decoder.get_ref(),
             #[cfg(feature = "zstd")]
             Decoder::Zstd(decoder) => decoder.get_ref(),
         }
@@ -62,6 +72,8 @@ impl Decoder {
         match self {
             #[cfg(feature = "gzip")]
             Decoder::Gzip(decoder) => decoder.get_mut(),
+            #[cfg(feature = "gzip")]
+            Decoder::Deflate(decoder) => decoder.get_mut(),
             #[cfg(feature = "zstd")]
             Decoder::Zstd(decoder) => decoder.get_mut(),
         }
@@ -73,6 +85,8 @@ impl Decoder {
         match self {
             #[cfg(feature = "gzip")]
             Decoder::Gzip(decoder) => decoder.try_finish()?,
+            #[cfg(feature = "gzip")]
+            Decoder::Deflate(decoder) => decoder.try_finish()?,
             #[cfg(feature = "zstd")]
             Decoder::Zstd(decoder) => decoder.do_finish()?,
         }
@@ -87,9 +101,9 @@ const ZSTD_WINDOW_LOG_MAX: u32 = 23;
 /// The decompressed bytes, refused past the limit: the buffer grows by doubling, but never
 /// beyond what the limit leaves, so what a body costs is bounded whatever it inflates to.
 ///
-/// A decoder writes straight into the buffer's [`room`](Buffer::room), the zeroed bytes past
-/// the decoded ones (zeroed once, when the buffer grows: the workspace has no unsafe code to
-/// hand a decoder memory it has not written).
+/// An inflater writes straight into the buffer's [`room`](Buffer::room), initialised bytes
+/// past the decoded ones (zeroed a step at a time as it is needed: the workspace has no unsafe
+/// code to hand a decoder memory nothing has written).
 #[derive(Default)]
 pub(super) struct Buffer {
     /// The decoded bytes, then the room.

@@ -65,10 +65,12 @@ fn undecompressible(coding: ContentCoding, status: StatusCode, cause: std::io::E
     })
 }
 
-/// How much compressed input is fed to the decoder at once: a bound on the work of one write.
+/// How much compressed input is fed to the decoder at once: a bound on the work of one write
+/// (deflate makes at most 1,032 bytes of one, so 16 MiB at the very most). Less would cost an
+/// inflater more copies into its window.
 const FED_AT_ONCE: usize = 16 * 1024;
 
-/// How much decoded output is made between two yields to the runtime.
+/// How much decoded output is made before a yield to the runtime (a write may go past it).
 const OUTPUT_BETWEEN_YIELDS: usize = 4 * 1024 * 1024;
 
 /// How much compressed input is fed between two yields to the runtime.

@@ -10,9 +10,10 @@
 //! Each member is zlib-rs's gzip inflate (header, data and trailer, its CRC and length
 //! checked), writing straight into the body's buffer.
 
-use zlib_rs::{Inflate, InflateFlush, Status};
+use zlib_rs::Inflate;
 
 use super::decoder::Buffer;
+use super::inflating::inflate;
 
 /// The first two bytes of every gzip member.
 const MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -53,12 +54,13 @@ impl GzipMembers {
                     break;
                 }
                 self.next_member();
-                self.inflate(&MAGIC[..1])?;
+                inflate(&mut self.member, &mut self.buffer, &MAGIC[..1])?;
                 continue;
             }
             if !self.member_ended {
-                let taken = self.inflate(input)?;
-                input = &input[taken..];
+                let inflated = inflate(&mut self.member, &mut self.buffer, input)?;
+                self.member_ended = inflated.ended;
+                input = &input[inflated.taken..];
                 continue;
             }
             // The member has ended: what is left follows it.
@@ -75,53 +77,10 @@ impl GzipMembers {
         Ok(())
     }
 
-    /// Inflates `input` into the buffer until the member ends or the input is used up; how
-    /// much of it the member took.
-    fn inflate(&mut self, input: &[u8]) -> std::io::Result<usize> {
-        let mut taken = 0;
-        loop {
-            let (in_before, out_before) = (self.member.total_in(), self.member.total_out());
-            // Once the limit leaves no room, one byte more says whether more is coming.
-            let mut probe = [0u8; 1];
-            let room = self.buffer.room()?;
-            let at_the_limit = room.is_empty();
-            let output = if at_the_limit { &mut probe[..] } else { room };
-            let room_len = output.len();
-            let result = self
-                .member
-                .decompress(&input[taken..], output, InflateFlush::NoFlush);
-            let made = usize::try_from(self.member.total_out() - out_before).unwrap_or(usize::MAX);
-            let took = usize::try_from(self.member.total_in() - in_before).unwrap_or(usize::MAX);
-            taken += took;
-            if at_the_limit && made > 0 {
-                return Err(self.buffer.past_the_limit());
-            }
-            // What decoded before a fault (a wrong checksum in the trailer) is kept.
-            self.buffer.filled(made);
-            let status = result.map_err(|e| {
-                let why = self.member.error_message().unwrap_or(e.as_str());
-                std::io::Error::new(std::io::ErrorKind::InvalidData, why)
-            })?;
-            if status == Status::StreamEnd {
-                self.member_ended = true;
-                return Ok(taken);
-            }
-            // Room left over: the member wants more input. None: it may have more output.
-            if made < room_len || (made == 0 && took == 0) {
-                return Ok(taken);
-            }
-        }
-    }
-
     /// Starts the next member, in the same buffer (the one before has ended, and was checked).
     fn next_member(&mut self) {
         self.member = Inflate::new(true, GZIP_WINDOW_BITS);
         self.member_ended = false;
-    }
-
-    /// Nothing is held back: every decoded byte is in the buffer.
-    pub(super) fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 
     /// Checks that the last member has ended, once the body has.

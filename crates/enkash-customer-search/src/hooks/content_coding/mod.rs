@@ -16,7 +16,11 @@ mod decoder;
 #[cfg(any(feature = "gzip", feature = "zstd"))]
 mod decoding;
 #[cfg(feature = "gzip")]
+mod deflate_stream;
+#[cfg(feature = "gzip")]
 mod gzip_members;
+#[cfg(feature = "gzip")]
+mod inflating;
 #[cfg(any(feature = "gzip", feature = "zstd"))]
 pub(super) use decoding::decoded;
 
@@ -25,13 +29,17 @@ pub(super) use decoding::decoded;
 pub(crate) enum ContentCoding {
     #[cfg(feature = "gzip")]
     Gzip,
+    /// Never asked for, but decoded when it comes (see `deflate_stream`).
+    #[cfg(feature = "gzip")]
+    Deflate,
     #[cfg(feature = "zstd")]
     Zstd,
 }
 
 impl ContentCoding {
     /// The `Accept-Encoding` of a request that may be answered compressed: every coding this
-    /// build decodes, the better first; `None` in a build that decodes none.
+    /// build decodes, the better first, but deflate (which of its two forms a server means is
+    /// a guess, so it is only decoded when it comes); `None` in a build that decodes none.
     pub(crate) fn accepted() -> Option<HeaderValue> {
         let value = match (cfg!(feature = "gzip"), cfg!(feature = "zstd")) {
             (true, true) => "zstd,gzip",
@@ -45,14 +53,14 @@ impl ContentCoding {
     /// What this build decompresses, as a clause of a sentence on a body it left as it was.
     pub(crate) fn what_is_decoded() -> &'static str {
         match (cfg!(feature = "gzip"), cfg!(feature = "zstd")) {
-            (true, true) => "it decompresses gzip and zstd, one coding to a body",
+            (true, true) => "it decompresses gzip, deflate and zstd, one coding to a body",
             (true, false) => {
-                "it decompresses gzip (and zstd with the crate's `zstd` feature), one coding to \
-                 a body"
+                "it decompresses gzip and deflate (and zstd with the crate's `zstd` feature), one \
+                 coding to a body"
             }
             (false, true) => {
-                "it decompresses zstd (and gzip with the crate's `gzip` feature), one coding to \
-                 a body"
+                "it decompresses zstd (and gzip and deflate with the crate's `gzip` feature), one \
+                 coding to a body"
             }
             (false, false) => {
                 "it decompresses nothing: the crate's `gzip` and `zstd` features are off"
@@ -88,6 +96,10 @@ impl ContentCoding {
         if value.eq_ignore_ascii_case("gzip") || value.eq_ignore_ascii_case("x-gzip") {
             return Some(ContentCoding::Gzip);
         }
+        #[cfg(feature = "gzip")]
+        if value.eq_ignore_ascii_case("deflate") {
+            return Some(ContentCoding::Deflate);
+        }
         #[cfg(feature = "zstd")]
         if value.eq_ignore_ascii_case("zstd") {
             return Some(ContentCoding::Zstd);
@@ -96,13 +108,17 @@ impl ContentCoding {
         None
     }
 
-    /// Whether `body` starts as a body in this coding does: a gzip member, or a zstd frame
-    /// (a skippable one included).
+    /// Whether `body` starts as a body in this coding does: a gzip member, a zlib stream (bare
+    /// deflate has no mark to tell it by), or a zstd frame (a skippable one included).
     #[cfg(any(feature = "gzip", feature = "zstd"))]
     fn starts(self, body: &[u8]) -> bool {
         match self {
             #[cfg(feature = "gzip")]
             ContentCoding::Gzip => body.starts_with(&[0x1f, 0x8b]),
+            #[cfg(feature = "gzip")]
+            ContentCoding::Deflate => {
+                matches!(body, [first, second, ..] if deflate_stream::zlib_header(*first, *second))
+            }
             #[cfg(feature = "zstd")]
             ContentCoding::Zstd => match body {
                 [0x28, 0xb5, 0x2f, 0xfd, ..] => true,
@@ -117,6 +133,8 @@ impl ContentCoding {
         match self {
             #[cfg(feature = "gzip")]
             ContentCoding::Gzip => "gzip",
+            #[cfg(feature = "gzip")]
+            ContentCoding::Deflate => "deflate",
             #[cfg(feature = "zstd")]
             ContentCoding::Zstd => "zstd",
         }
@@ -167,6 +185,8 @@ mod tests {
         assert!(ContentCoding::Gzip.starts(&[0x1f, 0x8b, 8]));
         assert!(!ContentCoding::Gzip.starts(b"<html>"));
         assert!(!ContentCoding::Gzip.starts(&[0x1f]));
+        assert!(ContentCoding::Deflate.starts(&[0x78, 0x9c, 0]));
+        assert!(!ContentCoding::Deflate.starts(b"<html>"));
         #[cfg(feature = "zstd")]
         {
             assert!(ContentCoding::Zstd.starts(&[0x28, 0xb5, 0x2f, 0xfd, 0]));
@@ -202,9 +222,10 @@ mod tests {
             &["br"],
             &["gzip, gzip"],
             &["gzip", "gzip"],
-            &["deflate"],
+            &["deflate, gzip"],
         ] {
             assert_eq!(of(values), None, "{values:?}");
         }
+        assert_eq!(of(&["Deflate"]), Some(ContentCoding::Deflate));
     }
 }
