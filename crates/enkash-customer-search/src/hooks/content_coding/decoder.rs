@@ -60,9 +60,9 @@ impl Decoder {
     pub(super) fn buffer(&self) -> &Buffer {
         match self {
             #[cfg(feature = "gzip")]
-            Decoder::Gzip(decoder) => decoder.get_ref(),
+            Decoder::Gzip(decoder) => &decoder.buffer,
             #[cfg(feature = "gzip")]
-            Decoder::Deflate(decoder) => decoder.get_ref(),
+            Decoder::Deflate(decoder) => &decoder.buffer,
             #[cfg(feature = "zstd")]
             Decoder::Zstd(decoder) => decoder.get_ref(),
         }
@@ -71,9 +71,9 @@ impl Decoder {
     pub(super) fn buffer_mut(&mut self) -> &mut Buffer {
         match self {
             #[cfg(feature = "gzip")]
-            Decoder::Gzip(decoder) => decoder.get_mut(),
+            Decoder::Gzip(decoder) => &mut decoder.buffer,
             #[cfg(feature = "gzip")]
-            Decoder::Deflate(decoder) => decoder.get_mut(),
+            Decoder::Deflate(decoder) => &mut decoder.buffer,
             #[cfg(feature = "zstd")]
             Decoder::Zstd(decoder) => decoder.get_mut(),
         }

@@ -6,7 +6,7 @@
 use zlib_rs::Inflate;
 
 use super::decoder::Buffer;
-use super::inflating::inflate;
+use super::inflating::{finished, inflate};
 
 /// zlib's window bits for a window of up to 2^15 bytes, the most deflate uses.
 const WINDOW_BITS: u8 = 15;
@@ -18,7 +18,7 @@ pub(super) struct DeflateStream {
     first: Option<u8>,
     /// Whether the stream has ended (a zlib stream's checksum read and checked).
     ended: bool,
-    buffer: Buffer,
+    pub(super) buffer: Buffer,
     /// How many bytes came after the stream's end: ignored.
     ignored: u64,
 }
@@ -73,27 +73,7 @@ impl DeflateStream {
 
     /// Checks that the stream has ended, once the body has.
     pub(super) fn try_finish(&mut self) -> std::io::Result<()> {
-        if !self.ended {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                "the body ends inside its deflate stream",
-            ));
-        }
-        if self.ignored > 0 {
-            tracing::debug!(
-                ignored = self.ignored,
-                "bytes after the deflate stream's end: ignored"
-            );
-        }
-        Ok(())
-    }
-
-    pub(super) fn get_ref(&self) -> &Buffer {
-        &self.buffer
-    }
-
-    pub(super) fn get_mut(&mut self) -> &mut Buffer {
-        &mut self.buffer
+        finished(self.ended, self.ignored, "deflate stream")
     }
 }
 
@@ -123,7 +103,7 @@ mod tests {
             stream.write_all(chunk)?;
         }
         stream.try_finish()?;
-        Ok(stream.get_mut().take())
+        Ok(stream.buffer.take())
     }
 
     #[test]
@@ -175,7 +155,7 @@ mod tests {
                 body.chunks(1000)
                     .any(|chunk| stream.write_all(chunk).is_err())
             );
-            assert!(stream.get_ref().over_the_limit);
+            assert!(stream.buffer.over_the_limit);
         }
     }
 }

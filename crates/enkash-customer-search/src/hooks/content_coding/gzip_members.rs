@@ -13,7 +13,7 @@
 use zlib_rs::Inflate;
 
 use super::decoder::Buffer;
-use super::inflating::inflate;
+use super::inflating::{finished, inflate};
 
 /// The first two bytes of every gzip member.
 const MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -26,7 +26,7 @@ pub(super) struct GzipMembers {
     member: Inflate,
     /// Whether that member has ended (its trailer read and checked).
     member_ended: bool,
-    buffer: Buffer,
+    pub(super) buffer: Buffer,
     /// How many bytes came after the last member, not being another: ignored.
     ignored: u64,
     /// Whether what follows the last member so far is a lone first byte of [`MAGIC`], the next
@@ -85,25 +85,8 @@ impl GzipMembers {
 
     /// Checks that the last member has ended, once the body has.
     pub(super) fn try_finish(&mut self) -> std::io::Result<()> {
-        if !self.member_ended {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                "the body ends inside a gzip member",
-            ));
-        }
         let ignored = self.ignored + u64::from(self.half_magic);
-        if ignored > 0 {
-            tracing::debug!(ignored, "bytes after the gzip body's last member: ignored");
-        }
-        Ok(())
-    }
-
-    pub(super) fn get_ref(&self) -> &Buffer {
-        &self.buffer
-    }
-
-    pub(super) fn get_mut(&mut self) -> &mut Buffer {
-        &mut self.buffer
+        finished(self.member_ended, ignored, "last gzip member")
     }
 }
 
@@ -126,7 +109,7 @@ mod tests {
             members.write_all(chunk)?;
         }
         members.try_finish()?;
-        Ok(members.get_mut().take())
+        Ok(members.buffer.take())
     }
 
     #[test]
@@ -155,15 +138,15 @@ mod tests {
                 members.write_all(chunk).unwrap();
             }
             members.try_finish().unwrap();
-            assert_eq!(members.get_mut().take(), plain, "pieces of {piece}");
+            assert_eq!(members.buffer.take(), plain, "pieces of {piece}");
 
             let mut members = GzipMembers::new(Buffer::new(limit - 1, None));
             let refused = body
                 .chunks(piece)
                 .find_map(|chunk| members.write_all(chunk).err());
             assert!(refused.is_some(), "pieces of {piece}");
-            assert!(members.get_ref().over_the_limit);
-            assert_eq!(members.get_ref().written as u64, limit - 1);
+            assert!(members.buffer.over_the_limit);
+            assert_eq!(members.buffer.written as u64, limit - 1);
         }
     }
 

@@ -58,3 +58,22 @@ pub(super) fn inflate(
         }
     }
 }
+
+/// Checks, once the body has ended, that its `stream` (the last gzip member, the deflate
+/// stream) ended too; `ignored` bytes after it are only noted.
+pub(super) fn finished(ended: bool, ignored: u64, stream: &str) -> std::io::Result<()> {
+    if !ended {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            format!("the body ends inside its {stream}"),
+        ));
+    }
+    if ignored > 0 {
+        tracing::debug!(
+            ignored,
+            stream,
+            "bytes after the compressed stream: ignored"
+        );
+    }
+    Ok(())
+}
