@@ -66,7 +66,7 @@ fn undecompressible(coding: ContentCoding, status: StatusCode, cause: std::io::E
 }
 
 /// How much compressed input is fed to the decoder at once: a bound on the work of one write
-/// (deflate makes at most 1,032 bytes of one, so 16 MiB at the very most). Less would cost an
+/// (deflate makes at most 1,032 bytes of one, so about 16 MiB at the very most). Less would cost an
 /// inflater more copies into its window.
 const FED_AT_ONCE: usize = 16 * 1024;
 
@@ -135,6 +135,19 @@ where
                 let room = RAW_KEPT.saturating_sub(self.raw_start.len());
                 self.raw_start
                     .extend_from_slice(&chunk[..room.min(chunk.len())]);
+                // Plainly not in the coding: comes as it came, before a decoder can make noise
+                // of it (text inflates to a few bytes as bare deflate before it fails).
+                if self.raw_start.len() >= self.coding.mark_len()
+                    && self.coding.not_in_it(&self.raw_start, false)
+                {
+                    self.ended = true;
+                    tracing::debug!(
+                        status = self.status.as_u16(),
+                        coding = self.coding.name(),
+                        "the body is not in its coding: its start comes as it is"
+                    );
+                    return Some(Ok(Bytes::from(std::mem::take(&mut self.raw_start))));
+                }
             }
             if let Err(cause) = self.feed(&chunk).await {
                 return self.failed(cause);
@@ -194,7 +207,8 @@ where
         }
         // Not a body in the coding at all (a gateway's page labelled with it): shown as it came.
         // One that is, but fails before anything decodes, is compressed bytes: not shown.
-        if self.decoder.buffer().written == 0 && !self.coding.starts(&self.raw_start) {
+        let decoded_any = self.decoder.buffer().written > 0;
+        if self.coding.not_in_it(&self.raw_start, decoded_any) {
             tracing::debug!(
                 status = self.status.as_u16(),
                 coding = self.coding.name(),
@@ -248,14 +262,22 @@ mod tests {
         limit: u64,
         status: StatusCode,
     ) -> Vec<Result<Bytes, BoxError>> {
+        decode_all_in(ContentCoding::Gzip, chunks, limit, status).await
+    }
+
+    /// The same, in `coding`.
+    async fn decode_all_in(
+        coding: ContentCoding,
+        chunks: Vec<Vec<u8>>,
+        limit: u64,
+        status: StatusCode,
+    ) -> Vec<Result<Bytes, BoxError>> {
         let body = futures_util::stream::iter(
             chunks
                 .into_iter()
                 .map(|chunk| Ok::<_, BoxError>(Bytes::from(chunk))),
         );
-        decoded(ContentCoding::Gzip, body, limit, None, status)
-            .collect()
-            .await
+        decoded(coding, body, limit, None, status).collect().await
     }
 
     fn text(json: &str) -> Vec<u8> {
@@ -280,6 +302,44 @@ mod tests {
         }
         // One byte is a body, and not gzip.
         undecompressible(decode(vec![vec![0x1f]], 100).await);
+    }
+
+    #[tokio::test]
+    async fn another_status_s_text_labelled_deflate_is_shown_as_it_came() {
+        let shown = |items: Vec<Result<Bytes, BoxError>>| -> Vec<u8> {
+            items.into_iter().flat_map(|item| item.unwrap()).collect()
+        };
+        // JSON inflates to a few bytes of noise as bare deflate before it fails.
+        for text in [
+            &br#"{"error":"bad gateway"}"#[..],
+            b"[]",
+            "Ünïcode".as_bytes(),
+        ] {
+            let items = decode_all_in(
+                ContentCoding::Deflate,
+                vec![text.to_vec()],
+                1 << 20,
+                StatusCode::BAD_GATEWAY,
+            )
+            .await;
+            assert_eq!(shown(items), text);
+        }
+        // Bare deflate cut short: what decoded comes, not the compressed bytes.
+        let plain = text(r#"{"errorMessage":"busy"}"#);
+        let mut encoder =
+            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(&plain).unwrap();
+        let compressed = encoder.finish().unwrap();
+        let cut = compressed[..compressed.len() - 2].to_vec();
+        let items = decode_all_in(
+            ContentCoding::Deflate,
+            vec![cut],
+            1 << 20,
+            StatusCode::SERVICE_UNAVAILABLE,
+        )
+        .await;
+        let shown = shown(items);
+        assert!(!shown.is_empty() && plain.starts_with(&shown), "{shown:?}");
     }
 
     #[tokio::test]
