@@ -66,8 +66,8 @@ fn undecompressible(coding: ContentCoding, status: StatusCode, cause: std::io::E
 }
 
 /// How much compressed input is fed to the decoder at once: a bound on the work of one write
-/// (deflate makes at most 1,032 bytes of one, so about 16 MiB at the very most). Less would cost an
-/// inflater more copies into its window.
+/// (deflate's output is at most about a thousand times its input). Less would cost an inflater
+/// more copies into its window.
 const FED_AT_ONCE: usize = 16 * 1024;
 
 /// How much decoded output is made before a yield to the runtime (a write may go past it).
