@@ -1,7 +1,8 @@
 //! A `deflate` body. RFC 9110 has it zlib-wrapped (RFC 1950), but servers have long sent bare
 //! deflate (RFC 1951) under that name, so a body that does not start with a zlib header is read
-//! as bare deflate; browsers, curl and urllib3 take both forms too. The client never asks for it (which
-//! of the two a server means is a guess); it decodes it when a server sends it all the same.
+//! as bare deflate; browsers, curl and urllib3 take both forms too. The client never asks for
+//! it (which of the two a server means is a guess); it decodes it when a server sends it all
+//! the same.
 
 use zlib_rs::Inflate;
 
