@@ -171,6 +171,24 @@ async fn a_407_with_no_proxy_on_the_way_counts_as_a_login_sent() {
 }
 
 #[tokio::test]
+async fn a_407_on_a_request_that_went_direct_does_not_blame_a_proxy() {
+    let server = RecordingServer::with_handler(|_| Reply::raw(407, "text/plain", "")).await;
+    let client = Client::builder(server.base_url())
+        .bearer_token("a-bearer-token")
+        .build()
+        .unwrap();
+    let error = client.search(SearchQuery::new()).await.unwrap_err();
+    let shown = error.to_string();
+    let at = server.base_url().trim_start_matches("http://").to_string();
+    assert!(
+        shown.contains(&format!("the server at {at} asked for proxy credentials")),
+        "{shown}"
+    );
+    assert!(shown.contains("went to no proxy"), "{shown}");
+    assert!(!shown.contains("the proxy at"), "{shown}");
+}
+
+#[tokio::test]
 async fn a_407_from_inside_an_https_tunnel_counts_as_a_login_sent() {
     // No proxy that refuses a tunnel answers inside it: this 407 came from the far side,
     // which read the password.

@@ -90,10 +90,10 @@ pub(crate) async fn classify<T, E>(
         Err(GeneratedError::UnexpectedResponse(response))
             if response.status() == StatusCode::PROXY_AUTHENTICATION_REQUIRED =>
         {
-            Err(proxy_refused(
+            Err(Error::Transport(Box::new(TransportError::proxy_refused(
                 !observed.as_ref().is_some_and(|o| o.over_tls),
                 observed.as_ref().and_then(|o| o.answered_from),
-            ))
+            ))))
         }
         Err(GeneratedError::UnexpectedResponse(response)) => {
             read_bounded(response).await.map(Answer::Other)
@@ -117,30 +117,6 @@ pub(crate) async fn classify<T, E>(
             ..TransportError::described(TransportErrorKind::Other, detail)
         }))),
     }
-}
-
-/// A 407: a proxy's answer, and no verdict on EnKash's credentials. Over plain HTTP it comes
-/// from a forward proxy, which kept the request from EnKash (`stopped_at_proxy`; when the
-/// client knows of no proxy, [`Error::through`] says otherwise); over HTTPS a proxy refuses the
-/// tunnel before any request (a connect failure, see `TransportErrorKind`), so a 407 inside
-/// the tunnel came from the far side, and the request may have been read. `answered_from`, the
-/// address that answered, names the proxy: it cannot hold a password.
-fn proxy_refused(stopped_at_proxy: bool, answered_from: Option<std::net::SocketAddr>) -> Error {
-    let at = answered_from
-        .map(|addr| format!(" at {addr}"))
-        .unwrap_or_default();
-    Error::Transport(Box::new(TransportError {
-        connect: stopped_at_proxy,
-        status: Some(StatusCode::PROXY_AUTHENTICATION_REQUIRED),
-        ..TransportError::described(
-            TransportErrorKind::Proxy,
-            format!(
-                "the proxy{at} asked for credentials it was not given, or refused these; give \
-                 them in its URL (HTTPS_PROXY=http://user:password@host:port) or to \
-                 ClientBuilder::proxy"
-            ),
-        )
-    }))
 }
 
 /// Notes the response's status and request id on the attempt's span.

@@ -186,7 +186,7 @@ impl Error {
         {
             match via() {
                 Via::Proxy(name) => e.proxy = Some(name),
-                Via::Direct => e.connect = false,
+                Via::Direct => e.went_direct(),
                 Via::Unknown => {}
             }
         }

@@ -34,6 +34,8 @@ pub struct TransportError {
     pub(crate) detail: Option<String>,
     /// For a proxy's refusal: the proxy, named without its credentials.
     pub(crate) proxy: Option<String>,
+    /// For a 407: the address that answered it.
+    pub(crate) answered_from: Option<std::net::SocketAddr>,
     /// `source` and its causes as shown, once scrubbed of the client's secrets.
     pub(crate) shown: Option<String>,
 }
@@ -183,6 +185,7 @@ impl TransportError {
             source: Some(Arc::new(error)),
             detail: None,
             proxy: None,
+            answered_from: None,
             shown: None,
         }
     }
@@ -198,7 +201,53 @@ impl TransportError {
             source: None,
             detail: Some(detail),
             proxy: None,
+            answered_from: None,
             shown: None,
+        }
+    }
+
+    /// A 407: a proxy's answer, and no verdict on EnKash's credentials. Over plain HTTP it
+    /// comes from a forward proxy, which kept the request from EnKash (`stopped_at_proxy`);
+    /// over HTTPS a proxy refuses the tunnel before any request (a connect failure, see
+    /// [`TransportErrorKind`]), so a 407 inside the tunnel came from the far side, and the
+    /// request may have been read. `answered_from`, the address that answered, names the
+    /// proxy: it cannot hold a password.
+    pub(crate) fn proxy_refused(
+        stopped_at_proxy: bool,
+        answered_from: Option<std::net::SocketAddr>,
+    ) -> Self {
+        let at = answered_from
+            .map(|addr| format!(" at {addr}"))
+            .unwrap_or_default();
+        TransportError {
+            connect: stopped_at_proxy,
+            status: Some(StatusCode::PROXY_AUTHENTICATION_REQUIRED),
+            answered_from,
+            ..TransportError::described(
+                TransportErrorKind::Proxy,
+                format!(
+                    "the proxy{at} asked for credentials it was not given, or refused these; \
+                     give them in its URL (HTTPS_PROXY=http://user:password@host:port) or to \
+                     ClientBuilder::proxy"
+                ),
+            )
+        }
+    }
+
+    /// The same 407, on a request the client sent to no proxy: the server, or something in
+    /// front of it that the client cannot see, asked, and may have read the request.
+    pub(crate) fn went_direct(&mut self) {
+        self.connect = false;
+        if self.status == Some(StatusCode::PROXY_AUTHENTICATION_REQUIRED) {
+            let at = self
+                .answered_from
+                .map(|addr| format!(" at {addr}"))
+                .unwrap_or_default();
+            self.detail = Some(format!(
+                "the server{at} asked for proxy credentials, though the request went to no \
+                 proxy (none was given, or NO_PROXY sent it direct): something in front of the \
+                 server wants them"
+            ));
         }
     }
 
@@ -254,6 +303,7 @@ impl fmt::Debug for TransportError {
             .field("source", &self.source_text())
             .field("detail", &self.detail)
             .field("proxy", &self.proxy)
+            .field("answered_from", &self.answered_from)
             .finish()
     }
 }
