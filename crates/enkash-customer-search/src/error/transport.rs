@@ -23,7 +23,7 @@ pub struct TransportError {
     /// Whether the request cannot have reached EnKash: no connection was made (the kinds
     /// [`Connect`](TransportErrorKind::Connect), [`Dns`](TransportErrorKind::Dns),
     /// [`Tls`](TransportErrorKind::Tls)), or a proxy kept it ([`Proxy`](TransportErrorKind::Proxy),
-    /// but for a 407 from inside an HTTPS tunnel).
+    /// but for a 407 from inside an HTTPS tunnel or on a request that went to no proxy).
     pub connect: bool,
     /// How many attempts were made.
     pub attempts: u32,
@@ -210,8 +210,8 @@ impl TransportError {
     /// comes from a forward proxy, which kept the request from EnKash (`stopped_at_proxy`);
     /// over HTTPS a proxy refuses the tunnel before any request (a connect failure, see
     /// [`TransportErrorKind`]), so a 407 inside the tunnel came from the far side, and the
-    /// request may have been read. `answered_from`, the address that answered, names the
-    /// proxy: it cannot hold a password.
+    /// request may have been read. `answered_from`, the address that answered, names it (the
+    /// proxy, or the server on a request that went to none): it cannot hold a password.
     pub(crate) fn proxy_refused(
         stopped_at_proxy: bool,
         answered_from: Option<std::net::SocketAddr>,
@@ -245,8 +245,8 @@ impl TransportError {
                 .unwrap_or_default();
             self.detail = Some(format!(
                 "the server{at} asked for proxy credentials, though the request went to no \
-                 proxy (none was given, or NO_PROXY sent it direct): something in front of the \
-                 server wants them"
+                 proxy (none was given, or the no-proxy rules sent it direct): something in \
+                 front of the server wants them"
             ));
         }
     }

@@ -16,8 +16,8 @@ use crate::hooks::BodyTooLarge;
 /// `Content-Length`, if it had one), which the decode then reads without a copy; one that does
 /// not decompress is [`BodyUndecompressible`]. Any other status's body is only read for what it
 /// says, and maybe only its start: it comes as it is decoded, and where it stops decoding it
-/// ends (if none of it decodes and it does not start as the coding does, its start comes as it
-/// came), so that the status decides what the response means.
+/// ends (if none of it decodes and it does not start as the coding does, or it is text labelled
+/// deflate, its start comes as it came), so that the status decides what the response means.
 pub(in crate::hooks) fn decoded<S, E>(
     coding: ContentCoding,
     body: S,
@@ -43,6 +43,7 @@ where
         fed_since_yield: 0,
         ended: false,
         raw_start: Vec::new(),
+        emitted: false,
     });
     futures_util::stream::unfold(Some(decoding), move |decoding| async move {
         let mut decoding = match decoding? {
@@ -97,8 +98,24 @@ struct Decoding<S> {
     fed_since_yield: usize,
     /// Whether the body has come to its end, or failed: nothing more is read.
     ended: bool,
-    /// The first bytes of another status's body, as they came, while nothing has decoded.
+    /// The first bytes of another status's body, as they came, while nothing has been handed on.
     raw_start: Vec<u8>,
+    /// Whether decoded bytes of another status's body have been handed on.
+    emitted: bool,
+}
+
+/// Whether `bytes` read as text: UTF-8 (the last character maybe cut short) without control
+/// characters but tab and line ends. Deflate's output rarely does for long.
+fn is_text(bytes: &[u8]) -> bool {
+    let utf8 = match std::str::from_utf8(bytes) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none(),
+    };
+    !bytes.is_empty()
+        && utf8
+        && bytes
+            .iter()
+            .all(|&b| b >= 0x20 || matches!(b, b'\t' | b'\n' | b'\r'))
 }
 
 impl<S, E> Decoding<S>
@@ -131,33 +148,21 @@ where
             if self.compressed > self.limit {
                 return Some(Err(self.too_large()));
             }
-            if !self.whole && self.decoder.buffer().written == 0 {
+            if !self.whole && !self.emitted {
                 let room = RAW_KEPT.saturating_sub(self.raw_start.len());
                 self.raw_start
                     .extend_from_slice(&chunk[..room.min(chunk.len())]);
-                // Plainly not in the coding: comes as it came, before a decoder can make noise
-                // of it (text inflates to a few bytes as bare deflate before it fails).
-                if self.raw_start.len() >= self.coding.mark_len()
-                    && self.coding.not_in_it(&self.raw_start, false)
-                {
-                    self.ended = true;
-                    tracing::debug!(
-                        status = self.status.as_u16(),
-                        coding = self.coding.name(),
-                        "the body is not in its coding: its start comes as it is"
-                    );
-                    return Some(Ok(Bytes::from(std::mem::take(&mut self.raw_start))));
-                }
             }
             if let Err(cause) = self.feed(&chunk).await {
                 return self.failed(cause);
             }
-            if !self.whole {
+            if !self.whole && !self.holding_back() {
                 if let Err(cause) = self.decoder.flush() {
                     return self.failed(cause);
                 }
                 let decoded = self.decoder.buffer_mut().take();
                 if !decoded.is_empty() {
+                    self.emitted = true;
                     return Some(Ok(Bytes::from(decoded)));
                 }
             }
@@ -206,9 +211,11 @@ where
             return Some(Err(undecompressible(self.coding, self.status, cause)));
         }
         // Not a body in the coding at all (a gateway's page labelled with it): shown as it came.
-        // One that is, but fails before anything decodes, is compressed bytes: not shown.
-        let decoded_any = self.decoder.buffer().written > 0;
-        if self.coding.not_in_it(&self.raw_start, decoded_any) {
+        // One that is, but fails before anything decodes, is compressed bytes: not shown. Bare
+        // deflate has no mark to tell it by: there, text is taken for a body not in it.
+        let not_in_it = !self.coding.starts(&self.raw_start)
+            && (!self.coding.may_be_unmarked() || (!self.emitted && is_text(&self.raw_start)));
+        if not_in_it {
             tracing::debug!(
                 status = self.status.as_u16(),
                 coding = self.coding.name(),
@@ -226,6 +233,16 @@ where
         );
         let decoded = self.decoder.buffer_mut().take();
         (!decoded.is_empty()).then(|| Ok(Bytes::from(decoded)))
+    }
+
+    /// Whether what decodes is held back for now: the start of another status's body that may
+    /// be bare deflate, which text also is until it fails to inflate (within a few bytes, having
+    /// made noise of them). What decodes comes once the body ends, or once enough of it has
+    /// inflated to tell.
+    fn holding_back(&self) -> bool {
+        self.coding.may_be_unmarked()
+            && !self.coding.starts(&self.raw_start)
+            && self.compressed < RAW_KEPT as u64
     }
 
     fn too_large(&self) -> BoxError {
@@ -324,6 +341,21 @@ mod tests {
             .await;
             assert_eq!(shown(items), text);
         }
+        // A short bare deflate body: held while it may be text, then decoded whole. (Deflate's
+        // end of block leaves control bytes, so its output is not taken for text.)
+        let mut encoder =
+            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(b"degraded").unwrap();
+        let compressed = encoder.finish().unwrap();
+        assert!(!is_text(&compressed), "{compressed:?}");
+        let items = decode_all_in(
+            ContentCoding::Deflate,
+            vec![compressed],
+            1 << 20,
+            StatusCode::SERVICE_UNAVAILABLE,
+        )
+        .await;
+        assert_eq!(shown(items), b"degraded");
         // Bare deflate cut short: what decoded comes, not the compressed bytes.
         let plain = text(r#"{"errorMessage":"busy"}"#);
         let mut encoder =

@@ -128,33 +128,15 @@ impl ContentCoding {
         }
     }
 
-    /// How many bytes [`ContentCoding::starts`] needs to tell.
+    /// Whether a body in this coding may not start as [`ContentCoding::starts`] says: bare
+    /// deflate has no mark.
     #[cfg(any(feature = "gzip", feature = "zstd"))]
-    fn mark_len(self) -> usize {
-        match self {
-            #[cfg(feature = "gzip")]
-            ContentCoding::Gzip | ContentCoding::Deflate => 2,
-            #[cfg(feature = "zstd")]
-            ContentCoding::Zstd => 4,
-        }
-    }
-
-    /// Whether another status's body is not in this coding at all, so that its start (`start`)
-    /// is better shown as it came: it does not start as the coding does, and nothing of it has
-    /// decoded (`decoded_any`). Bare deflate has no mark to tell it by, and text inflates to a
-    /// few bytes of noise before it fails, so for deflate the test is whether the start is text.
-    #[cfg(any(feature = "gzip", feature = "zstd"))]
-    fn not_in_it(self, start: &[u8], decoded_any: bool) -> bool {
-        if self.starts(start) {
-            return false;
-        }
+    fn may_be_unmarked(self) -> bool {
         #[cfg(feature = "gzip")]
         if self == ContentCoding::Deflate {
-            // Text cut at the kept length may end inside a character.
-            return !start.is_empty()
-                && std::str::from_utf8(start).map_or_else(|e| e.error_len().is_none(), |_| true);
+            return true;
         }
-        !decoded_any
+        false
     }
 
     #[cfg(any(feature = "gzip", feature = "zstd"))]
