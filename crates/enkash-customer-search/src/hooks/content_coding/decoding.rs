@@ -254,7 +254,8 @@ where
     }
 }
 
-#[cfg(all(test, feature = "gzip"))]
+#[cfg(test)]
+#[cfg(feature = "gzip")]
 mod tests {
     use std::io::Write;
 
@@ -472,7 +473,8 @@ mod tests {
     }
 }
 
-#[cfg(all(test, feature = "zstd"))]
+#[cfg(test)]
+#[cfg(feature = "zstd")]
 mod zstd_tests {
     use std::io::Write;
 

@@ -187,7 +187,8 @@ pub(super) fn decoded<S>(
     match coding {}
 }
 
-#[cfg(all(test, feature = "gzip"))]
+#[cfg(test)]
+#[cfg(feature = "gzip")]
 mod tests {
     use super::*;
 
