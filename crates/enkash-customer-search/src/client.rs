@@ -366,9 +366,9 @@ impl ClientBuilder {
     /// Trusts the certificates of this PEM bundle as roots, besides the platform's (which on
     /// Linux include those of `SSL_CERT_FILE` and `SSL_CERT_DIR` when set): a company's own CA,
     /// as a TLS-inspecting proxy needs. Repeatable. A bundle that is not PEM or holds no
-    /// certificate makes [`build`](Self::build) fail with
-    /// [`BuildError::InvalidRootCertificates`]. Not applied to a client given with
-    /// [`reqwest_client`](Self::reqwest_client).
+    /// certificate (or any bundle, on Android, where only the platform's roots are used) makes
+    /// [`build`](Self::build) fail with [`BuildError::InvalidRootCertificates`]. Not applied to
+    /// a client given with [`reqwest_client`](Self::reqwest_client).
     pub fn add_root_certificates(mut self, pem: impl AsRef<[u8]>) -> Self {
         if let Ok(roots) = &mut self.extra_roots {
             match crate::tls::certificates_in(pem.as_ref()) {
@@ -404,6 +404,8 @@ impl ClientBuilder {
             let by_url: Option<Arc<[_]>> = given.iter().map(|(_, by_url)| by_url.clone()).collect();
             by_url.map_or(ProxyRoute::Given, ProxyRoute::Urls)
         };
+        // Read once, as reqwest reads its proxies once: what the errors say is where requests went.
+        let (search_via, token_via) = (proxy.via(&base_url), proxy.via(&token_base_url));
         let http = match self.http {
             Some(http) => http,
             None => {
@@ -416,7 +418,7 @@ impl ClientBuilder {
                     proxies: given.into_iter().map(|(proxy, _)| proxy).collect(),
                     extra_roots,
                 })?;
-                crate::http_client::log_route(&proxy, trusted, &base_url);
+                crate::http_client::log_route(&search_via, trusted);
                 http
             }
         };
@@ -434,7 +436,8 @@ impl ClientBuilder {
                 compression: self.compression,
                 user_agent,
                 secrets,
-                proxy,
+                search_via,
+                token_via,
             }),
         })
     }

@@ -8,7 +8,6 @@ use std::time::Duration;
 use rustls::pki_types::CertificateDer;
 
 use crate::error::{BuildError, Via};
-use crate::proxy_route::ProxyRoute;
 
 /// What the HTTP client is built from.
 pub(crate) struct HttpSettings {
@@ -27,14 +26,14 @@ pub(crate) fn build(settings: HttpSettings) -> Result<reqwest::Client, BuildErro
     builder.build().map_err(|e| BuildError::Http(e.to_string()))
 }
 
-/// Tells, at debug level, which way requests to `base_url` will go, as the errors that name a
-/// proxy tell it: through a proxy given, or the environment's for it (named without
-/// credentials), or direct; and the trust roots.
-pub(crate) fn log_route(route: &ProxyRoute, extra_roots: usize, base_url: &str) {
+/// Tells, at debug level, which way searches will go (`via`), as the errors that name a proxy
+/// tell it: through a proxy given, or the environment's for it (named without credentials), or
+/// direct; and the trust roots.
+pub(crate) fn log_route(via: &Via, extra_roots: usize) {
     if !tracing::enabled!(tracing::Level::DEBUG) {
         return;
     }
-    let route = match route.via(base_url) {
+    let route = match via {
         Via::Proxy(name) => format!("through {name}"),
         Via::Direct => {
             "direct (no proxy for it given or in the environment, or NO_PROXY names it)".into()

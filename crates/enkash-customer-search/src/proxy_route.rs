@@ -1,7 +1,7 @@
 //! Which way a request goes, as the client's errors tell it: whose proxies it goes through,
-//! and a proxy named by where it points, never by its credentials. Apart from
-//! `http_client.rs`, which builds the client, so that errors and settings can name a proxy
-//! without importing what builds one.
+//! and a proxy named by where it points, never by its credentials; and a proxy made from its
+//! URL, whose `NO_PROXY` is read once for both. `http_client.rs` builds the client with the
+//! proxies; the client reads here, once it is built, which way its two URLs go.
 //!
 //! The environment's proxies are read by hyper-util's matcher, which reqwest itself uses for
 //! them: the same variables in the same order, `NO_PROXY`, and the rule that ignores
@@ -69,8 +69,9 @@ fn through_given(proxies: &[ProxyByUrl], uri: &http::Uri) -> Via {
 
 /// `NO_PROXY` (or `no_proxy`), as reqwest reads it for a proxy given by URL.
 fn no_proxy_variable() -> String {
-    std::env::var("NO_PROXY")
-        .or_else(|_| std::env::var("no_proxy"))
+    let [.., upper, lower] = crate::env::PROXY_VARS;
+    std::env::var(upper)
+        .or_else(|_| std::env::var(lower))
         .unwrap_or_default()
 }
 

@@ -207,7 +207,7 @@ impl Client {
             .map(|o| (o.status, o.headers.clone()));
         let outcome = envelope_outcome(result, observed)
             .await
-            .map_err(|e| e.through(|| self.shared.proxy.via(&self.shared.base_url)));
+            .map_err(|e| e.through(&self.shared.search_via));
         self.record_evidence(&generated.inner, answered_with);
         let (status, envelope) =
             outcome.map_err(|error| error.with_request_id(header_request_id.as_ref()))?;

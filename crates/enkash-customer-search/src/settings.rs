@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use reqwest::header::HeaderValue;
 
+use crate::error::Via;
 use crate::hooks::CallContext;
-use crate::proxy_route::ProxyRoute;
 use crate::redact::Secrets;
 use crate::{RetryPolicy, generated};
 
@@ -27,8 +27,10 @@ pub(crate) struct Shared {
     pub user_agent: HeaderValue,
     /// Every secret above, and the tokens fetched, to hide in what servers send back.
     pub secrets: Secrets,
-    /// Whose proxies the requests go through.
-    pub proxy: ProxyRoute,
+    /// Which way searches go, read when the client was built, as reqwest read its proxies.
+    pub search_via: Via,
+    /// Which way the token call goes, the same way.
+    pub token_via: Via,
 }
 
 impl Shared {

@@ -8,7 +8,8 @@
 //! [`TerminalSafe`] shows each such character as a visible escape (`\u{1b}`) instead; the
 //! joiners (U+200C, U+200D), which Indic scripts and emoji need, stay as they are. The
 //! library's `Display` of every error uses it for the text a server sent, and so does the
-//! `enkash` CLI for what it writes to a terminal.
+//! `enkash` CLI for what it writes to a terminal. [`shown`] bounds such text first, and
+//! [`without_secrets`] hides the secrets a caller holds in it by the client's own rule.
 
 use std::fmt;
 

@@ -52,7 +52,7 @@ pub(crate) async fn request_token(
             let result = generated.get_token().body(form.clone()).send().await;
             let outcome = token_outcome(result, call::observed(&generated, &shared.secrets))
                 .await
-                .map_err(|e| e.through(|| shared.proxy.via(&shared.token_base_url)));
+                .map_err(|e| e.through(&shared.token_via));
             if let Some(login) = login {
                 login.settle(&outcome);
             }

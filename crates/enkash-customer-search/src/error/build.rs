@@ -20,7 +20,8 @@ pub enum BuildError {
     /// The TLS configuration could not be built.
     Tls(String),
     /// A bundle given to [`ClientBuilder::add_root_certificates`](crate::ClientBuilder::add_root_certificates)
-    /// is not PEM, or holds no certificate, or a block that is not one (the reason says which).
+    /// is not PEM, or holds no certificate, or a block that is not one (the reason says which);
+    /// on Android, where only the platform's roots are used, any bundle.
     InvalidRootCertificates(String),
     /// A proxy given by URL to [`ClientBuilder::proxy_url`](crate::ClientBuilder::proxy_url)
     /// cannot be used (the reason never quotes the URL, which may hold a password).

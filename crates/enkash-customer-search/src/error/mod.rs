@@ -180,12 +180,12 @@ impl Error {
     /// The same error, a proxy's refusal saying which way the request went: the proxy named,
     /// or, when the client knows it used none, the request taken as read and the server named
     /// as what asked (a 407 then came from the far side).
-    pub(crate) fn through(mut self, via: impl FnOnce() -> Via) -> Self {
+    pub(crate) fn through(mut self, via: &Via) -> Self {
         if let Error::Transport(e) = &mut self
             && e.kind == TransportErrorKind::Proxy
         {
-            match via() {
-                Via::Proxy(name) => e.proxy = Some(name),
+            match via {
+                Via::Proxy(name) => e.proxy = Some(name.clone()),
                 Via::Direct => e.went_direct(),
                 Via::Unknown => {}
             }
