@@ -144,7 +144,8 @@ fn builder(
         }
     }
     if let Some(url) = &args.proxy {
-        builder = builder.proxy_url(without_a_password(url)?);
+        refuse_a_password(url)?;
+        builder = builder.proxy_url(url);
     }
     if let Some(path) = &args.ca_cert {
         builder = builder.add_root_certificates(read_ca_cert(path)?);
@@ -191,7 +192,7 @@ fn under(args: &ConnectionArgs, profile: &Profile) -> Result<ConnectionArgs, Cli
     fill(&mut args.client_id, &profile.client_id);
     fill(&mut args.username, &profile.username);
     if let (None, Some(proxy)) = (&args.proxy, &profile.proxy)
-        && reqwest::Url::parse(proxy).is_ok_and(|url| url.password().is_some())
+        && has_password(proxy)
     {
         return Err(CliError::Usage(
             "the profile's proxy has a password, and a profile never holds a secret; give the \
@@ -225,11 +226,16 @@ fn read_ca_cert(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
         .map_err(|why| CliError::Usage(format!("--ca-cert {}: {why}", path.display())))
 }
 
+/// Whether a proxy's `url` holds a password.
+fn has_password(url: &str) -> bool {
+    reqwest::Url::parse(url).is_ok_and(|url| url.password().is_some())
+}
+
 /// `--proxy URL`: any user name is kept, a password refused, since a command line is seen by
 /// every user of the machine (`ps`) and kept in shell histories. The rest of the URL is
 /// checked by the client (`BuildError::InvalidProxy`, a usage error).
-fn without_a_password(url: &str) -> Result<&str, CliError> {
-    if reqwest::Url::parse(url).is_ok_and(|url| url.password().is_some()) {
+fn refuse_a_password(url: &str) -> Result<(), CliError> {
+    if has_password(url) {
         return Err(CliError::Usage(
             "--proxy: a password does not belong on the command line, where every user of the \
              machine can see it; give the proxy's URL with its credentials in HTTPS_PROXY (or \
@@ -237,7 +243,7 @@ fn without_a_password(url: &str) -> Result<&str, CliError> {
                 .into(),
         ));
     }
-    Ok(url)
+    Ok(())
 }
 
 /// `--token-file`: a token re-read from its file when it is a minute old or refused.

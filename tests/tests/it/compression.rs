@@ -363,9 +363,9 @@ async fn a_gateway_page_labelled_gzip_that_is_not_is_shown_as_it_came() {
     // Labelled JSON as well: it is plainly markup, so it is shown.
     let page = b"<html>Bad Gateway at the edge</html>".to_vec();
     let server = encoded_server(502, page, "gzip").await;
-    let builder = Client::builder(server.base_url())
-        .retry_policy(enkash_customer_search::RetryPolicy::none());
-    let error = searched(builder).await.unwrap_err();
+    let client =
+        workspace_tests::client_with_retries(&server, enkash_customer_search::RetryPolicy::none());
+    let error = client.search(SearchQuery::new()).await.unwrap_err();
     let shown = error.to_string();
     assert!(shown.contains("Bad Gateway at the edge"), "{shown}");
     assert!(error.is_retryable(), "a gateway's 502: {shown}");

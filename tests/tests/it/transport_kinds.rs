@@ -32,11 +32,15 @@ async fn search(base_url: &str) -> Error {
         .unwrap_err()
 }
 
+/// A port on 127.0.0.1 that nothing listens on (bound, then let go).
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
 #[tokio::test]
 async fn a_refused_connection_is_a_connect_failure() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    drop(listener);
+    let port = closed_port();
     let error = search(&format!("http://127.0.0.1:{port}")).await;
     let transport = transport_error(&error);
     assert_eq!(transport.kind, TransportErrorKind::Connect);
@@ -47,14 +51,12 @@ async fn a_refused_connection_is_a_connect_failure() {
 
 #[tokio::test]
 async fn a_transport_error_s_sentence_and_causes_are_scrubbed_of_the_client_s_secrets() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    drop(listener);
+    let port = closed_port();
     // reqwest's sentence quotes the URL, whose path here holds the token.
     const TOKEN: &str = "tok-7f3a9c2e51b8";
     let error = Client::builder(format!("http://127.0.0.1:{port}/{TOKEN}"))
         .bearer_token(TOKEN.to_string())
-        .retry_policy(RetryPolicy::new().with_max_attempts(1))
+        .retry_policy(RetryPolicy::none())
         .build()
         .unwrap()
         .search(SearchQuery::new())

@@ -23,15 +23,17 @@ fn stdout_of(command: &mut Command) -> String {
 }
 
 /// The standard error of `command`, which must exit with `code`.
-fn stderr_of(mut command: impl std::borrow::BorrowMut<Command>, code: i32) -> String {
-    let output = command
-        .borrow_mut()
-        .assert()
-        .code(code)
-        .get_output()
-        .stderr
-        .clone();
+fn stderr_of(command: &mut Command, code: i32) -> String {
+    let output = command.assert().code(code).get_output().stderr.clone();
     String::from_utf8_lossy(&output).into_owned()
+}
+
+/// The API's base URL in the proxy tests: a name that never resolves, for the proxy to take.
+const API: &str = "http://customers.enkash.invalid";
+
+/// `url` (`http://host:port`) with a user and password in it, as a proxy's URL may have.
+fn with_proxy_password(url: &str) -> String {
+    url.replace("http://", "http://ops:S3cret-proxy@")
 }
 
 fn ids_of_ndjson(text: &str) -> Vec<String> {
@@ -770,26 +772,28 @@ fn sandbox_flag_needs_no_other_configuration() {
 #[test]
 fn trace_logs_never_show_a_secret() {
     let sandbox = TestSandbox::start(20);
-    let assert = sandbox
-        .enkash_with_credentials(SANDBOX_PASSWORD)
-        .env("RUST_LOG", "trace")
-        .args(["customers", "search", "--limit", "3"])
-        .assert()
-        .success();
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let stderr = stderr_of(
+        sandbox
+            .enkash_with_credentials(SANDBOX_PASSWORD)
+            .env("RUST_LOG", "trace")
+            .args(["customers", "search", "--limit", "3"]),
+        0,
+    );
     assert!(stderr.contains("enkash.request"), "trace logging is on");
     for secret in [SANDBOX_PASSWORD, SANDBOX_CLIENT_SECRET] {
         assert!(!stderr.contains(secret), "{secret} in the logs");
     }
 
     let token = sandbox.token();
-    let assert = sandbox
-        .enkash_with_token()
-        .env("RUST_LOG", "trace")
-        .args(["customers", "search", "--limit", "3"])
-        .assert()
-        .success();
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let stderr = stderr_of(
+        sandbox.enkash_with_token().env("RUST_LOG", "trace").args([
+            "customers",
+            "search",
+            "--limit",
+            "3",
+        ]),
+        0,
+    );
     assert!(stderr.contains("enkash.request"));
     assert!(!stderr.contains(&token), "the token in the logs");
 
@@ -1445,13 +1449,18 @@ fn the_deadline_ends_a_call_the_server_keeps_asking_to_wait() {
     let sandbox = TestSandbox::start(5);
     sandbox.faults().rate_limit_next(10, Duration::from_secs(2));
     let started = Instant::now();
-    let assert = sandbox
-        .enkash_with_token()
-        .args(["customers", "search", "--retries", "5", "--deadline", "1"])
-        .assert()
-        .code(5);
+    let stderr = stderr_of(
+        sandbox.enkash_with_token().args([
+            "customers",
+            "search",
+            "--retries",
+            "5",
+            "--deadline",
+            "1",
+        ]),
+        5,
+    );
     assert!(started.elapsed() < Duration::from_secs(10));
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
     assert!(
         stderr.contains("deadline of 1s ran out before attempt 2"),
         "{stderr}"
@@ -1725,11 +1734,10 @@ fn no_compression_asks_for_none() {
 fn a_proxy_from_the_flag_or_the_environment_and_never_a_password_on_the_line() {
     let page = workspace_tests::page_envelope(Vec::new(), Some(0));
     let (proxy, runtime) = serving(workspace_tests::Reply::json(200, &page));
-    let api = "http://customers.enkash.invalid";
     enkash()
         .args([
             "--base-url",
-            api,
+            API,
             "--proxy",
             proxy.base_url(),
             "customers",
@@ -1739,7 +1747,7 @@ fn a_proxy_from_the_flag_or_the_environment_and_never_a_password_on_the_line() {
         .success();
     enkash()
         .env("HTTP_PROXY", proxy.base_url())
-        .args(["--base-url", api, "customers", "search"])
+        .args(["--base-url", API, "customers", "search"])
         .assert()
         .success();
     let seen = proxy.requests();
@@ -1748,18 +1756,16 @@ fn a_proxy_from_the_flag_or_the_environment_and_never_a_password_on_the_line() {
         seen.iter().all(|r| r
             .uri
             .to_string()
-            .starts_with(&format!("{api}/api/v0/customer/search"))),
+            .starts_with(&format!("{API}/api/v0/customer/search"))),
         "{:?}",
         seen.iter().map(|r| r.uri.to_string()).collect::<Vec<_>>()
     );
 
-    let with_password = proxy
-        .base_url()
-        .replace("http://", "http://ops:S3cret-proxy@");
+    let with_password = with_proxy_password(proxy.base_url());
     let stderr = stderr_of(
         enkash().args([
             "--base-url",
-            api,
+            API,
             "--proxy",
             &with_password,
             "customers",
@@ -1779,15 +1785,12 @@ fn a_proxy_s_407_names_the_proxy_and_never_its_password() {
         .header("proxy-authenticate", "Basic realm=\"corp\"");
     let (proxy, runtime) = serving(refusal);
     let address = proxy.base_url().trim_start_matches("http://").to_string();
-    let api = "http://customers.enkash.invalid";
-    let from_env = proxy
-        .base_url()
-        .replace("http://", "http://ops:S3cret-proxy@");
+    let from_env = with_proxy_password(proxy.base_url());
     // A search the proxy refuses: its error names the proxy at `address`, and as `named`.
     let refused = |command: &mut assert_cmd::Command, named: &str| {
         let command = command.args([
             "--base-url",
-            api,
+            API,
             "--token",
             "a-token",
             "customers",
@@ -1825,10 +1828,7 @@ fn at_debug_level_the_route_is_logged_without_credentials() {
     let page = workspace_tests::page_envelope(Vec::new(), Some(0));
     let (proxy, runtime) = serving(workspace_tests::Reply::json(200, &page));
     let address = proxy.base_url().trim_start_matches("http://").to_string();
-    let api = "http://customers.enkash.invalid";
-    let from_env = proxy
-        .base_url()
-        .replace("http://", "http://ops:S3cret-proxy@");
+    let from_env = with_proxy_password(proxy.base_url());
     let logged = |command: &mut assert_cmd::Command| {
         let command = command
             .env("RUST_LOG", "enkash_customer_search=debug")
@@ -1839,7 +1839,7 @@ fn at_debug_level_the_route_is_logged_without_credentials() {
         enkash()
             .env("HTTP_PROXY", &from_env)
             .env("NO_PROXY", "example.org")
-            .args(["--base-url", api]),
+            .args(["--base-url", API]),
     );
     assert!(stderr.contains("client built"), "{stderr}");
     assert!(
@@ -1853,7 +1853,7 @@ fn at_debug_level_the_route_is_logged_without_credentials() {
         "the trust roots: {stderr}"
     );
     assert!(!stderr.contains("S3cret-proxy"), "{stderr}");
-    let stderr = logged(enkash().args(["--base-url", api, "--proxy", proxy.base_url()]));
+    let stderr = logged(enkash().args(["--base-url", API, "--proxy", proxy.base_url()]));
     assert!(
         stderr.contains(&format!("through http://{address} (given to the client)")),
         "{stderr}"
