@@ -22,9 +22,15 @@ fn transport_error(error: &Error) -> &TransportError {
 }
 
 async fn search(base_url: &str) -> Error {
-    Client::builder(base_url)
+    let builder = Client::builder(base_url)
         .retry_policy(RetryPolicy::new().with_initial_backoff(Duration::from_millis(1)))
-        .request_timeout(Some(Duration::from_millis(300)))
+        .request_timeout(Some(Duration::from_millis(300)));
+    search_failing(builder).await
+}
+
+/// How a search through `builder`'s client fails.
+async fn search_failing(builder: enkash_customer_search::ClientBuilder) -> Error {
+    builder
         .build()
         .unwrap()
         .search(SearchQuery::new())
@@ -54,14 +60,10 @@ async fn a_transport_error_s_sentence_and_causes_are_scrubbed_of_the_client_s_se
     let port = closed_port();
     // reqwest's sentence quotes the URL, whose path here holds the token.
     const TOKEN: &str = "tok-7f3a9c2e51b8";
-    let error = Client::builder(format!("http://127.0.0.1:{port}/{TOKEN}"))
+    let builder = Client::builder(format!("http://127.0.0.1:{port}/{TOKEN}"))
         .bearer_token(TOKEN.to_string())
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap()
-        .search(SearchQuery::new())
-        .await
-        .unwrap_err();
+        .retry_policy(RetryPolicy::none());
+    let error = search_failing(builder).await;
     for shown in [format!("{error}"), format!("{error:?}")] {
         assert!(shown.contains(&format!("127.0.0.1:{port}/***/")), "{shown}");
         assert!(!shown.contains(TOKEN), "{shown}");
@@ -123,14 +125,10 @@ async fn a_name_that_does_not_resolve_is_a_dns_failure() {
         .dns_resolver(Arc::new(NoNames(Arc::clone(&lookups))))
         .build()
         .unwrap();
-    let error = Client::builder("http://customers.enkash.invalid")
+    let builder = Client::builder("http://customers.enkash.invalid")
         .reqwest_client(http)
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap()
-        .search(SearchQuery::new())
-        .await
-        .unwrap_err();
+        .retry_policy(RetryPolicy::none());
+    let error = search_failing(builder).await;
     let transport = transport_error(&error);
     assert_eq!(transport.kind, TransportErrorKind::Dns, "{error}");
     assert!(transport.connect);
@@ -152,14 +150,10 @@ async fn a_chain_of_slow_redirects_ends_within_one_attempts_timeout() {
     })
     .await;
     let started = Instant::now();
-    let error = Client::builder(server.base_url())
+    let builder = Client::builder(server.base_url())
         .retry_policy(RetryPolicy::none())
-        .request_timeout(Some(Duration::from_millis(500)))
-        .build()
-        .unwrap()
-        .search(SearchQuery::new())
-        .await
-        .unwrap_err();
+        .request_timeout(Some(Duration::from_millis(500)));
+    let error = search_failing(builder).await;
     let took = started.elapsed();
     assert!(
         took < Duration::from_millis(900),
